@@ -89,8 +89,11 @@ def _clean_title(title: str, product: dict, rules: dict, add_terms: list[str]) -
         words.append(w)
     text = " ".join(words).strip(" -,")
     for term in add_terms:
-        if not _contains(text, term) and len(text) + len(term) + 2 <= rules["title_target"]:
-            text = f"{text}, {term.title()}"
+        candidate = f"{text}, {term.title()}"
+        counts = Counter(w.lower().strip(",-") for w in candidate.split())
+        repeats = any(n > 2 for w, n in counts.items() if w not in STOPWORDS)
+        if not _contains(text, term) and not repeats and len(candidate) <= rules["title_target"]:
+            text = candidate
     if len(text) > rules["title_target"]:
         cut = text[: rules["title_target"]]
         text = cut[: cut.rfind(" ")].rstrip(" ,-") if " " in cut else cut

@@ -1,0 +1,149 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using k8s;
+using k8s.Models;
+using Nexus.Crds.Schema;
+
+namespace Nexus.Crds.Entities;
+
+/// <summary>One AI job: what to run (spec, written by clients) and how it went (status, written by the operator).</summary>
+[KubernetesEntity(Group = NexusGroup.Group, ApiVersion = NexusGroup.Version, Kind = "AiJob", PluralName = "aijobs")]
+[CrdNames("aij", Categories = [NexusGroup.Category])]
+[Description("An AI job dispatched through the AI Jobs API and run by a worker pool.")]
+[PrinterColumn(1, "Type", "string", ".spec.type")]
+[PrinterColumn(2, "Tenant", "string", ".spec.tenant")]
+[PrinterColumn(3, "Priority", "string", ".spec.priority")]
+[PrinterColumn(4, "Status", "string", ".status.phase")]
+[PrinterColumn(5, "Attempts", "integer", ".status.attempts")]
+[PrinterColumn(6, "Worker", "string", ".status.worker.instance", Priority = 1)]
+[PrinterColumn(7, "Error", "string", ".status.error.code", Priority = 1)]
+[PrinterColumn(8, "Age", "date", ".metadata.creationTimestamp")]
+public sealed class AiJob : IKubernetesObject<V1ObjectMeta>, ISpec<AiJobSpec>, IStatus<AiJobStatus?>
+{
+    public const string KindName = "AiJob";
+    public const string Plural = "aijobs";
+
+    [JsonPropertyName("apiVersion")] public string ApiVersion { get; set; } = NexusGroup.ApiVersion;
+    [JsonPropertyName("kind")] public string Kind { get; set; } = KindName;
+    [JsonPropertyName("metadata")] public V1ObjectMeta Metadata { get; set; } = new();
+    [Required, JsonPropertyName("spec")] public AiJobSpec Spec { get; set; } = new();
+    [JsonPropertyName("status")] public AiJobStatus? Status { get; set; }
+}
+
+public sealed class AiJobSpec
+{
+    [Required, JsonPropertyName("type")]
+    [Description("Job type: one of the six AI job types.")]
+    [AllowedValues(JobTypes.PricingRecalculate, JobTypes.ReviewSentiment, JobTypes.ReturnClassify,
+        JobTypes.LlmVisibilityScore, JobTypes.CompetitorScan, JobTypes.ListingOptimize)]
+    public string Type { get; set; } = "";
+
+    [Required, JsonPropertyName("tenant")]
+    [Description("Tenant that owns the job; only that tenant's API keys can see it.")]
+    [MinLength(1), MaxLength(63), RegularExpression("^[a-z0-9]([a-z0-9_.-]*[a-z0-9])?$")]
+    public string Tenant { get; set; } = "";
+
+    [JsonPropertyName("priority"), DefaultValue(Priorities.Normal)]
+    [Description("Claim order: high before normal before low.")]
+    [AllowedValues(Priorities.Low, Priorities.Normal, Priorities.High)]
+    public string Priority { get; set; } = Priorities.Normal;
+
+    [JsonPropertyName("params")]
+    [Description("Job-type specific parameters, passed to the worker as they are.")]
+    public JsonElement? Params { get; set; }
+
+    [JsonPropertyName("timeoutSeconds"), Range(1, 86400)]
+    [Description("Deadline of one attempt; the operator's per-type default applies when unset.")]
+    public int? TimeoutSeconds { get; set; }
+
+    [JsonPropertyName("maxRetries"), Range(0, 10), DefaultValue(2)]
+    [Description("How many times a retryable failure is retried before the job fails.")]
+    public int MaxRetries { get; set; } = 2;
+
+    [JsonPropertyName("dependsOn"), ListSet, MaxItems(20)]
+    [Description("Names of AiJobs (same namespace) that must complete before this job may be claimed.")]
+    public List<string>? DependsOn { get; set; }
+
+    [JsonPropertyName("batch")]
+    [Description("The batch this job belongs to, when dispatched in one.")]
+    public AiJobBatchRef? Batch { get; set; }
+
+    [JsonPropertyName("cancel"), DefaultValue(false)]
+    [Description("User intent to cancel; honoured only while the job is queued.")]
+    public bool Cancel { get; set; }
+}
+
+public sealed class AiJobBatchRef
+{
+    [Required, JsonPropertyName("name"), MinLength(1), MaxLength(253)]
+    public string Name { get; set; } = "";
+
+    [Required, JsonPropertyName("index"), Range(0, 19)]
+    public int Index { get; set; }
+}
+
+public sealed class AiJobStatus
+{
+    [JsonPropertyName("phase")]
+    [AllowedValues(JobPhases.Queued, JobPhases.Running, JobPhases.Completed, JobPhases.Failed, JobPhases.Cancelled)]
+    public string? Phase { get; set; }
+
+    [JsonPropertyName("queuedAt")] public DateTime? QueuedAt { get; set; }
+    [JsonPropertyName("startedAt")] public DateTime? StartedAt { get; set; }
+    [JsonPropertyName("completedAt")] public DateTime? CompletedAt { get; set; }
+
+    [JsonPropertyName("attempts"), Range(0, 1000)]
+    [Description("Attempts started so far (kept here, never derived from other objects).")]
+    public int Attempts { get; set; }
+
+    [JsonPropertyName("nextAttemptAt")]
+    [Description("When a retry after a failed attempt may be claimed (backoff).")]
+    public DateTime? NextAttemptAt { get; set; }
+
+    [JsonPropertyName("worker")] public AiJobWorkerRef? Worker { get; set; }
+
+    [JsonPropertyName("result")]
+    [Description("The job's result, when small enough to keep in status.")]
+    public JsonElement? Result { get; set; }
+
+    [JsonPropertyName("resultRef")]
+    [Description("Where a result too large for status is stored.")]
+    public AiJobResultRef? ResultRef { get; set; }
+
+    [JsonPropertyName("error")] public AiJobError? Error { get; set; }
+
+    [JsonPropertyName("estimatedCompletionAt")] public DateTime? EstimatedCompletionAt { get; set; }
+
+    [JsonPropertyName("conditions"), ListMap("type")]
+    public List<V1Condition>? Conditions { get; set; }
+
+    [JsonPropertyName("observedGeneration")] public long? ObservedGeneration { get; set; }
+}
+
+/// <summary>Pins a running attempt to the worker instance that accepted it.</summary>
+public sealed class AiJobWorkerRef
+{
+    [JsonPropertyName("pool")] public string? Pool { get; set; }
+    [JsonPropertyName("instance")] public string? Instance { get; set; }
+    [JsonPropertyName("jobId")] public string? JobId { get; set; }
+}
+
+public sealed class AiJobResultRef
+{
+    [Required, JsonPropertyName("configMap")] public string ConfigMap { get; set; } = "";
+    [Required, JsonPropertyName("key")] public string Key { get; set; } = "";
+    [JsonPropertyName("encoding")]
+    [Description("gzip+base64 when the stored value is compressed.")]
+    [AllowedValues("json", "gzip+base64")]
+    public string? Encoding { get; set; }
+    [JsonPropertyName("sizeBytes")] public long? SizeBytes { get; set; }
+}
+
+public sealed class AiJobError
+{
+    [Required, JsonPropertyName("code")] public string Code { get; set; } = "";
+    [Required, JsonPropertyName("message")] public string Message { get; set; } = "";
+    [JsonPropertyName("retryCount"), Range(0, 1000)] public int RetryCount { get; set; }
+}

@@ -1,0 +1,48 @@
+namespace Nexus.Crds.Schema;
+
+/// <summary>Short names and categories of a custom resource (kubectl get aij, kubectl get nexus).</summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class CrdNamesAttribute(params string[] shortNames) : Attribute
+{
+    public string[] ShortNames { get; } = shortNames;
+    public string[] Categories { get; init; } = [];
+}
+
+/// <summary>One additionalPrinterColumn of the CRD, in declaration order.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true)]
+public sealed class PrinterColumnAttribute(int order, string name, string type, string jsonPath) : Attribute
+{
+    public int Order { get; } = order;
+    public string Name { get; } = name;
+    /// <summary>string, integer, number, boolean or date.</summary>
+    public string Type { get; } = type;
+    public string JsonPath { get; } = jsonPath;
+    public string? Description { get; init; }
+    /// <summary>0 shows by default; higher values only with -o wide.</summary>
+    public int Priority { get; init; }
+}
+
+/// <summary>Marks a list whose items must be unique (x-kubernetes-list-type: set).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class ListSetAttribute : Attribute;
+
+/// <summary>Marks a list of objects keyed by one field (x-kubernetes-list-type: map).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class ListMapAttribute(string key) : Attribute
+{
+    public string Key { get; } = key;
+}
+
+/// <summary>Caps the number of items of a list property (schema maxItems).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class MaxItemsAttribute(int max) : Attribute
+{
+    public int Max { get; } = max;
+}
+
+/// <summary>Requires at least this many items (schema minItems).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class MinItemsAttribute(int min) : Attribute
+{
+    public int Min { get; } = min;
+}

@@ -313,14 +313,19 @@ func TestInitialAPIKeyIsGeneratedOnceAndStoredHashed(t *testing.T) {
 		t.Fatalf("generated key %q (%v)", raw, err)
 	}
 	sum := sha256.Sum256(raw)
-	if str(hashed, "stringData", "sha256") != hex.EncodeToString(sum[:]) {
-		t.Errorf("hash Secret holds %q, want the SHA-256 of the key", str(hashed, "stringData", "sha256"))
+	if secretValue(hashed, "sha256") != hex.EncodeToString(sum[:]) {
+		t.Errorf("hash Secret holds %q, want the SHA-256 of the key", secretValue(hashed, "sha256"))
 	}
-	if strings.Contains(renderedSecretText(hashed), string(raw)) {
-		t.Errorf("the labelled Secret contains the plain key")
+	if len(mapOf(hashed, "data")) != 3 {
+		t.Errorf("labelled Secret data keys: %v, want sha256, tenants, scopes", mapOf(hashed, "data"))
 	}
-	if str(hashed, "metadata", "labels", "nexus.ai/api-key") == "" || str(hashed, "stringData", "tenants") != "default" ||
-		str(hashed, "stringData", "scopes") != "ai-jobs:write,ai-jobs:read" {
+	for k := range mapOf(hashed, "data") {
+		if strings.Contains(secretValue(hashed, k), string(raw)) {
+			t.Errorf("the labelled Secret holds the plain key under %s", k)
+		}
+	}
+	if str(hashed, "metadata", "labels", "nexus.ai/api-key") == "" || secretValue(hashed, "tenants") != "default" ||
+		secretValue(hashed, "scopes") != "ai-jobs:write,ai-jobs:read" {
 		t.Errorf("hash Secret: %v", hashed)
 	}
 	for _, s := range []obj{plain, hashed} {
@@ -341,9 +346,18 @@ func TestInitialAPIKeyIsGeneratedOnceAndStoredHashed(t *testing.T) {
 	objs, _ := readObjects(live)
 	up := parseDocs(t, renderChart(t, renderArgs{opts: Options{Release: Release{Name: "ai", Namespace: "nexus", IsUpgrade: true}, Lookup: objs}}).Text)
 	if str(find(t, up, "Secret", plain.name()), "data", "api-key") != str(plain, "data", "api-key") ||
-		str(find(t, up, "Secret", hashed.name()), "stringData", "sha256") != str(hashed, "stringData", "sha256") {
+		secretValue(find(t, up, "Secret", hashed.name()), "sha256") != secretValue(hashed, "sha256") {
 		t.Errorf("upgrade changed the initial API key")
 	}
+}
+
+// secretValue decodes one key of a Secret's data.
+func secretValue(o obj, key string) string {
+	b, err := base64.StdEncoding.DecodeString(str(o, "data", key))
+	if err != nil {
+		return "<not base64: " + err.Error() + ">"
+	}
+	return string(b)
 }
 
 func renderedSecretText(o obj) string {
@@ -360,7 +374,7 @@ func TestInitialAPIKeyFromAnExistingSecret(t *testing.T) {
 
 	hash := strings.Repeat("ab", 32)
 	objs := parseDocs(t, renderChart(t, renderArgs{sets: append(sets, "apiKey.existingSecretSha256="+hash)}).Text)
-	if len(byKind(objs, "Secret")) != 1 || str(find(t, objs, "Secret", "ai-nexus-ai-jobs-initial-api-key-hash"), "stringData", "sha256") != hash {
+	if len(byKind(objs, "Secret")) != 1 || secretValue(find(t, objs, "Secret", "ai-nexus-ai-jobs-initial-api-key-hash"), "sha256") != hash {
 		t.Errorf("offline rendering with a given hash: %v", byKind(objs, "Secret"))
 	}
 	pod := find(t, objs, "Pod", "ai-nexus-ai-jobs-test-dispatch")
@@ -375,7 +389,7 @@ func TestInitialAPIKeyFromAnExistingSecret(t *testing.T) {
 	found, _ := readObjects(live)
 	objs = parseDocs(t, renderChart(t, renderArgs{sets: sets, opts: Options{Release: Release{Name: "ai", Namespace: "nexus"}, Lookup: found}}).Text)
 	sum := sha256.Sum256([]byte("s3cret"))
-	if str(find(t, objs, "Secret", "ai-nexus-ai-jobs-initial-api-key-hash"), "stringData", "sha256") != hex.EncodeToString(sum[:]) {
+	if secretValue(find(t, objs, "Secret", "ai-nexus-ai-jobs-initial-api-key-hash"), "sha256") != hex.EncodeToString(sum[:]) {
 		t.Errorf("hash of the existing Secret's key not used")
 	}
 }

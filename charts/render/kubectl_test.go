@@ -100,21 +100,12 @@ func TestRenderedChartAppliesWithKubectl(t *testing.T) {
 	k := kube{t: t, kubeconfig: startStandIn(t), cacheDir: t.TempDir()}
 	ns := fmt.Sprintf("chart-test-%d", time.Now().UnixNano()%100000)
 
-	// Which (apiVersion, kind) pairs does this server serve?
-	served := map[string]bool{}
-	for _, line := range strings.Split(k.must("", "api-resources", "--no-headers"), "\n") {
-		f := strings.Fields(line)
-		if len(f) >= 4 {
-			served[f[len(f)-3]+" "+f[len(f)-1]] = true // APIVERSION ... KIND
-		}
-	}
+	served := servedKinds(k)
 	if !served["apiextensions.k8s.io/v1 CustomResourceDefinition"] {
 		t.Fatalf("server does not serve CRDs: %v", served)
 	}
 	if served["v1 Namespace"] {
-		if out, err := k.run("", "create", "namespace", ns); err != nil && !strings.Contains(out, "AlreadyExists") {
-			t.Fatalf("create namespace: %v\n%s", err, out)
-		}
+		k.must("apiVersion: v1\nkind: Namespace\nmetadata: {name: "+ns+"}\n", "apply", "-f", "-")
 	}
 
 	out := renderChart(t, renderArgs{opts: Options{Release: Release{Name: "ai", Namespace: ns}}})
@@ -134,6 +125,7 @@ func TestRenderedChartAppliesWithKubectl(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 
+	served = servedKinds(k) // now with the chart's custom resources
 	var apply strings.Builder
 	var skipped []string
 	applied := 0
@@ -185,4 +177,16 @@ func byKindBody(out *Output, kind string) string {
 		}
 	}
 	return ""
+}
+
+// servedKinds returns the "apiVersion Kind" pairs the server serves, from kubectl's discovery.
+func servedKinds(k kube) map[string]bool {
+	served := map[string]bool{}
+	for _, line := range strings.Split(k.must("", "api-resources", "--no-headers"), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 4 {
+			served[f[len(f)-3]+" "+f[len(f)-1]] = true // NAME [SHORTNAMES] APIVERSION NAMESPACED KIND
+		}
+	}
+	return served
 }

@@ -107,14 +107,13 @@ func TestRolesGrantExactlyWhatEachComponentNeeds(t *testing.T) {
 			{"", "events", "create,get,patch,update", ""},
 			{"coordination.k8s.io", "leases", "create", ""},
 			{"coordination.k8s.io", "leases", "get,patch,update", lease},
-			{"", "services", "get,list,watch", ""},
 			{"nexus.ai", "workerpools", "get,list,watch", ""},
 			{"nexus.ai", "workerpools/status", "get,patch,update", ""},
 		},
 		"ai-nexus-ai-jobs-gateway": {
 			{"nexus.ai", "aijobbatches", "create,get,list,watch", ""},
-			{"nexus.ai", "aijobs", "create,get,list,patch,update,watch", ""},
-			{"", "configmaps", "get", ""},
+			{"nexus.ai", "aijobs", "create,get,list,patch,watch", ""},
+			{"", "configmaps", "create,delete,get,list", ""},
 			{"", "secrets", "get,list,watch", ""},
 		},
 	}
@@ -145,8 +144,8 @@ func TestRolesGrantExactlyWhatEachComponentNeeds(t *testing.T) {
 	}
 	// The lease the operator may update is the one it is told to use.
 	op := find(t, objs, "Deployment", "ai-nexus-ai-jobs-operator")
-	if env := containerEnv(op); env["NEXUS_LEASE_NAME"] != lease || env["NEXUS_LEADER_ELECTION"] != "true" {
-		t.Errorf("operator lease env = %q/%q, want %q/true", env["NEXUS_LEASE_NAME"], env["NEXUS_LEADER_ELECTION"], lease)
+	if env := containerEnv(op); env["NEXUS_LEASE_NAME"] != lease {
+		t.Errorf("operator lease env = %q, want %q", env["NEXUS_LEASE_NAME"], lease)
 	}
 }
 
@@ -190,11 +189,7 @@ func TestOperatorRunsTwoReplicasWithLeaderElection(t *testing.T) {
 	if get(op, "spec", "strategy", "rollingUpdate", "maxUnavailable") != 0 {
 		t.Errorf("a rollout may take both replicas down at once")
 	}
-	err := renderErr(t, renderArgs{sets: []string{"operator.leaderElection.enabled=false"}})
-	if !strings.Contains(err.Error(), "needs operator.leaderElection.enabled") {
-		t.Errorf("two replicas without leader election: %v", err)
-	}
-	err = renderErr(t, renderArgs{sets: []string{"operator.leaderElection.renewDeadlineSeconds=15"}})
+	err := renderErr(t, renderArgs{sets: []string{"operator.leaderElection.renewDeadlineSeconds=15"}})
 	if !strings.Contains(err.Error(), "renewDeadlineSeconds must be less than leaseDurationSeconds") {
 		t.Errorf("renew deadline = lease duration: %v", err)
 	}

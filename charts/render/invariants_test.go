@@ -35,7 +35,6 @@ workers:
 	"minimal": `
 operator:
   replicas: 1
-  leaderElection: {enabled: false}
   pdb: {enabled: false}
 gateway:
   replicas: 1

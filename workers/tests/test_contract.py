@@ -188,7 +188,7 @@ def test_served_types_and_simulation_are_configurable(worker_factory):
 
 def test_sigterm_drains_then_exits(worker_factory):
     w = worker_factory(WORKER_ALLOW_SIMULATION="1", WORKER_SHUTDOWN_GRACE_SECONDS="30",
-                       WORKER_SHUTDOWN_LINGER_SECONDS="1")
+                       WORKER_SHUTDOWN_LINGER_SECONDS="3")
     job_id = new_id()
     assert w.client.post("/v1/jobs", json=sleeping(job_id, seconds=1.5)).status_code == 202
     w.terminate()

@@ -33,7 +33,7 @@ def wait_for(predicate, timeout: float = 15.0, interval: float = 0.05, what: str
 
 @contextlib.contextmanager
 def serve_app(app):
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY, see __main__
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))

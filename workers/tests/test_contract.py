@@ -188,7 +188,7 @@ def test_served_types_and_simulation_are_configurable(worker_factory):
 
 def test_sigterm_drains_then_exits(worker_factory):
     w = worker_factory(WORKER_ALLOW_SIMULATION="1", WORKER_SHUTDOWN_GRACE_SECONDS="30",
-                       WORKER_SHUTDOWN_LINGER_SECONDS="1")
+                       WORKER_SHUTDOWN_LINGER_SECONDS="3")
     job_id = new_id()
     assert w.client.post("/v1/jobs", json=sleeping(job_id, seconds=1.5)).status_code == 202
     w.terminate()
@@ -208,3 +208,16 @@ def test_sigterm_fails_jobs_still_running_after_grace(worker_factory):
     failed = wait_status(w, job_id, "failed")
     assert failed["error"]["code"] == "WORKER_SHUTDOWN" and failed["error"]["retryable"] is True
     assert w.proc.wait(15) == 0
+
+
+def test_logs_are_json_lines_with_job_fields(worker_factory):
+    import json
+    w = worker_factory()
+    w.client.post("/v1/jobs", json=job_body("job-logged"))
+    wait_status(w, "job-logged", "completed")
+    entries = wait_for(lambda: [json.loads(line) for line in list(w.stderr_lines)
+                                if '"job finished"' in line], what="job log line")
+    assert entries[0]["job_id"] == "job-logged" and entries[0]["status"] == "completed"
+    assert entries[0]["level"] == "info" and entries[0]["ts"].endswith("Z")
+    for line in list(w.stderr_lines):
+        json.loads(line)  # every line is one JSON object

@@ -11,6 +11,18 @@ public static class BatchRequestParser
 {
     public static (BatchRequest? Batch, ApiError? Error) Parse(JsonElement body)
     {
+        try
+        {
+            return ParseBody(body);
+        }
+        catch (InvalidOperationException)
+        {
+            return (null, ErrorCodes.Make(ErrorCodes.InvalidRequest, "Request contains a string that is not valid Unicode"));
+        }
+    }
+
+    private static (BatchRequest? Batch, ApiError? Error) ParseBody(JsonElement body)
+    {
         if (body.ValueKind != JsonValueKind.Object)
             return (null, ErrorCodes.Make(ErrorCodes.InvalidRequest, "Request body must be a JSON object", [new("body", "must be a JSON object")]));
 

@@ -18,6 +18,20 @@ public static class JobRequestParser
     /// <param name="prefix">Path of the job in the request: "" for a single dispatch, "jobs[3]." in a batch.</param>
     public static ParseOutcome ParseJob(JsonElement job, string prefix = "")
     {
+        try
+        {
+            return Parse(job, prefix);
+        }
+        catch (InvalidOperationException)
+        {
+            // JSON text may escape an unpaired UTF-16 surrogate ("\ud800"), which JsonElement.GetString refuses to decode.
+            var at = prefix.Length == 0 ? "body" : prefix.TrimEnd('.');
+            return new(null, ErrorCodes.InvalidRequest, [new(at, "contains a string that is not valid Unicode")]);
+        }
+    }
+
+    private static ParseOutcome Parse(JsonElement job, string prefix)
+    {
         var details = new List<FieldError>();
         if (job.ValueKind != JsonValueKind.Object)
         {

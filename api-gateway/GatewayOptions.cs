@@ -58,9 +58,18 @@ public sealed record GatewayOptions
             EstimatorSamples = Int(getEnv, "NEXUS_GATEWAY_ESTIMATOR_SAMPLES", d.EstimatorSamples, 1),
             ResultCacheBytes = Int(getEnv, "NEXUS_GATEWAY_RESULT_CACHE_MB", 64, 1) * 1024L * 1024,
             LogFormat = Str(getEnv("NEXUS_GATEWAY_LOG_FORMAT"), d.LogFormat),
-            LogLevel = Enum.TryParse<LogLevel>(getEnv("NEXUS_GATEWAY_LOG_LEVEL"), true, out var level) ? level : d.LogLevel,
+            LogLevel = ParseLevel(getEnv("NEXUS_GATEWAY_LOG_LEVEL"), d.LogLevel),
         };
     }
+
+    private static LogLevel ParseLevel(string? text, LogLevel fallback) => text?.Trim().ToLowerInvariant() switch
+    {
+        null or "" => fallback,
+        "info" => LogLevel.Information,
+        "warn" => LogLevel.Warning,
+        var t when Enum.TryParse<LogLevel>(t, ignoreCase: true, out var level) => level,
+        _ => throw new ArgumentException($"NEXUS_GATEWAY_LOG_LEVEL must be Trace, Debug, Information, Warning or Error, got '{text}'"),
+    };
 
     private static string Str(string? value, string fallback) => string.IsNullOrWhiteSpace(value) ? fallback : value.Trim();
 

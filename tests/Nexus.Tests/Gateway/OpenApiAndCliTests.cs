@@ -65,4 +65,26 @@ public class OpenApiAndCliTests(GatewayFixture fixture) : IClassFixture<GatewayF
         Assert.Equal(2, await KeysCli.RunAsync(["create", "--tenant", "Bad Tenant", "--scopes", "ai-jobs:read"], options, new StringWriter(), new StringWriter(), H.Client));
         Assert.Equal(1, await KeysCli.RunAsync(["revoke", "no-such-key"], options, new StringWriter(), new StringWriter(), H.Client));
     }
+
+    [Fact]
+    public async Task The_gateway_binary_runs_the_keys_verb_against_KUBECONFIG()
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "Nexus.Gateway.dll");
+        var tenant = GatewayFixture.NewTenant();
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { dll, "keys", "create", "--tenant", tenant, "--scopes", "ai-jobs:read", "--name", "bin-" + tenant },
+            RedirectStandardOutput = true, RedirectStandardError = true,
+            Environment = { ["KUBECONFIG"] = H.Kube.KubeconfigPath, ["NEXUS_NAMESPACE"] = GatewayHarness.Namespace },
+        };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(process.ExitCode == 0, await stderr);
+        var key = (await stdout).Trim();
+        Assert.StartsWith("nxk_", key);
+        Assert.Contains("shown only once", await stderr);
+        await Eventually.TrueAsync(async () => (await H.GetAsync("/api/ai-jobs", key)).Status == 200, "the key printed by the binary works");
+    }
 }

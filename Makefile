@@ -6,7 +6,7 @@ CONFIGURATION ?= Debug
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: deps build test test-dotnet test-workers crds apiserver run
+.PHONY: deps build test test-dotnet test-workers crds apiserver run bench-gateway
 
 deps:
 	@scripts/install-deps.sh
@@ -42,3 +42,7 @@ include charts/chart.mk
 ## The whole platform on this machine.
 run: deps build
 	@echo "make run: the platform pieces are not all wired yet; see README.md"
+
+## Gateway dispatch/poll throughput against the stand-in; figures in bench/README.md.
+bench-gateway:
+	$(DOTNET) run -c Release --project bench/GatewayBench/GatewayBench.csproj -- 3000 30000 8

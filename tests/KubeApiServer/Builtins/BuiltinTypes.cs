@@ -1,0 +1,62 @@
+namespace Nexus.KubeApiServer.Builtins;
+
+/// <summary>The built-in kinds the platform uses, with the write rules of their real registry strategies.</summary>
+public static class BuiltinTypes
+{
+    public static readonly ResourceType Namespaces = new()
+    {
+        Group = "", Version = "v1", Kind = "Namespace", Plural = "namespaces", Singular = "namespace",
+        ShortNames = ["ns"], Namespaced = false, HasStatus = true,
+        ExtraFieldSelectors = ["status.phase"],
+    };
+
+    public static readonly ResourceType Crds = new()
+    {
+        Group = "apiextensions.k8s.io", Version = "v1", Kind = "CustomResourceDefinition",
+        Plural = "customresourcedefinitions", Singular = "customresourcedefinition", ShortNames = ["crd", "crds"],
+        Namespaced = false, HasStatus = true, Generation = GenerationPolicy.AllButMetadata,
+        Categories = ["api-extensions"],
+    };
+
+    public static readonly ResourceType Deployments = new()
+    {
+        Group = "apps", Version = "v1", Kind = "Deployment", Plural = "deployments", Singular = "deployment",
+        ShortNames = ["deploy"], Categories = ["all"], HasStatus = true, Generation = GenerationPolicy.SpecAndAnnotations,
+        Scale = new ScaleSpec(".spec.replicas", ".status.replicas", null),
+    };
+
+    public static readonly ResourceType Events = new()
+    {
+        Group = "", Version = "v1", Kind = "Event", Plural = "events", Singular = "event", ShortNames = ["ev"],
+        PutCreates = true,
+        ExtraFieldSelectors =
+        [
+            "involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
+            "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
+            "reason", "reportingComponent", "source", "type",
+        ],
+    };
+
+    public static readonly ResourceType Leases = new()
+    {
+        Group = "coordination.k8s.io", Version = "v1", Kind = "Lease", Plural = "leases", Singular = "lease",
+        PutCreates = true, RequireResourceVersionOnUpdate = true,
+    };
+
+    public static IReadOnlyList<ResourceType> All { get; } =
+    [
+        Namespaces,
+        new() { Group = "", Version = "v1", Kind = "Pod", Plural = "pods", Singular = "pod", ShortNames = ["po"],
+            Categories = ["all"], HasStatus = true, ExtraFieldSelectors = ["spec.nodeName", "status.phase", "spec.serviceAccountName"] },
+        new() { Group = "", Version = "v1", Kind = "Secret", Plural = "secrets", Singular = "secret", ExtraFieldSelectors = ["type"] },
+        new() { Group = "", Version = "v1", Kind = "ConfigMap", Plural = "configmaps", Singular = "configmap", ShortNames = ["cm"] },
+        new() { Group = "", Version = "v1", Kind = "Service", Plural = "services", Singular = "service", ShortNames = ["svc"],
+            Categories = ["all"], HasStatus = true },
+        new() { Group = "", Version = "v1", Kind = "ServiceAccount", Plural = "serviceaccounts", Singular = "serviceaccount", ShortNames = ["sa"] },
+        Events,
+        Deployments,
+        Leases,
+        new() { Group = "discovery.k8s.io", Version = "v1", Kind = "EndpointSlice", Plural = "endpointslices", Singular = "endpointslice" },
+        Crds,
+    ];
+}

@@ -1,0 +1,175 @@
+using System.Net;
+using k8s;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Logging;
+using Nexus.KubeApiServer.Builtins;
+using Nexus.KubeApiServer.Faults;
+using Nexus.KubeApiServer.Gc;
+using Nexus.KubeApiServer.Hosting;
+using Nexus.KubeApiServer.Yaml;
+
+namespace Nexus.KubeApiServer;
+
+/// <summary>
+/// An in-memory Kubernetes API server on 127.0.0.1 for tests and local runs. It serves whatever CRDs are applied
+/// to it plus the built-ins the platform uses, with the real server's semantics.
+/// <code>await using var server = await KubeApiServer.StartAsync(new() { CrdPaths = { "crds" } });
+/// var client = server.CreateClient();</code>
+/// </summary>
+public sealed class KubeApiServer : IAsyncDisposable
+{
+    readonly WebApplication _app;
+    readonly BackgroundQueue _background;
+    readonly bool _ownsKubeconfig;
+
+    KubeApiServer(WebApplication app, BackgroundQueue background, ObjectStore store, ResourceOperations ops, ResourceRegistry registry,
+        RequestLog requests, FaultInjector faults, string url, string kubeconfigPath, bool ownsKubeconfig)
+    {
+        _app = app;
+        _background = background;
+        Store = store;
+        Operations = ops;
+        Registry = registry;
+        Requests = requests;
+        Faults = faults;
+        Url = url;
+        KubeconfigPath = kubeconfigPath;
+        _ownsKubeconfig = ownsKubeconfig;
+    }
+
+    /// <summary>Base URL, e.g. http://127.0.0.1:41234.</summary>
+    public string Url { get; }
+    /// <summary>A kubeconfig file pointing at this server (for kubectl --kubeconfig and KubernetesClient).</summary>
+    public string KubeconfigPath { get; }
+    /// <summary>Request counters and log.</summary>
+    public RequestLog Requests { get; }
+    /// <summary>Fault-injection hooks.</summary>
+    public FaultInjector Faults { get; }
+    /// <summary>The newest resourceVersion handed out.</summary>
+    public long ResourceVersion => Store.CurrentResourceVersion;
+    /// <summary>How many changes are retained for watches (older resourceVersions get 410 Expired).</summary>
+    public int HistoryLimit { get => Store.HistoryLimit; set => Store.HistoryLimit = value; }
+    /// <summary>Watch streams currently open.</summary>
+    public int OpenWatches => Store.Hub.OpenWatches;
+
+    internal ObjectStore Store { get; }
+    internal ResourceOperations Operations { get; }
+    internal ResourceRegistry Registry { get; }
+
+    public static async Task<KubeApiServer> StartAsync(KubeApiServerOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new KubeApiServerOptions();
+        var registry = new ResourceRegistry();
+        registry.Add(BuiltinTypes.All);
+        var store = new ObjectStore(options.HistoryLimit);
+        var ops = new ResourceOperations(store, registry);
+        var background = new BackgroundQueue();
+        _ = new GarbageCollector(ops, background);
+        if (options.SimulateDeploymentReadiness) _ = new DeploymentController(store, background);
+        var requests = new RequestLog { Keep = options.RecordRequests };
+        var faults = new FaultInjector(store);
+        var bookmarkInterval = options.BookmarkInterval;
+        var handler = new ApiHandler(ops, registry, () => bookmarkInterval);
+
+        foreach (var ns in new[] { "default", "kube-system", "kube-public", "kube-node-lease" }.Concat(options.Namespaces).Distinct())
+            ops.Create(BuiltinTypes.Namespaces, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } }, new WriteOptions());
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, options.Port);
+            k.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
+        });
+        var app = builder.Build();
+        app.Run(ctx => ServeAsync(ctx, registry, handler, requests, faults));
+        await app.StartAsync(cancellationToken);
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var url = address.Replace("[::1]", "127.0.0.1").Replace("localhost", "127.0.0.1").TrimEnd('/');
+        var owns = options.KubeconfigPath is null;
+        var kubeconfig = options.KubeconfigPath ?? Path.Combine(Path.GetTempPath(), $"nexus-kube-{Guid.NewGuid():N}.kubeconfig");
+        Kubeconfig.Write(kubeconfig, url, options.Token);
+
+        var server = new KubeApiServer(app, background, store, ops, registry, requests, faults, url, kubeconfig, owns);
+        foreach (var path in options.CrdPaths) server.ApplyPath(path);
+        return server;
+    }
+
+    static async Task ServeAsync(HttpContext ctx, ResourceRegistry registry, ApiHandler handler, RequestLog requests, FaultInjector faults)
+    {
+        var target = RequestTarget.Parse(ctx.Request.Path.Value ?? "/", registry);
+        var verb = target.Verb(ctx.Request);
+        requests.Record(new RecordedRequest(ctx.Request.Method, ctx.Request.Path.Value ?? "/", ctx.Request.QueryString.Value ?? "",
+            verb, target.Type?.Plural, target.Namespace, target.Name, target.Subresource));
+        try
+        {
+            if (faults.Latency > TimeSpan.Zero) await Task.Delay(faults.Latency, ctx.RequestAborted);
+            if (faults.TakeFailure(verb, target.Type?.Plural) is { } status)
+            {
+                await HttpIo.WriteErrorAsync(ctx, ApiException.ForStatusCode(status));
+                return;
+            }
+            await handler.HandleAsync(ctx, target);
+        }
+        catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is not OperationCanceledException && !ctx.Response.HasStarted)
+        {
+            await HttpIo.WriteAsync(ctx, 500, ApiException.Status(500, "InternalError",
+                $"Internal error occurred: {e.GetType().Name}: {e.Message}"));
+        }
+    }
+
+    /// <summary>A KubernetesClient configuration for this server.</summary>
+    public KubernetesClientConfiguration ClientConfiguration() =>
+        KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath);
+
+    /// <summary>A KubernetesClient talking to this server over HTTP.</summary>
+    public Kubernetes CreateClient() => new(ClientConfiguration());
+
+    /// <summary>Creates (or replaces) the objects of YAML manifests: a file, or the *.yaml/*.yml files of a directory.</summary>
+    public void ApplyPath(string path)
+    {
+        IEnumerable<string> files = Directory.Exists(path)
+            ? Directory.GetFiles(path).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal)).Order(StringComparer.Ordinal)
+            : File.Exists(path) ? [path] : throw new FileNotFoundException($"no such CRD/manifest file or directory: {path}", path);
+        foreach (var file in files) ApplyYaml(File.ReadAllText(file));
+    }
+
+    /// <summary>Creates (or replaces) the objects of a YAML manifest, in order.</summary>
+    public void ApplyYaml(string yaml)
+    {
+        foreach (var doc in YamlToJson.Documents(yaml))
+        {
+            var apiVersion = Json.Str(doc, "apiVersion") ?? "";
+            var kind = Json.Str(doc, "kind") ?? "";
+            var type = Registry.FindKind(apiVersion, kind) ?? throw ApiException.BadRequest($"no kind \"{kind}\" is registered for version \"{apiVersion}\"");
+            var ns = type.Namespaced ? Json.Str(doc["metadata"], "namespace") ?? "default" : null;
+            var name = Json.Str(doc["metadata"], "name") ?? "";
+            lock (Store.Gate)
+            {
+                if (name.Length > 0 && Store.Get(type, ns ?? "", name) is { } existing)
+                {
+                    Json.Metadata(doc)["resourceVersion"] = existing.ResourceVersion.ToString();
+                    Operations.Update(type, ns, name, doc, null, new WriteOptions());
+                }
+                else Operations.Create(type, ns, doc, new WriteOptions());
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Store.Hub.DropAll();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await _background.DisposeAsync();
+        if (_ownsKubeconfig)
+            try { File.Delete(KubeconfigPath); } catch (IOException) { }
+    }
+}

@@ -1,0 +1,100 @@
+using System.Globalization;
+
+namespace Nexus.KubeApiServer.Model;
+
+/// <summary>Small helpers over System.Text.Json.Nodes used by every layer.</summary>
+public static class Json
+{
+    static readonly JsonWriterOptions WriterOptions = new() { Indented = false, SkipValidation = true };
+
+    public static byte[] Serialize(JsonNode node)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions)) node.WriteTo(writer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static JsonObject ParseObject(ReadOnlySpan<byte> utf8)
+    {
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false });
+        }
+        catch (JsonException e)
+        {
+            throw ApiException.BadRequest($"the request body is not valid JSON: {e.Message}");
+        }
+        return node as JsonObject ?? throw ApiException.BadRequest("the request body must be a JSON object");
+    }
+
+    public static JsonObject Metadata(JsonObject obj)
+    {
+        if (obj["metadata"] is JsonObject m) return m;
+        m = new JsonObject();
+        obj["metadata"] = m;
+        return m;
+    }
+
+    public static string? Str(JsonNode? node, string property) =>
+        node is JsonObject o && o[property] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    public static string Now() => Format(DateTime.UtcNow);
+
+    public static string Format(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Forces lazily-parsed nodes to materialise so a stored object can be read by many threads at once.
+    /// </summary>
+    public static void Freeze(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var kv in o) Freeze(kv.Value);
+                break;
+            case JsonArray a:
+                foreach (var item in a) Freeze(item);
+                break;
+        }
+    }
+
+    /// <summary>Reads a simple dotted path (".spec.replicas").</summary>
+    public static JsonNode? GetPath(JsonNode? root, string dotted)
+    {
+        var node = root;
+        foreach (var part in dotted.TrimStart('.').Split('.', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (node is not JsonObject o) return null;
+            node = o[part];
+        }
+        return node;
+    }
+
+    public static void SetPath(JsonObject root, string dotted, JsonNode? value)
+    {
+        var parts = dotted.TrimStart('.').Split('.', StringSplitOptions.RemoveEmptyEntries);
+        var node = root;
+        for (var i = 0; i < parts.Length - 1; i++)
+        {
+            if (node[parts[i]] is not JsonObject child)
+            {
+                child = new JsonObject();
+                node[parts[i]] = child;
+            }
+            node = child;
+        }
+        node[parts[^1]] = value;
+    }
+
+    /// <summary>The value of a JSON scalar as the text field selectors and label-like comparisons use.</summary>
+    public static string? ScalarText(JsonNode? node) => node switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue<string>(out var s) => s,
+        JsonValue v => v.ToJsonString(),
+        _ => null,
+    };
+
+    public static bool Equal(JsonNode? a, JsonNode? b) => JsonNode.DeepEquals(a, b);
+}

@@ -1,0 +1,142 @@
+using Nexus.KubeApiServer.Watch;
+
+namespace Nexus.KubeApiServer.Storage;
+
+/// <summary>
+/// In-memory objects keyed by resource, namespace and name, with one global resourceVersion counter and a
+/// bounded history of changes for watches. Every mutation happens under <see cref="Gate"/>, which also orders
+/// the fan-out to watchers, so each watcher sees events in resourceVersion order.
+/// </summary>
+public sealed class ObjectStore(int historyLimit)
+{
+    public readonly object Gate = new();
+    long _rv;
+    readonly Dictionary<string, SortedDictionary<string, SortedDictionary<string, StoredObject>>> _collections = new();
+    readonly Dictionary<string, StoredObject> _byUid = new();
+    readonly Dictionary<string, HashSet<string>> _dependents = new();
+    readonly EventHistory _history = new(historyLimit);
+
+    public WatchHub Hub { get; } = new();
+
+    /// <summary>Called under the gate after every change; subscribers must only enqueue work.</summary>
+    public event Action<StoredEvent>? Changed;
+
+    public long CurrentResourceVersion => Interlocked.Read(ref _rv);
+    /// <summary>The newest resourceVersion no longer in history: watching from anything older is 410 Expired.</summary>
+    public long CompactedResourceVersion => _history.CompactedRv;
+
+    public int HistoryLimit { get => _history.Limit; set { lock (Gate) _history.Limit = value; } }
+
+    SortedDictionary<string, SortedDictionary<string, StoredObject>> Collection(string key)
+    {
+        if (!_collections.TryGetValue(key, out var c))
+            _collections[key] = c = new SortedDictionary<string, SortedDictionary<string, StoredObject>>(StringComparer.Ordinal);
+        return c;
+    }
+
+    public StoredObject? Get(ResourceType type, string ns, string name) =>
+        _collections.TryGetValue(type.StorageKey, out var c) && c.TryGetValue(ns, out var byName) &&
+        byName.TryGetValue(name, out var o) ? o : null;
+
+    public StoredObject? ByUid(string uid) => _byUid.GetValueOrDefault(uid);
+
+    public IReadOnlyCollection<string> DependentsOf(string ownerUid) =>
+        _dependents.TryGetValue(ownerUid, out var set) ? set.ToList() : [];
+
+    /// <summary>Objects in key order (namespace, name), optionally starting after a continue position.</summary>
+    public IEnumerable<StoredObject> List(ResourceType type, string? ns, (string Ns, string Name)? after = null)
+    {
+        if (!_collections.TryGetValue(type.StorageKey, out var c)) yield break;
+        if (ns is not null)
+        {
+            if (!c.TryGetValue(ns, out var only)) yield break;
+            foreach (var o in only.Values)
+                if (after is null || string.CompareOrdinal(o.Name, after.Value.Name) > 0) yield return o;
+            yield break;
+        }
+        foreach (var (space, byName) in c)
+        {
+            if (after is not null && string.CompareOrdinal(space, after.Value.Ns) < 0) continue;
+            foreach (var o in byName.Values)
+                if (after is null || string.CompareOrdinal(space, after.Value.Ns) > 0 || string.CompareOrdinal(o.Name, after.Value.Name) > 0)
+                    yield return o;
+        }
+    }
+
+    public IEnumerable<StoredObject> AllObjects() =>
+        _collections.Values.SelectMany(c => c.Values).SelectMany(n => n.Values);
+
+    public IEnumerable<StoredObject> InNamespace(string ns) =>
+        _collections.Values.SelectMany(c => c.TryGetValue(ns, out var byName) ? byName.Values : Enumerable.Empty<StoredObject>());
+
+    /// <summary>Stores a new version (ADDED or MODIFIED), assigning the next resourceVersion.</summary>
+    public StoredObject Put(ResourceType type, JsonObject node, StoredObject? previous)
+    {
+        var rv = ++_rv;
+        Json.Metadata(node)["resourceVersion"] = rv.ToString();
+        var stored = new StoredObject(type, node, rv);
+        var collection = Collection(type.StorageKey);
+        if (!collection.TryGetValue(stored.Namespace, out var byName))
+            collection[stored.Namespace] = byName = new SortedDictionary<string, StoredObject>(StringComparer.Ordinal);
+        byName[stored.Name] = stored;
+        if (previous is not null) Unindex(previous);
+        Index(stored);
+        Emit(new StoredEvent(previous is null ? "ADDED" : "MODIFIED", stored, previous));
+        return stored;
+    }
+
+    /// <summary>Removes an object; the DELETED event carries its last state at a new resourceVersion.</summary>
+    public StoredObject Remove(StoredObject current, JsonObject? lastState = null)
+    {
+        var rv = ++_rv;
+        var node = lastState ?? current.Clone();
+        Json.Metadata(node)["resourceVersion"] = rv.ToString();
+        var final = new StoredObject(current.Type, node, rv);
+        if (_collections.TryGetValue(current.Type.StorageKey, out var c) && c.TryGetValue(current.Namespace, out var byName))
+        {
+            byName.Remove(current.Name);
+            if (byName.Count == 0) c.Remove(current.Namespace);
+        }
+        Unindex(current);
+        Emit(new StoredEvent("DELETED", final, current));
+        return final;
+    }
+
+    void Emit(StoredEvent e)
+    {
+        _history.Add(e);
+        Hub.Publish(e);
+        Changed?.Invoke(e);
+    }
+
+    void Index(StoredObject o)
+    {
+        if (o.Uid.Length > 0) _byUid[o.Uid] = o;
+        foreach (var owner in o.OwnerReferences)
+            if (Json.Str(owner, "uid") is { } ownerUid)
+            {
+                if (!_dependents.TryGetValue(ownerUid, out var set)) _dependents[ownerUid] = set = [];
+                set.Add(o.Uid);
+            }
+    }
+
+    void Unindex(StoredObject o)
+    {
+        _byUid.Remove(o.Uid);
+        foreach (var owner in o.OwnerReferences)
+            if (Json.Str(owner, "uid") is { } ownerUid && _dependents.TryGetValue(ownerUid, out var set))
+            {
+                set.Remove(o.Uid);
+                if (set.Count == 0) _dependents.Remove(ownerUid);
+            }
+    }
+
+    /// <summary>History events after <paramref name="rv"/> for one resource; the caller has checked expiry.</summary>
+    public List<StoredEvent> EventsAfter(long rv, string storageKey) => _history.After(rv, storageKey);
+
+    /// <summary>Forgets all history, so any resourceVersion older than now is Expired (provokes 410).</summary>
+    public void Compact()
+    {
+        lock (Gate) _history.CompactAll(_rv);
+    }
+}

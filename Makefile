@@ -28,6 +28,8 @@ crds:
 apiserver:
 	$(DOTNET) run --project tests/KubeApiServer/Nexus.KubeApiServer.csproj -c $(CONFIGURATION) -- --crds crds
 
+include charts/chart.mk
+
 ## The whole platform on this machine.
 run: deps build
 	@echo "make run: the platform pieces are not all wired yet; see README.md"

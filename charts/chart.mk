@@ -1,0 +1,19 @@
+# Chart targets, included by the top-level Makefile.
+#   make chart-template [VALUES=file] [RELEASE=name] [NAMESPACE=ns]   print the manifests like `helm template`
+#   make test-chart                                                   chart, schema, alert-rule tests
+CHART_DIR := charts/nexus-ai-jobs
+CHART_RENDER := charts/render/.bin/render
+CHART_GOENV := GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= GOPROXY=off
+RELEASE ?= nexus
+NAMESPACE ?= nexus-ai-jobs
+
+.PHONY: chart-template test-chart
+
+$(CHART_RENDER): $(wildcard charts/render/*.go)
+	@cd charts/render && $(CHART_GOENV) go build -o .bin/render .
+
+chart-template: $(CHART_RENDER)
+	@$(CHART_RENDER) $(CHART_DIR) --name $(RELEASE) --namespace $(NAMESPACE) --include-crds $(if $(VALUES),-f $(VALUES))
+
+test-chart:
+	charts/test.sh

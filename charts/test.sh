@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Chart, alerting and image checks: renders the chart with several value sets and checks the objects, validates
+# values against values.schema.json, runs `promtool check rules` and `promtool test rules`, and (when the
+# Kubernetes API stand-in is in the tree) applies the rendered objects to it with the real kubectl; checks the
+# .NET Dockerfiles (tests/images).
+# Needs the Debian packages golang-go, golang-github-masterminds-sprig-dev,
+# golang-github-xeipuuv-gojsonschema-dev and prometheus (scripts/install-deps.sh installs them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# Debian's Go libraries live in a GOPATH, not a module cache: build in GOPATH mode, offline.
+export GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= GOPROXY=off
+export GOCACHE="${GOCACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/go-build}"
+go vet ./charts/render ./tests/images
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+go test -count=1 -v "$@" ./charts/render ./tests/images 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+# One closing line counting the top-level tests.
+awk '/^--- PASS/ {p++} /^--- FAIL/ {f++} /^--- SKIP/ {s++} END {printf "chart: %d passed, %d failed, %d skipped\n", p, f, s}' "$log"
+exit "$rc"

@@ -20,6 +20,7 @@ const string Ns = "default";
 Console.WriteLine($"operator benchmark: {jobs} queued jobs, {latencyJobs} latency jobs, {cached} cached jobs; {Environment.ProcessorCount} cores");
 
 // --- 1 + 2: throughput of claiming queued jobs, writes per job, then queue-to-start latency with free capacity.
+if (jobs > 0)
 {
     await using var server = await StandIn.StartAsync(new StandInOptions { CrdPaths = { crds }, RecordRequests = false });
     using var api = new KubeApi(server.ClientConfiguration());

@@ -24,6 +24,8 @@ public sealed class JobController
     private readonly ILogger _log;
     private readonly object _depLock = new();
     private readonly Dictionary<string, HashSet<string>> _dependents = new(StringComparer.Ordinal);
+    /// <summary>When this term first saw each job without status: the initial-status delay counts from then.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTime> _firstSeen = new(StringComparer.Ordinal);
     private CancellationToken _leading;
 
     public JobController(OperatorContext ctx, JobStatusWriter writer, Dispatcher dispatcher, JobRunner runner)
@@ -82,6 +84,7 @@ public sealed class JobController
         if (job is null)
         {
             _dispatcher.Withdraw(name);
+            _firstSeen.TryRemove(name, out _);
             lock (_depLock) _dependents.Remove(name);
             return null;
         }
@@ -89,6 +92,7 @@ public sealed class JobController
         var status = job.Status;
         var phase = status?.Phase;
 
+        if (JobPhases.IsTerminal(phase) || phase == JobPhases.Running) _firstSeen.TryRemove(name, out _);
         if (JobPhases.IsTerminal(phase))
         {
             _dispatcher.Withdraw(name);
@@ -141,11 +145,16 @@ public sealed class JobController
             return null;
         }
 
-        var initDue = JobTimes.Created(job) + _ctx.Options.InitialStatusDelay;
+        if (!string.IsNullOrEmpty(phase)) _firstSeen.TryRemove(name, out _);
+        var initDue = (string.IsNullOrEmpty(phase) ? _firstSeen.GetOrAdd(name, now) : now) + _ctx.Options.InitialStatusDelay;
         if (!ready || status?.NextAttemptAt is { } next && JobTimes.Utc(next) > now)
         {
             _dispatcher.Withdraw(name);
-            if (string.IsNullOrEmpty(phase) && now >= initDue) await InitialiseAsync(job, ct);
+            if (string.IsNullOrEmpty(phase))
+            {
+                if (now < initDue) return initDue - now;
+                await InitialiseAsync(job, ct);
+            }
             var wake = status?.NextAttemptAt is { } n && JobTimes.Utc(n) > now ? JobTimes.Utc(n) - now : untilQueueTimeout;
             return Cap(wake < untilQueueTimeout ? wake : untilQueueTimeout);
         }

@@ -41,7 +41,7 @@ include charts/chart.mk
 
 ## The whole platform on this machine.
 run: deps build
-	@echo "make run: the platform pieces are not all wired yet; see README.md"
+	@scripts/run-local.sh
 
 ## Gateway dispatch/poll throughput against the stand-in; figures in bench/README.md.
 bench-gateway:

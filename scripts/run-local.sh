@@ -68,7 +68,7 @@ start() { # name, then the command; output goes to RUN_DIR/name.log
 if [ -n "${KUBECONFIG:-}" ] && [ -f "${KUBECONFIG%%:*}" ]; then
   kubeconfig="$KUBECONFIG"
 else
-  start apiserver dotnet "$(bin tests/KubeApiServer Nexus.KubeApiServer.dll)" --port 0 --crds crds \
+  start apiserver dotnet "$(bin tests/KubeApiServer Nexus.KubeApiServer.dll)" --port 0 \
     --kubeconfig "$RUN_DIR/kubeconfig"
   kubeconfig=$(wait_for_line "the Kubernetes API stand-in" "$RUN_DIR/apiserver.log" '(?<=^Kubeconfig: ).*')
 fi
@@ -76,20 +76,22 @@ export KUBECONFIG="$kubeconfig"
 kubectl_() { kubectl --kubeconfig "$kubeconfig" --cache-dir "$RUN_DIR/kubectl-cache" -n "$NAMESPACE" "$@"; }
 kubectl_ apply -f crds/ >/dev/null || fail "applying the CRDs failed"
 
-# 2. One worker process and WorkerPool per job type.
+# 2. One worker process and WorkerPool per job type. Each worker's port and pid are written beside its log, so a
+# test can stop and restart one as Kubernetes would restart a pod.
 pools=""
 for type in "${JOB_TYPES[@]}"; do
-  port=$(free_port)
   name="workers-${type//_/-}"
-  # Each worker's port and pid are written beside its log, so a test can stop and restart one.
   (cd workers && WORKER_JOB_TYPES="$type" WORKER_DB_PATH="$RUN_DIR/worker-data.sqlite3" \
     WORKER_ALLOW_SIMULATION="${NEXUS_WORKER_SIMULATION:-0}" \
-    exec "$PYTHON" -m uvicorn nexus_worker.app:app --host 127.0.0.1 --port "$port" --log-level warning) \
-    >"$RUN_DIR/$name.log" 2>&1 &
+    exec "$PYTHON" -m nexus_worker --host 127.0.0.1 --port 0) >"$RUN_DIR/$name.log" 2>&1 &
   pids+=($!)
-  echo "$port" >"$RUN_DIR/$name.port"
   echo "$!" >"$RUN_DIR/$name.pid"
-  wait_for "worker $type" curl -fsS "http://127.0.0.1:$port/readyz"
+done
+for type in "${JOB_TYPES[@]}"; do
+  name="workers-${type//_/-}"
+  url=$(wait_for_line "worker $type" "$RUN_DIR/$name.log" '(?<=listening on )http://\S+')
+  echo "${url##*:}" >"$RUN_DIR/$name.port"
+  wait_for "worker $type" curl -fsS "$url/readyz"
   pools+="---
 apiVersion: nexus.ai/v1
 kind: WorkerPool
@@ -97,7 +99,7 @@ metadata:
   name: $name
 spec:
   jobTypes: [\"$type\"]
-  staticEndpoints: [\"http://127.0.0.1:$port\"]
+  staticEndpoints: [\"$url\"]
   concurrencyPerReplica: 4
   minReplicas: 1
   maxReplicas: 1
@@ -107,10 +109,10 @@ echo "$pools" | kubectl_ apply -f - >/dev/null || fail "applying the WorkerPools
 
 # 3. Operator and gateway.
 operator_port=$(free_port)
-NEXUS_NAMESPACE="$NAMESPACE" ASPNETCORE_URLS="http://127.0.0.1:$operator_port" \
+NEXUS_NAMESPACE="$NAMESPACE" NEXUS_OPERATOR_URL="http://127.0.0.1:$operator_port" \
   start operator dotnet "$(bin operator Nexus.Operator.dll)"
 gateway_port=$(free_port)
-NEXUS_NAMESPACE="$NAMESPACE" ASPNETCORE_URLS="http://127.0.0.1:$gateway_port" \
+NEXUS_NAMESPACE="$NAMESPACE" NEXUS_GATEWAY_URLS="http://127.0.0.1:$gateway_port" \
   start gateway dotnet "$(bin api-gateway Nexus.Gateway.dll)"
 wait_for "the operator" curl -fsS "http://127.0.0.1:$operator_port/readyz"
 wait_for "the gateway" curl -fsS "http://127.0.0.1:$gateway_port/readyz"

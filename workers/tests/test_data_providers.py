@@ -88,3 +88,29 @@ def test_worker_with_http_data_provider(provider, worker_factory):
     assert done["status"] == "completed", done
     assert done["result"]["recommendations"][0]["applied"] is True
     assert provider.products("demo", "amazon_us", ["SKU-001"])[0]["price"] == 13.5  # written through the API
+
+
+def test_workers_sharing_a_database_file_seed_it_once(tmp_path):
+    """Several worker processes started together on one file (as `make run` does) must not collide seeding it."""
+    import threading
+
+    path = str(tmp_path / "shared.sqlite3")
+    providers = [SqliteProvider(path) for _ in range(4)]
+    barrier = threading.Barrier(len(providers))
+    errors: list[BaseException] = []
+
+    def seed(p):
+        barrier.wait()
+        try:
+            seed_tenant(p, "demo", n_skus=3, reviews_per_sku=2)
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=seed, args=(p,)) for p in providers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+    assert errors == []
+    assert len(providers[0].products("demo", "amazon_us")) == 3

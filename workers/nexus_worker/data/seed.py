@@ -42,7 +42,10 @@ def _weeks() -> list[date]:
 
 def seed_tenant(provider, tenant: str = "demo", n_skus: int = 50, reviews_per_sku: int = 24,
                 seed: int = 20260312) -> None:
-    """Writes the dataset for `tenant` into a SqliteProvider (replacing nothing: call on an empty tenant)."""
+    """Writes the dataset for `tenant` into a SqliteProvider; a tenant that already has products is left as it is.
+
+    Safe when several processes seed one database file at once: the check and the writes share one write lock.
+    """
     rng = random.Random(f"{seed}:{tenant}")
     rows: dict[str, list[tuple]] = {k: [] for k in (
         "products", "sales_weekly", "reviews", "returns", "market_offers", "competitor_scans", "listings",
@@ -128,10 +131,16 @@ def seed_tenant(provider, tenant: str = "demo", n_skus: int = 50, reviews_per_sk
                                     review_title, body, day.isoformat()))
 
     conn = provider.conn
-    with conn:
-        for table, values in rows.items():
-            if values:
-                conn.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * len(values[0]))})", values)
+    conn.execute("BEGIN IMMEDIATE")  # waits (up to the connection's timeout) for any other seeder to finish
+    try:
+        if conn.execute("SELECT 1 FROM products WHERE tenant=? LIMIT 1", (tenant,)).fetchone() is None:
+            for table, values in rows.items():
+                if values:
+                    conn.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * len(values[0]))})", values)
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
 
 
 def _offers(rng: random.Random, our_price: float, pinned: list[float] | None) -> list[dict]:

@@ -163,6 +163,17 @@ public sealed class KubeApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A merge patch applied in-process through the same write path as HTTP (validation, generation, watch events),
+    /// without a request being counted. Returns the stored object.
+    /// </summary>
+    public JsonObject MergePatch(string group, string version, string plural, string? ns, string name, string patch, string? subresource = null)
+    {
+        var type = Registry.Find(group, version, plural) ?? throw new ArgumentException($"no resource {plural} in {group}/{version}");
+        var result = Operations.Patch(type, ns, name, ResourceOperations.MergePatchType, System.Text.Encoding.UTF8.GetBytes(patch), subresource, new WriteOptions());
+        return (JsonObject)result.Object.Node.DeepClone();
+    }
+
     public async ValueTask DisposeAsync()
     {
         Store.Hub.DropAll();

@@ -77,7 +77,7 @@ public static partial class ObjectRules
     }
 
     public static long Generation(StoredObject o) =>
-        o.Metadata["generation"] is JsonValue g && g.TryGetValue<long>(out var n) ? n : 0;
+        Json.Long(o.Metadata["generation"]) ?? 0;
 
     /// <summary>Whether this write bumps metadata.generation under the kind's policy.</summary>
     public static bool GenerationChanges(ResourceType type, JsonObject oldNode, JsonObject newNode) => type.Generation switch

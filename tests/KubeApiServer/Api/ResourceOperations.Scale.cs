@@ -39,7 +39,7 @@ public sealed partial class ResourceOperations
             var scale = change(ScaleOf(old));
             CheckResourceVersion(type, old, Json.Str(scale["metadata"], "resourceVersion"), required: false);
             var replicas = scale["spec"]?["replicas"];
-            if (replicas is not JsonValue v || !v.TryGetValue<long>(out var n) || n < 0)
+            if (Json.Long(replicas) is not { } n || n < 0)
                 throw new ApiException(422, "Invalid", $"Scale.autoscaling \"{name}\" is invalid: spec.replicas: Invalid value: {replicas?.ToJsonString() ?? "null"}: must be greater than or equal to 0",
                     new JsonObject { ["name"] = name, ["group"] = "autoscaling", ["kind"] = "Scale" });
             var next = old.Clone();

@@ -26,7 +26,7 @@ public sealed class DeploymentController
     }
 
     static long Replicas(StoredObject d) =>
-        d.Node["spec"]?["replicas"] is JsonValue r && r.TryGetValue<long>(out var n) ? n : 1;
+        Json.Long(d.Node["spec"]?["replicas"]) ?? 1;
 
     static bool Converged(StoredObject d) =>
         d.Node["status"] is JsonObject s &&

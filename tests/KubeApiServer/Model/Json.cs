@@ -97,4 +97,10 @@ public static class Json
     };
 
     public static bool Equal(JsonNode? a, JsonNode? b) => JsonNode.DeepEquals(a, b);
+
+    /// <summary>An integer however the node was built (parsed, or from an int or long).</summary>
+    public static long? Long(JsonNode? node) =>
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.Number &&
+        long.TryParse(v.ToJsonString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            ? n : null;
 }

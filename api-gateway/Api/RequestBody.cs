@@ -1,0 +1,62 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace Nexus.Gateway.Api;
+
+/// <summary>Reads a JSON request body with a size limit: too large → 413, not JSON → 400, wrong media type → 415.</summary>
+public static class RequestBody
+{
+    public static async Task<(JsonDocument? Document, ApiError? Error)> ReadJsonAsync(HttpRequest request, int maxBytes, CancellationToken ct)
+    {
+        var contentType = request.ContentType;
+        if (!string.IsNullOrEmpty(contentType) && !IsJson(contentType))
+            return (null, ErrorCodes.Make(ErrorCodes.UnsupportedMediaType, $"Content-Type must be application/json, got '{contentType}'"));
+        if (request.ContentLength > maxBytes) return (null, TooLarge(maxBytes));
+
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(maxBytes + 1, (int)(request.ContentLength ?? 16 * 1024) + 1));
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length > maxBytes) return (null, TooLarge(maxBytes));
+                    var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(maxBytes + 1, buffer.Length * 2));
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+                var read = await request.Body.ReadAsync(buffer.AsMemory(length, buffer.Length - length), ct).ConfigureAwait(false);
+                if (read == 0) break;
+                length += read;
+                if (length > maxBytes) return (null, TooLarge(maxBytes));
+            }
+            if (length == 0) return (null, ErrorCodes.Make(ErrorCodes.InvalidJson, "Request body is empty; a JSON object is required"));
+            try
+            {
+                // The document keeps referring to the memory it parsed: give it its own copy, not the pooled buffer.
+                return (JsonDocument.Parse(buffer.AsSpan(0, length).ToArray(), ApiJson.DocumentOptions), null);
+            }
+            catch (JsonException ex)
+            {
+                return (null, ErrorCodes.Make(ErrorCodes.InvalidJson, "Request body is not valid JSON: " + ex.Message));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static ApiError TooLarge(int maxBytes) =>
+        ErrorCodes.Make(ErrorCodes.PayloadTooLarge, $"Request body exceeds {maxBytes} bytes");
+
+    private static bool IsJson(string contentType)
+    {
+        var media = contentType.Split(';')[0].Trim();
+        return media.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || media.EndsWith("+json", StringComparison.OrdinalIgnoreCase)
+            || media.Equals("text/json", StringComparison.OrdinalIgnoreCase);
+    }
+}

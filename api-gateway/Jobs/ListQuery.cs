@@ -1,0 +1,104 @@
+using System.Globalization;
+using Microsoft.Extensions.Primitives;
+using Nexus.Crds.Entities;
+using Nexus.Gateway.Api;
+using Nexus.Gateway.Cache;
+
+namespace Nexus.Gateway.Jobs;
+
+/// <summary>The filters and page of <c>GET /api/ai-jobs</c>, parsed and checked.</summary>
+public sealed record ListQuery(string? Type, string? Phase, DateTimeOffset? Start, DateTimeOffset? End, int Limit, PageCursor? Cursor)
+{
+    public const int DefaultLimit = 50;
+    public const int MaxLimit = 200;
+
+    private static readonly HashSet<string> Known = ["type", "status", "start_date", "end_date", "limit", "cursor"];
+
+    public static (ListQuery? Query, ApiError? Error) Parse(IQueryCollection query)
+    {
+        foreach (var key in query.Keys)
+            if (!Known.Contains(key)) return (null, ErrorCodes.Query(key, $"unknown query parameter '{key}'; known: {string.Join(", ", Known)}"));
+
+        string? type = null;
+        if (Single(query, "type") is { } t)
+        {
+            if (!JobTypes.IsKnown(t))
+                return (null, ErrorCodes.Make(ErrorCodes.InvalidJobType, $"Unknown job type '{t}'", [new("type", $"known: {string.Join(", ", JobTypes.All)}")]));
+            type = t;
+        }
+
+        string? phase = null;
+        if (Single(query, "status") is { } s)
+        {
+            phase = JobPhases.All.FirstOrDefault(p => p.Equals(s, StringComparison.OrdinalIgnoreCase));
+            if (phase is null)
+                return (null, ErrorCodes.Query("status", $"unknown status '{s}'; known: {string.Join(", ", JobPhases.All.Select(p => p.ToLowerInvariant()))}"));
+        }
+
+        DateTimeOffset? start = null, end = null;
+        if (Single(query, "start_date") is { } sd)
+        {
+            if (!TryParseDate(sd, endOfDay: false, out var v)) return (null, ErrorCodes.Query("start_date", "must be an ISO-8601 date or date-time"));
+            start = v;
+        }
+        if (Single(query, "end_date") is { } ed)
+        {
+            if (!TryParseDate(ed, endOfDay: true, out var v)) return (null, ErrorCodes.Query("end_date", "must be an ISO-8601 date or date-time"));
+            end = v;
+        }
+        if (start is not null && end is not null && start > end)
+            return (null, ErrorCodes.Query("start_date", "must not be after end_date"));
+
+        var limit = DefaultLimit;
+        if (Single(query, "limit") is { } l)
+        {
+            if (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > MaxLimit)
+                return (null, ErrorCodes.Query("limit", $"must be an integer from 1 to {MaxLimit}"));
+        }
+
+        PageCursor? cursor = null;
+        if (Single(query, "cursor") is { } c)
+        {
+            if (!PageCursor.TryDecode(c, out var decoded)) return (null, ErrorCodes.Query("cursor", "is not a cursor this API returned"));
+            cursor = decoded;
+        }
+        return (new ListQuery(type, phase, start, end, limit, cursor), null);
+    }
+
+    /// <summary>One page of the tenant's jobs, newest first, and whether more follow.</summary>
+    public (List<CachedJob> Page, bool HasMore) Run(IEnumerable<CachedJob> jobs, string tenant)
+    {
+        var matching = jobs.Where(j => j.Tenant == tenant
+                                      && (Type is null || j.Type == Type)
+                                      && (Phase is null || j.Phase == Phase)
+                                      && (Start is null || j.CreatedAt >= Start)
+                                      && (End is null || j.CreatedAt <= End)
+                                      && (Cursor is null || Cursor.Value.IsBefore(j.CreatedAt.ToUnixTimeMilliseconds(), j.Name)))
+            .OrderByDescending(j => j.CreatedAt.ToUnixTimeMilliseconds())
+            .ThenByDescending(j => j.Name, StringComparer.Ordinal)
+            .Take(Limit + 1)
+            .ToList();
+        var hasMore = matching.Count > Limit;
+        if (hasMore) matching.RemoveAt(matching.Count - 1);
+        return (matching, hasMore);
+    }
+
+    private static string? Single(IQueryCollection query, string key)
+    {
+        StringValues values = query[key];
+        return values.Count == 0 ? null : values[^1];
+    }
+
+    /// <summary>A date-time (UTC unless an offset is given), or a date: its first millisecond, or its last for end_date.</summary>
+    public static bool TryParseDate(string text, bool endOfDay, out DateTimeOffset value)
+    {
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            var midnight = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            value = endOfDay ? midnight.AddDays(1).AddTicks(-1) : midnight;
+            return true;
+        }
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value)
+               && text.Contains('T', StringComparison.OrdinalIgnoreCase);
+    }
+}

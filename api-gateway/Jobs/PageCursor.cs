@@ -1,0 +1,38 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+
+namespace Nexus.Gateway.Jobs;
+
+/// <summary>
+/// The position after the last job of a page in newest-first order: (created_at, name). Opaque to clients
+/// (base64url); stable while jobs are added, since new jobs sort before any cursor.
+/// </summary>
+public readonly record struct PageCursor(long CreatedAtMs, string Name)
+{
+    private const string Version = "v1";
+
+    public string Encode() => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(
+        string.Create(CultureInfo.InvariantCulture, $"{Version}|{CreatedAtMs}|{Name}")));
+
+    public static bool TryDecode(string text, out PageCursor cursor)
+    {
+        cursor = default;
+        try
+        {
+            var parts = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(text)).Split('|', 3);
+            if (parts.Length != 3 || parts[0] != Version || parts[2].Length == 0) return false;
+            if (!long.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms)) return false;
+            cursor = new PageCursor(ms, parts[2]);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>True when a job at (createdAtMs, name) comes after this cursor in newest-first order.</summary>
+    public bool IsBefore(long createdAtMs, string name) =>
+        createdAtMs < CreatedAtMs || (createdAtMs == CreatedAtMs && string.CompareOrdinal(name, Name) < 0);
+}

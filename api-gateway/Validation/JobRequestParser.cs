@@ -1,0 +1,108 @@
+using System.Text.Json;
+using Nexus.Crds.Entities;
+using Nexus.Gateway.Api;
+
+namespace Nexus.Gateway.Validation;
+
+/// <summary>A validation outcome: the job, or the error code that applies and every field-level problem found.</summary>
+public sealed record ParseOutcome(JobRequest? Job, string? Code, List<FieldError> Details)
+{
+    public bool Ok => Job is not null;
+}
+
+/// <summary>Turns a JSON job (<c>{"type", "params", "priority"}</c>) into a <see cref="JobRequest"/> or field errors.</summary>
+public static class JobRequestParser
+{
+    private static readonly HashSet<string> TopLevelFields = ["type", "params", "priority"];
+
+    /// <param name="prefix">Path of the job in the request: "" for a single dispatch, "jobs[3]." in a batch.</param>
+    public static ParseOutcome ParseJob(JsonElement job, string prefix = "")
+    {
+        try
+        {
+            return Parse(job, prefix);
+        }
+        catch (InvalidOperationException)
+        {
+            // JSON text may escape an unpaired UTF-16 surrogate ("\ud800"), which JsonElement.GetString refuses to decode.
+            var at = prefix.Length == 0 ? "body" : prefix.TrimEnd('.');
+            return new(null, ErrorCodes.InvalidRequest, [new(at, "contains a string that is not valid Unicode")]);
+        }
+    }
+
+    private static ParseOutcome Parse(JsonElement job, string prefix)
+    {
+        var details = new List<FieldError>();
+        if (job.ValueKind != JsonValueKind.Object)
+        {
+            var at = prefix.Length == 0 ? "body" : prefix.TrimEnd('.');
+            return new(null, ErrorCodes.InvalidRequest, [new(at, "must be a JSON object")]);
+        }
+
+        string? code = null;
+        void Fail(string errorCode, string field, string message)
+        {
+            code ??= errorCode;
+            details.Add(new(prefix + field, message));
+        }
+
+        string? type = null;
+        if (!job.TryGetProperty("type", out var typeElement)) Fail(ErrorCodes.InvalidJobType, "type", "is required");
+        else if (typeElement.ValueKind != JsonValueKind.String) Fail(ErrorCodes.InvalidJobType, "type", "must be a string");
+        else if (!JobTypes.IsKnown(typeElement.GetString()))
+            Fail(ErrorCodes.InvalidJobType, "type", $"unknown job type '{typeElement.GetString()}'; known: {string.Join(", ", JobTypes.All)}");
+        else type = typeElement.GetString();
+
+        foreach (var property in job.EnumerateObject())
+            if (!TopLevelFields.Contains(property.Name)) Fail(ErrorCodes.InvalidRequest, property.Name, "unknown field");
+
+        var priority = Priorities.Normal;
+        if (job.TryGetProperty("priority", out var priorityElement) && priorityElement.ValueKind != JsonValueKind.Null)
+        {
+            if (priorityElement.ValueKind != JsonValueKind.String || !Priorities.IsKnown(priorityElement.GetString()))
+                Fail(ErrorCodes.InvalidPriority, "priority", $"must be one of: {string.Join(", ", Priorities.All)}");
+            else priority = priorityElement.GetString()!;
+        }
+
+        JsonElement parameters = default;
+        var hasParams = job.TryGetProperty("params", out parameters) && parameters.ValueKind != JsonValueKind.Null;
+        if (hasParams && parameters.ValueKind != JsonValueKind.Object)
+            Fail(ErrorCodes.InvalidParams, "params", "must be a JSON object");
+        else if (type is not null)
+            CheckParams(type, hasParams ? parameters : null, prefix + "params", details, ref code);
+
+        if (code is not null) return new(null, code, details);
+        var kept = hasParams ? parameters.Clone() : EmptyObject();
+        return new(new JobRequest(type!, priority, kept), null, details);
+    }
+
+    private static void CheckParams(string type, JsonElement? parameters, string path, List<FieldError> details, ref string? code)
+    {
+        var rules = JobParamSchemas.ByType[type];
+        var before = details.Count;
+        foreach (var rule in rules)
+        {
+            if (parameters is { } p && p.TryGetProperty(rule.Name, out var value) && value.ValueKind != JsonValueKind.Null)
+                rule.Check(value, $"{path}.{rule.Name}", details);
+            else if (rule.Required)
+                details.Add(new($"{path}.{rule.Name}", "is required"));
+        }
+        if (parameters is { } given)
+        {
+            foreach (var property in given.EnumerateObject())
+                if (!rules.Any(r => r.Name == property.Name))
+                    details.Add(new($"{path}.{property.Name}", $"unknown parameter for {type}; allowed: {string.Join(", ", rules.Select(r => r.Name))}"));
+        }
+        if (details.Count > before) code ??= ErrorCodes.InvalidParams;
+    }
+
+    public static readonly JsonElement Empty = ParseEmpty();
+
+    private static JsonElement EmptyObject() => Empty;
+
+    private static JsonElement ParseEmpty()
+    {
+        using var doc = JsonDocument.Parse("{}");
+        return doc.RootElement.Clone();
+    }
+}

@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Text.Json;
+using k8s.Models;
+using Nexus.Bench.Operator;
+using Nexus.Crds.Entities;
+using Nexus.Operator;
+using Nexus.Operator.Runtime;
+using StandIn = Nexus.KubeApiServer.KubeApiServer;
+using StandInOptions = Nexus.KubeApiServer.KubeApiServerOptions;
+
+// Usage: OperatorBench [--jobs=10000] [--latency-jobs=1000] [--cached=100000] [--crds=crds]
+var arg = args.Select(a => a.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0].TrimStart('-'), p => p[1]);
+int Arg(string k, int d) => arg.TryGetValue(k, out var v) ? int.Parse(v) : d;
+var jobs = Arg("jobs", 10_000);
+var latencyJobs = Arg("latency-jobs", 1_000);
+var cached = Arg("cached", 100_000);
+var crds = arg.GetValueOrDefault("crds") ?? FindCrds();
+const string Ns = "default";
+
+Console.WriteLine($"operator benchmark: {jobs} queued jobs, {latencyJobs} latency jobs, {cached} cached jobs; {Environment.ProcessorCount} cores");
+
+// --- 1 + 2: throughput of claiming queued jobs, writes per job, then queue-to-start latency with free capacity.
+if (jobs > 0)
+{
+    await using var server = await StandIn.StartAsync(new StandInOptions { CrdPaths = { crds }, RecordRequests = false });
+    using var api = new KubeApi(server.ClientConfiguration());
+    var workers = new List<InstantWorker>();
+    for (var i = 0; i < 4; i++) workers.Add(await InstantWorker.StartAsync());
+    await api.CreateAsync(ResourceKind.WorkerPool.Collection(Ns), new WorkerPool
+    {
+        Metadata = new V1ObjectMeta { Name = "bench", NamespaceProperty = Ns },
+        Spec = new WorkerPoolSpec { JobTypes = JobTypes.All.ToList(), StaticEndpoints = workers.Select(w => w.Url).ToList(), ConcurrencyPerReplica = 64, MaxReplicas = 4 },
+    }, default);
+
+    var created = Stopwatch.StartNew();
+    await CreateJobsAsync(api, jobs, "q", null);
+    Console.WriteLine($"created {jobs} jobs in {created.Elapsed.TotalSeconds:0.0} s");
+
+    var options = new OperatorOptions
+    {
+        Namespace = Ns, Kubeconfig = server.KubeconfigPath, ListenUrl = "http://127.0.0.1:0",
+        PoolResyncInterval = TimeSpan.FromSeconds(1), PollInterval = TimeSpan.FromMilliseconds(200),
+    };
+    var clock = Stopwatch.StartNew();
+    await using var host = await OperatorHost.StartAsync(options);
+    while (host.Term is null) await Task.Delay(5);
+    var leading = clock.Elapsed;
+    var writes0 = host.Api.Writes;
+    var events0 = host.Api.EventWrites;
+    var counted = () => workers.Sum(w => w.Received.Count);
+    while (counted() < jobs) await Task.Delay(5);
+    var dispatched = clock.Elapsed;
+    while (host.Term!.Stats.Counts().Where(kv => kv.Key.Phase == JobPhases.Completed).Sum(kv => kv.Value) < jobs) await Task.Delay(5);
+    var completed = clock.Elapsed;
+    await Task.Delay(1500); // let queued Events drain before counting them
+    var writes = host.Api.Writes - writes0;
+    var events = host.Api.EventWrites - events0;
+    var dispatchSeconds = (dispatched - leading).TotalSeconds;
+    var completeSeconds = (completed - leading).TotalSeconds;
+    Console.WriteLine($"throughput: {jobs} queued jobs dispatched in {dispatchSeconds:0.00} s = {jobs / dispatchSeconds:0} jobs/s " +
+                      $"(all Completed after {completeSeconds:0.00} s = {jobs / completeSeconds:0} jobs/s; leader ready after {leading.TotalSeconds:0.00} s)");
+    Console.WriteLine($"API writes by the operator: {writes} = {(double)writes / jobs:0.00} per job (status and objects); Events: {events} = {(double)events / jobs:0.00} per job");
+
+    // Latency: free capacity, jobs arriving at a steady rate; measured from the create's answer to the worker's receipt.
+    foreach (var w in workers) w.Received.Clear();
+    var sent = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+    await CreateJobsAsync(api, latencyJobs, "l", sent, perSecond: 200);
+    while (workers.Sum(w => w.Received.Count) < latencyJobs) await Task.Delay(5);
+    var lat = sent.Select(kv => Stopwatch.GetElapsedTime(kv.Value, workers.Select(w => w.Received.GetValueOrDefault(kv.Key)).Max()).TotalMilliseconds).Order().ToList();
+    Console.WriteLine($"queue-to-start latency with free capacity ({latencyJobs} jobs at 200/s): p50 {Pct(lat, 0.50):0.0} ms, p99 {Pct(lat, 0.99):0.0} ms, max {lat[^1]:0.0} ms");
+    foreach (var w in workers) await w.DisposeAsync();
+}
+
+// --- 3: memory of the operator process with many AiJobs cached.
+if (cached > 0)
+{
+    await using var server = await StandIn.StartAsync(new StandInOptions { CrdPaths = { crds }, RecordRequests = false });
+    using var api = new KubeApi(server.ClientConfiguration());
+    var created = Stopwatch.StartNew();
+    await CreateJobsAsync(api, cached, "m", null);
+    Console.WriteLine($"created {cached} jobs in {created.Elapsed.TotalSeconds:0.0} s");
+    var dll = Path.Combine(AppContext.BaseDirectory, "Nexus.Operator.dll");
+    var psi = new ProcessStartInfo("dotnet", $"\"{dll}\"") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+    psi.Environment["NEXUS_KUBECONFIG"] = server.KubeconfigPath;
+    psi.Environment["NEXUS_OPERATOR_URL"] = "http://127.0.0.1:0";
+    psi.Environment["NEXUS_LOG_LEVEL"] = "Information";
+    using var p = Process.Start(psi)!;
+    var leadingLine = new TaskCompletionSource<string>();
+    p.OutputDataReceived += (_, e) => { if (e.Data?.Contains("leading:") == true) leadingLine.TrySetResult(e.Data); };
+    p.ErrorDataReceived += (_, _) => { };
+    p.BeginOutputReadLine();
+    p.BeginErrorReadLine();
+    var line = await leadingLine.Task.WaitAsync(TimeSpan.FromMinutes(5));
+    // Let the queued jobs get their status and the runtime settle, then read the resident set size.
+    await Task.Delay(TimeSpan.FromSeconds(20));
+    var rss = File.ReadAllLines($"/proc/{p.Id}/status").First(l => l.StartsWith("VmRSS:"));
+    Console.WriteLine($"memory with {cached} AiJobs cached: {rss.Split(':')[1].Trim()} resident ({line[(line.IndexOf("leading:") + 8)..].Trim()})");
+    p.Kill();
+}
+
+static double Pct(List<double> sorted, double q) => sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];
+
+static async Task CreateJobsAsync(KubeApi api, int count, string prefix, System.Collections.Concurrent.ConcurrentDictionary<string, long>? sent, int perSecond = 0)
+{
+    var types = JobTypes.All;
+    var start = Stopwatch.StartNew();
+    var next = 0;
+    await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = perSecond > 0 ? 8 : 32 }, async (i, ct) =>
+    {
+        if (perSecond > 0)
+        {
+            var due = TimeSpan.FromSeconds((double)Interlocked.Increment(ref next) / perSecond);
+            var wait = due - start.Elapsed;
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, ct);
+        }
+        var name = $"{prefix}-{i:D6}";
+        var type = types[i % types.Count];
+        var job = new AiJob
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = name, NamespaceProperty = "default",
+                Labels = new Dictionary<string, string> { [NexusGroup.TenantLabel] = $"tenant-{i % 7}", [NexusGroup.JobTypeLabel] = type, [NexusGroup.PriorityLabel] = Priorities.All[i % 3] },
+            },
+            Spec = new AiJobSpec
+            {
+                Type = type, Tenant = $"tenant-{i % 7}", Priority = Priorities.All[i % 3],
+                Params = JsonSerializer.SerializeToElement(new { sku = $"SKU-{i}", marketplace = "amazon.de" }),
+            },
+        };
+        await api.CreateAsync(ResourceKind.AiJob.Collection("default"), job, ct);
+        sent?.TryAdd(name, Stopwatch.GetTimestamp());
+    });
+}
+
+static string FindCrds()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        var candidate = Path.Combine(dir.FullName, "crds");
+        if (File.Exists(Path.Combine(dir.FullName, "NexusOperator.sln"))) return candidate;
+    }
+    throw new InvalidOperationException("crds directory not found; pass --crds=PATH");
+}

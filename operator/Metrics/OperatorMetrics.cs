@@ -1,0 +1,44 @@
+using Prometheus;
+
+namespace Nexus.Operator.Metrics;
+
+/// <summary>
+/// The operator's Prometheus series (names are a contract: the chart's alert rules use them). Each operator
+/// instance has its own registry, so several can run in one process.
+/// </summary>
+public sealed class OperatorMetrics
+{
+    public OperatorMetrics()
+    {
+        Registry = Prometheus.Metrics.NewCustomRegistry();
+        var f = Prometheus.Metrics.WithCustomRegistry(Registry);
+        Jobs = f.CreateGauge("nexus_aijobs", "AiJobs by phase, type and priority.", "phase", "type", "priority");
+        OldestQueued = f.CreateGauge("nexus_aijob_oldest_queued_seconds", "Age of the oldest queued AiJob per type.", "type");
+        QueueWait = f.CreateHistogram("nexus_aijob_queue_wait_seconds", "Time from queued to started.",
+            new HistogramConfiguration { Buckets = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 30, 60, 300, 900, 3600] });
+        RunDuration = f.CreateHistogram("nexus_aijob_run_duration_seconds", "Time from started to finished.",
+            new HistogramConfiguration { Buckets = [0.1, 1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600] });
+        Finished = f.CreateCounter("nexus_aijob_finished_total", "AiJobs that reached a terminal phase.", "type", "outcome");
+        Failures = f.CreateCounter("nexus_aijob_failures_total", "Failed attempts and failed AiJobs by error code.", "type", "code");
+        Retries = f.CreateCounter("nexus_aijob_retries_total", "Attempts retried after a retryable failure.", "type");
+        PoolReplicas = f.CreateGauge("nexus_workerpool_replicas", "Worker pool replicas by state (ready, desired).", "pool", "state");
+        PoolCapacity = f.CreateGauge("nexus_workerpool_capacity", "Jobs a pool can run at once (ready instances x concurrency).", "pool");
+        Reconciles = f.CreateCounter("nexus_operator_reconcile_total", "Reconciles by kind and result.", "kind", "result");
+        IsLeader = f.CreateGauge("nexus_operator_is_leader", "1 while this replica holds the leader lease.");
+        WatchRestarts = f.CreateCounter("nexus_operator_watch_restarts_total", "Watch streams reopened, by kind.", "kind");
+    }
+
+    public CollectorRegistry Registry { get; }
+    public Gauge Jobs { get; }
+    public Gauge OldestQueued { get; }
+    public Histogram QueueWait { get; }
+    public Histogram RunDuration { get; }
+    public Counter Finished { get; }
+    public Counter Failures { get; }
+    public Counter Retries { get; }
+    public Gauge PoolReplicas { get; }
+    public Gauge PoolCapacity { get; }
+    public Counter Reconciles { get; }
+    public Gauge IsLeader { get; }
+    public Counter WatchRestarts { get; }
+}

@@ -1,0 +1,142 @@
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Nexus.Crds.Entities;
+using Nexus.Operator.Runtime;
+
+namespace Nexus.Operator.Pools;
+
+/// <summary>
+/// Reconciles each WorkerPool every resync interval: discovers instances (ready endpoints of the Service's
+/// EndpointSlices, or the static list), health-checks them, publishes slots to the registry, scales the
+/// Deployment through its scale subresource to clamp(ceil(demand / concurrency), min, max) — lower only
+/// after the scale-down delay — and writes ready, capacity, in-flight and desired into status.
+/// </summary>
+public sealed class PoolController
+{
+    private readonly OperatorContext _ctx;
+    private readonly ILogger _log;
+    private readonly Dictionary<string, ScalingMath.ScaleDownGate> _gates = new(StringComparer.Ordinal);
+
+    public PoolController(OperatorContext ctx)
+    {
+        _ctx = ctx;
+        _log = ctx.Logs.CreateLogger("Nexus.Operator.PoolController");
+        Queue = new WorkQueue("workerpools", 4, ReconcileAsync, _log,
+            ok => ctx.Metrics.Reconciles.WithLabels(WorkerPool.KindName, ok ? "success" : "error").Inc());
+        ctx.Pools.Changed += (old, @new) => Queue.Add((@new ?? old)!.Metadata.Name);
+    }
+
+    public WorkQueue Queue { get; }
+
+    public Task RunAsync(CancellationToken ct) => Queue.RunAsync(ct);
+
+    private async Task<TimeSpan?> ReconcileAsync(string name, CancellationToken ct)
+    {
+        var pool = _ctx.Pools.Get(name);
+        if (pool is null)
+        {
+            _ctx.Registry.RemovePool(name);
+            _ctx.Metrics.PoolCapacity.RemoveLabelled(name);
+            lock (_gates) _gates.Remove(name);
+            return null;
+        }
+        var spec = pool.Spec;
+        var urls = await DiscoverAsync(spec, ct);
+        var checks = await Task.WhenAll(urls.Select(async u => (u, await _ctx.Workers.IsReadyAsync(u, ct))));
+        var instances = checks.ToDictionary(c => c.u, c => c.Item2, StringComparer.Ordinal);
+        _ctx.Registry.Update(name, spec.JobTypes, spec.ConcurrencyPerReplica, instances);
+
+        var ready = instances.Count(kv => kv.Value);
+        var capacity = ready * Math.Max(1, spec.ConcurrencyPerReplica);
+        var inFlight = _ctx.Registry.InFlightOf(name);
+        var demand = _ctx.Stats.Demand(spec.JobTypes);
+        var desired = ScalingMath.DesiredReplicas(demand, spec.ConcurrencyPerReplica, spec.MinReplicas, spec.MaxReplicas);
+        var lastScale = pool.Status?.LastScaleTime;
+
+        if (spec.Deployment is { Name.Length: > 0 } deployment)
+        {
+            var scalePath = ResourceKind.Deployment.Item(_ctx.Options.Namespace, deployment.Name) + "/scale";
+            var scale = await _ctx.Api.GetAsync<V1Scale>(scalePath, ct);
+            if (scale is not null)
+            {
+                var current = scale.Spec?.Replicas ?? 0;
+                ScalingMath.ScaleDownGate gate;
+                lock (_gates)
+                {
+                    if (!_gates.TryGetValue(name, out gate!)) _gates[name] = gate = new ScalingMath.ScaleDownGate();
+                }
+                var target = gate.Decide(current, desired, TimeSpan.FromSeconds(spec.ScaleDownDelaySeconds), DateTime.UtcNow);
+                if (target != current)
+                {
+                    await _ctx.Api.MergePatchAsync<V1Scale>(scalePath, new { spec = new { replicas = target } }, ct);
+                    lastScale = DateTime.UtcNow;
+                    _ctx.Events.Normal(pool, "Scaled", $"deployment {deployment.Name} scaled from {current} to {target} (demand {demand})");
+                }
+                desired = target;
+            }
+        }
+
+        _ctx.Metrics.PoolReplicas.WithLabels(name, "ready").Set(ready);
+        _ctx.Metrics.PoolReplicas.WithLabels(name, "desired").Set(desired);
+        _ctx.Metrics.PoolCapacity.WithLabels(name).Set(capacity);
+
+        var status = new WorkerPoolStatus
+        {
+            ReadyReplicas = ready,
+            DesiredReplicas = desired,
+            Capacity = capacity,
+            InFlight = inFlight,
+            Instances = instances.Select(kv => new WorkerInstanceStatus { Url = kv.Key, Ready = kv.Value }).OrderBy(i => i.Url, StringComparer.Ordinal).ToList(),
+            LastScaleTime = lastScale,
+            Conditions = pool.Status?.Conditions,
+            ObservedGeneration = pool.Metadata.Generation,
+        };
+        if (StatusDiffers(pool.Status, status))
+        {
+            try
+            {
+                var body = new WorkerPool { Metadata = pool.Metadata, Spec = pool.Spec, Status = status };
+                var written = await _ctx.Api.ReplaceAsync(ResourceKind.WorkerPool.Item(_ctx.Options.Namespace, name) + "/status", body, ct);
+                _ctx.Pools.Upsert(written);
+            }
+            catch (KubeApiException e) when (e.IsConflict || e.IsNotFound)
+            {
+                return TimeSpan.FromMilliseconds(200);
+            }
+        }
+        return _ctx.Options.PoolResyncInterval;
+    }
+
+    private async Task<List<string>> DiscoverAsync(WorkerPoolSpec spec, CancellationToken ct)
+    {
+        if (spec.StaticEndpoints is { Count: > 0 } endpoints) return endpoints.Select(e => e.TrimEnd('/')).Distinct().ToList();
+        if (spec.Service is not { Name.Length: > 0 } service) return [];
+        var path = ResourceKind.EndpointSlice.Collection(_ctx.Options.Namespace) +
+                   $"?labelSelector={Uri.EscapeDataString("kubernetes.io/service-name=" + service.Name)}";
+        var slices = await _ctx.Api.GetAsync<V1EndpointSliceList>(path, ct);
+        var urls = new List<string>();
+        foreach (var slice in slices?.Items ?? [])
+        {
+            var port = slice.Ports?.FirstOrDefault()?.Port ?? spec.Port;
+            foreach (var ep in slice.Endpoints ?? [])
+            {
+                if (ep.Conditions?.Ready == false) continue;
+                foreach (var address in ep.Addresses ?? [])
+                {
+                    var host = address.Contains(':') ? $"[{address}]" : address;
+                    urls.Add($"http://{host}:{port}");
+                }
+            }
+        }
+        return urls.Distinct().ToList();
+    }
+
+    private static bool StatusDiffers(WorkerPoolStatus? a, WorkerPoolStatus b)
+    {
+        if (a is null) return true;
+        if (a.ReadyReplicas != b.ReadyReplicas || a.DesiredReplicas != b.DesiredReplicas || a.Capacity != b.Capacity || a.InFlight != b.InFlight) return true;
+        var ai = string.Join(",", (a.Instances ?? []).Select(i => $"{i.Url}={i.Ready}"));
+        var bi = string.Join(",", (b.Instances ?? []).Select(i => $"{i.Url}={i.Ready}"));
+        return ai != bi || a.LastScaleTime != b.LastScaleTime;
+    }
+}

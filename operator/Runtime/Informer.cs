@@ -1,0 +1,206 @@
+using System.Collections.Concurrent;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace Nexus.Operator.Runtime;
+
+/// <summary>
+/// Keeps an in-memory copy of every object of one kind in one namespace: LIST, then WATCH from the list's
+/// resourceVersion with bookmarks. A 410 (or any watch ERROR) re-lists and synthesizes the deletes the watch
+/// missed; a stream that ends is reopened from the last resourceVersion; a stream silent for longer than the
+/// stall timeout (bookmarks included) is abandoned by a watchdog. Reconnects back off with jitter when streams
+/// keep failing fast. The cache holds exactly one object per name, whatever the number of reconnects.
+/// </summary>
+public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    private readonly KubeApi _api;
+    private readonly string _collection;
+    private readonly OperatorOptions _options;
+    private readonly ILogger _log;
+    private readonly ConcurrentDictionary<string, T> _cache = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly object _applyLock = new();
+    private string _resourceVersion = "";
+    private long _restarts;
+    private long _relists;
+
+    public Informer(KubeApi api, ResourceKind kind, OperatorOptions options, ILogger log)
+    {
+        _api = api;
+        Kind = kind;
+        _collection = kind.Collection(options.Namespace);
+        _options = options;
+        _log = log;
+    }
+
+    public ResourceKind Kind { get; }
+
+    /// <summary>(old, new): old null on add, new null on delete. Called on the watch loop: keep handlers cheap.</summary>
+    public event Action<T?, T?>? Changed;
+
+    /// <summary>Called each time a watch stream is reopened (not the first open).</summary>
+    public event Action? Restarted;
+
+    public bool IsSynced => _synced.Task.IsCompleted;
+    public Task WaitForSyncAsync(CancellationToken ct) => _synced.Task.WaitAsync(ct);
+    public long Restarts => Interlocked.Read(ref _restarts);
+    public long Relists => Interlocked.Read(ref _relists);
+    public int Count => _cache.Count;
+    public string LastResourceVersion => _resourceVersion;
+
+    public T? Get(string name) => _cache.TryGetValue(name, out var value) ? value : null;
+    public ICollection<T> Items => _cache.Values;
+
+    /// <summary>Takes in the answer of our own write at once, so the next decision does not wait for the watch.</summary>
+    public void Upsert(T obj) => Apply(obj, deleted: false);
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var fastFailures = 0;
+        var needList = true;
+        var first = true;
+        while (!ct.IsCancellationRequested)
+        {
+            var openedAt = DateTime.UtcNow;
+            var delivered = false;
+            try
+            {
+                if (needList)
+                {
+                    await RelistAsync(ct);
+                    needList = false;
+                }
+                if (!first)
+                {
+                    Interlocked.Increment(ref _restarts);
+                    Restarted?.Invoke();
+                }
+                first = false;
+                (needList, delivered) = await WatchOnceAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (KubeApiException e) when (e.IsGone)
+            {
+                needList = true;
+            }
+            catch (Exception e)
+            {
+                _log.LogWarning("watch of {Kind} failed: {Error}", Kind.Plural, e.Message);
+                needList = needList || e is KubeApiException;
+            }
+
+            // A stream that ends quickly without delivering anything counts as a failure: back off so a
+            // misbehaving server is not hammered (reconnect storms); a healthy stream resets the count.
+            fastFailures = delivered || DateTime.UtcNow - openedAt > TimeSpan.FromSeconds(5) ? 0 : fastFailures + 1;
+            var delay = fastFailures == 0 ? TimeSpan.Zero
+                : Backoff.Delay(fastFailures, _options.WatchReconnectMinDelay, _options.WatchReconnectMaxDelay);
+            if (delay > TimeSpan.Zero)
+            {
+                try { await Task.Delay(delay, ct); }
+                catch (OperationCanceledException) { return; }
+            }
+        }
+    }
+
+    private async Task RelistAsync(CancellationToken ct)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        string? cont = null;
+        string rv;
+        do
+        {
+            var page = await _api.ListAsync<T>(_collection, cont, 500, ct);
+            foreach (var item in page.Items)
+            {
+                seen.Add(item.Metadata.Name);
+                Apply(item, deleted: false);
+            }
+            rv = page.ResourceVersion;
+            cont = page.Continue;
+        } while (cont is not null);
+
+        // Whatever the cache holds that the list does not was deleted while we were not watching.
+        foreach (var (name, obj) in _cache)
+        {
+            if (!seen.Contains(name)) Apply(obj, deleted: true);
+        }
+        _resourceVersion = rv;
+        Interlocked.Increment(ref _relists);
+        _synced.TrySetResult();
+    }
+
+    /// <returns>(relist needed, anything delivered)</returns>
+    private async Task<(bool, bool)> WatchOnceAsync(CancellationToken ct)
+    {
+        using var watchdog = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        watchdog.CancelAfter(_options.WatchStallTimeout);
+        var delivered = false;
+        try
+        {
+            await foreach (var e in _api.WatchAsync(_collection, _resourceVersion, _options.WatchTimeoutSeconds, watchdog.Token))
+            {
+                watchdog.CancelAfter(_options.WatchStallTimeout);
+                delivered = true;
+                switch (e.Type)
+                {
+                    case "ADDED":
+                    case "MODIFIED":
+                        Apply(KubernetesJson.Deserialize<T>(e.RawObject), deleted: false);
+                        break;
+                    case "DELETED":
+                        Apply(KubernetesJson.Deserialize<T>(e.RawObject), deleted: true);
+                        break;
+                    case "BOOKMARK":
+                        break;
+                    case "ERROR":
+                        _log.LogInformation("watch of {Kind} ended with {Code}: {Message}; re-listing", Kind.Plural, e.ErrorCode, e.ErrorMessage);
+                        return (true, delivered);
+                }
+                if (e.ResourceVersion is { Length: > 0 } rv) _resourceVersion = rv;
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            _log.LogWarning("watch of {Kind} silent for {Timeout}; reopening", Kind.Plural, _options.WatchStallTimeout);
+        }
+        return (false, delivered);
+    }
+
+    private void Apply(T obj, bool deleted)
+    {
+        // Handlers run under the lock so they see changes of one object in order (counters stay exact).
+        lock (_applyLock)
+        {
+            var name = obj.Metadata.Name;
+            _cache.TryGetValue(name, out var old);
+            if (deleted)
+            {
+                if (old is null) return;
+                // A delete for an older incarnation (same name, other uid) must not remove the new one.
+                if (old.Metadata.Uid is { } u && obj.Metadata.Uid is { } v && u != v) return;
+                _cache.TryRemove(name, out _);
+            }
+            else
+            {
+                if (old is not null)
+                {
+                    if (old.Metadata.ResourceVersion == obj.Metadata.ResourceVersion) return;
+                    if (old.Metadata.Uid == obj.Metadata.Uid && ResourceVersions.IsOlder(obj.Metadata.ResourceVersion, old.Metadata.ResourceVersion)) return;
+                }
+                _cache[name] = obj;
+            }
+            try
+            {
+                Changed?.Invoke(old, deleted ? null : obj);
+            }
+            catch (Exception e)
+            {
+                _log.LogError(e, "handler for {Kind} failed", Kind.Plural);
+            }
+        }
+    }
+}

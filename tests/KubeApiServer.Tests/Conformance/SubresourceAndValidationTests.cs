@@ -1,0 +1,103 @@
+using Nexus.KubeApiServer.Tests.Support;
+
+namespace Nexus.KubeApiServer.Tests.Conformance;
+
+/// <summary>The status subresource, schema validation, defaulting and pruning of custom resources.</summary>
+public class SubresourceAndValidationTests
+{
+    static async Task<AiJobs> JobsAsync(string target)
+    {
+        var t = await ClusterTarget.GetAsync(target);
+        return new AiJobs(t.Client, await t.NewNamespaceAsync());
+    }
+
+    [Theory, StandIn, RealCluster]
+    public async Task Status_writes_ignore_spec_and_main_writes_ignore_status(string target)
+    {
+        var jobs = await JobsAsync(target);
+        var created = await jobs.CreateAsync(AiJobs.New("s"));
+        var statusWrite = created.DeepClone().AsObject();
+        statusWrite["spec"]!["priority"] = "high";
+        statusWrite["status"] = new JsonObject { ["phase"] = "Running", ["attempts"] = 1 };
+        var afterStatus = await jobs.ReplaceStatusAsync(statusWrite);
+        Assert.Equal("Running", afterStatus["status"]!["phase"]!.GetValue<string>());
+        Assert.Equal("normal", afterStatus["spec"]!["priority"]!.GetValue<string>());
+        Assert.Equal(1, AiJobs.Generation(afterStatus));
+
+        var mainWrite = afterStatus.DeepClone().AsObject();
+        mainWrite["status"] = new JsonObject { ["phase"] = "Completed" };
+        mainWrite["spec"]!["priority"] = "low";
+        var afterMain = await jobs.ReplaceAsync(mainWrite);
+        Assert.Equal("Running", afterMain["status"]!["phase"]!.GetValue<string>());
+        Assert.Equal("low", afterMain["spec"]!["priority"]!.GetValue<string>());
+        Assert.Equal(2, AiJobs.Generation(afterMain));
+    }
+
+    [Theory, StandIn, RealCluster]
+    public async Task Status_patch_is_validated_against_the_schema(string target)
+    {
+        var jobs = await JobsAsync(target);
+        await jobs.CreateAsync(AiJobs.New("sv"));
+        var (code, status) = await StatusOf.FailureAsync(() => jobs.PatchStatusAsync("sv", """{"status":{"phase":"Exploded"}}"""));
+        Assert.Equal(422, code);
+        Assert.Contains("status.phase: Unsupported value: \"Exploded\"", status["message"]!.GetValue<string>());
+    }
+
+    [Theory, StandIn, RealCluster]
+    public async Task Schema_violations_are_422_Invalid_with_causes(string target)
+    {
+        var jobs = await JobsAsync(target);
+        var body = AiJobs.New("bad");
+        body["spec"]!.AsObject().Remove("type");
+        body["spec"]!["priority"] = "urgent";
+        body["spec"]!["maxRetries"] = 11;
+        var (code, status) = await StatusOf.FailureAsync(() => jobs.CreateAsync(body));
+        Assert.Equal(422, code);
+        Assert.Equal("Invalid", status["reason"]!.GetValue<string>());
+        var message = status["message"]!.GetValue<string>();
+        Assert.StartsWith("AiJob.nexus.ai \"bad\" is invalid: ", message);
+        Assert.Contains("spec.priority: Unsupported value: \"urgent\": supported values: \"low\", \"normal\", \"high\"", message);
+        var causes = status["details"]!["causes"]!.AsArray().Select(c => (c!["reason"]!.GetValue<string>(), c["field"]!.GetValue<string>())).ToList();
+        Assert.Contains(("FieldValueRequired", "spec.type"), causes);
+        Assert.Contains(("FieldValueNotSupported", "spec.priority"), causes);
+        Assert.Contains(("FieldValueInvalid", "spec.maxRetries"), causes);
+    }
+
+    [Theory, StandIn, RealCluster]
+    public async Task Wrong_types_and_patterns_are_rejected(string target)
+    {
+        var jobs = await JobsAsync(target);
+        var body = AiJobs.New("types");
+        body["spec"]!["maxRetries"] = "three";
+        body["spec"]!["tenant"] = "Not Valid!";
+        var (code, status) = await StatusOf.FailureAsync(() => jobs.CreateAsync(body));
+        Assert.Equal(422, code);
+        var causes = status["details"]!["causes"]!.AsArray().Select(c => (c!["reason"]!.GetValue<string>(), c["field"]!.GetValue<string>())).ToList();
+        Assert.Contains(("FieldValueTypeInvalid", "spec.maxRetries"), causes);
+        Assert.Contains(("FieldValueInvalid", "spec.tenant"), causes);
+    }
+
+    [Theory, StandIn, RealCluster]
+    public async Task Unknown_fields_are_pruned_but_preserved_where_the_schema_says_so(string target)
+    {
+        var jobs = await JobsAsync(target);
+        var body = AiJobs.New("prune");
+        body["spec"]!["bogus"] = "x";
+        body["spec"]!["params"]!["anything"] = new JsonObject { ["deep"] = 1 };
+        var created = await jobs.CreateAsync(body);
+        Assert.Null(created["spec"]!["bogus"]);
+        Assert.Equal(1, created["spec"]!["params"]!["anything"]!["deep"]!.GetValue<int>());
+    }
+
+    [Theory, StandIn, RealCluster]
+    public async Task Strict_field_validation_rejects_unknown_fields(string target)
+    {
+        var jobs = await JobsAsync(target);
+        var body = AiJobs.New("strict");
+        body["spec"]!["bogus"] = "x";
+        var (code, status) = await StatusOf.FailureAsync(() => jobs.CreateAsync(body, fieldValidation: "Strict"));
+        Assert.Equal(400, code);
+        Assert.Equal("BadRequest", status["reason"]!.GetValue<string>());
+        Assert.Contains("unknown field \"spec.bogus\"", status["message"]!.GetValue<string>());
+    }
+}

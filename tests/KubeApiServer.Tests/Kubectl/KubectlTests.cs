@@ -1,0 +1,132 @@
+using Nexus.KubeApiServer.Tests.Support;
+
+namespace Nexus.KubeApiServer.Tests.Kubectl;
+
+/// <summary>The real kubectl (v1.32) against the stand-in: apply, get with printer columns, -o yaml, -w, delete, schema errors.</summary>
+public class KubectlTests : IAsyncLifetime
+{
+    KubeApiServer _server = null!;
+    KubectlRunner _kubectl = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await KubeApiServer.StartAsync();
+        _kubectl = new KubectlRunner(_server.KubeconfigPath);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _kubectl.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    static string Samples => Path.Combine(RepoRoot.Crds, "samples");
+
+    async Task ApplyCrdsAndSamplesAsync()
+    {
+        var crds = await _kubectl.RunAsync("apply", "-f", RepoRoot.Crds);
+        Assert.True(crds.ExitCode == 0, crds.Stderr);
+        Assert.Contains("customresourcedefinition.apiextensions.k8s.io/aijobs.nexus.ai created", crds.Stdout);
+        var samples = await _kubectl.RunAsync("apply", "-f", Samples);
+        Assert.True(samples.ExitCode == 0, samples.Stderr);
+        Assert.Contains("aijob.nexus.ai/sample-pricing created", samples.Stdout);
+    }
+
+    static string[] Cells(string line) => line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    [Fact]
+    public async Task Get_prints_the_printer_columns_with_values()
+    {
+        await ApplyCrdsAndSamplesAsync();
+        using var client = _server.CreateClient();
+        await new AiJobs(client, "default").PatchStatusAsync("sample-pricing", """{"status":{"phase":"Running","attempts":1}}""");
+        var get = await _kubectl.RunAsync("get", "aijobs");
+        Assert.True(get.ExitCode == 0, get.Stderr);
+        var lines = get.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["NAME", "TYPE", "TENANT", "PRIORITY", "STATUS", "ATTEMPTS", "AGE"], Cells(lines[0]));
+        var pricing = Cells(lines.Single(l => l.StartsWith("sample-pricing ", StringComparison.Ordinal)));
+        Assert.Equal(["sample-pricing", "pricing_recalculate", "demo", "high", "Running", "1"], pricing[..6]);
+        var sentiment = Cells(lines.Single(l => l.StartsWith("sample-sentiment ", StringComparison.Ordinal)));
+        Assert.Equal(["sample-sentiment", "review_sentiment", "demo", "normal"], sentiment[..4]);
+        var wide = await _kubectl.RunAsync("get", "aij", "-o", "wide");
+        Assert.Contains("WORKER", wide.Stdout);
+    }
+
+    [Fact]
+    public async Task Get_yaml_shows_the_defaulted_object()
+    {
+        await ApplyCrdsAndSamplesAsync();
+        var yaml = await _kubectl.RunAsync("get", "aij", "sample-sentiment", "-o", "yaml");
+        Assert.True(yaml.ExitCode == 0, yaml.Stderr);
+        Assert.Contains("kind: AiJob", yaml.Stdout);
+        Assert.Contains("priority: normal", yaml.Stdout);
+        Assert.Contains("maxRetries: 1", yaml.Stdout);
+        Assert.Contains("uid: ", yaml.Stdout);
+    }
+
+    [Fact]
+    public async Task Get_watch_streams_a_status_change()
+    {
+        await ApplyCrdsAndSamplesAsync();
+        var (process, lines) = _kubectl.StartStreaming("get", "aijobs", "-w");
+        try
+        {
+            await ReadUntilAsync(lines, l => l.StartsWith("sample-sentiment ", StringComparison.Ordinal));
+            using var client = _server.CreateClient();
+            await new AiJobs(client, "default").PatchStatusAsync("sample-sentiment", """{"status":{"phase":"Completed","attempts":1}}""");
+            var changed = await ReadUntilAsync(lines, l => l.StartsWith("sample-sentiment ", StringComparison.Ordinal) && l.Contains("Completed"));
+            Assert.Equal("1", Cells(changed)[5]);
+        }
+        finally
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+            process.Dispose();
+        }
+    }
+
+    static async Task<string> ReadUntilAsync(System.Threading.Channels.Channel<string> lines, Func<string, bool> match)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await foreach (var line in lines.Reader.ReadAllAsync(cts.Token))
+            if (match(line)) return line;
+        throw new InvalidOperationException("kubectl output ended before the expected line");
+    }
+
+    [Fact]
+    public async Task Delete_removes_the_object()
+    {
+        await ApplyCrdsAndSamplesAsync();
+        var delete = await _kubectl.RunAsync("delete", "aijob", "sample-pricing");
+        Assert.True(delete.ExitCode == 0, delete.Stderr);
+        Assert.Contains("aijob.nexus.ai \"sample-pricing\" deleted", delete.Stdout);
+        var get = await _kubectl.RunAsync("get", "aij", "sample-pricing");
+        Assert.NotEqual(0, get.ExitCode);
+        Assert.Contains("NotFound", get.Stderr);
+    }
+
+    [Fact]
+    public async Task Applying_the_invalid_sample_fails_with_the_schema_error()
+    {
+        await ApplyCrdsAndSamplesAsync();
+        var apply = await _kubectl.RunAsync("apply", "-f", Path.Combine(Samples, "invalid"));
+        Assert.NotEqual(0, apply.ExitCode);
+        Assert.Contains("The AiJob \"sample-invalid\" is invalid", apply.Stderr);
+        Assert.Contains("spec.priority: Unsupported value: \"urgent\"", apply.Stderr);
+        Assert.Contains("spec.type: Required value", apply.Stderr);
+    }
+
+    [Fact]
+    public async Task Reapply_patches_and_scale_works_on_deployments()
+    {
+        await ApplyCrdsAndSamplesAsync();
+        var changed = (await File.ReadAllTextAsync(Path.Combine(Samples, "aijob-pricing.yaml"))).Replace("priority: high", "priority: low");
+        var file = Path.Combine(Directory.CreateTempSubdirectory().FullName, "changed.yaml");
+        await File.WriteAllTextAsync(file, changed);
+        var apply = await _kubectl.RunAsync("apply", "-f", file);
+        Assert.True(apply.ExitCode == 0, apply.Stderr);
+        Assert.Contains("configured", apply.Stdout);
+        var priority = await _kubectl.RunAsync("get", "aij", "sample-pricing", "-o", "jsonpath={.spec.priority}");
+        Assert.Equal("low", priority.Stdout);
+    }
+}

@@ -1,0 +1,43 @@
+using Nexus.Crds.Entities;
+
+namespace Nexus.Tests.EndToEnd;
+
+/// <summary>What happens when a real worker process dies or hangs mid-job.</summary>
+[Collection(PlatformCollection.Name)]
+public sealed class WorkerFailureEndToEndTests(PlatformStack stack)
+{
+    [Fact]
+    public async Task Job_whose_worker_is_killed_mid_job_is_retried_and_completes()
+    {
+        using var api = new JobsApi(stack.Gateway, stack.ApiKey, stack.Tenant);
+        using var kubectl = new Kubectl(stack.Kubeconfig);
+        var worker = stack.Worker("competitor_scan");
+        var name = await QueueEndToEndTests.CreateJobAsync(kubectl, "competitor_scan", "high", sleepSeconds: 3);
+        var id = ResourceIds.JobIdFromName(name);
+        await api.WaitStatusAsync(id, "running");
+
+        var pid = int.Parse(File.ReadAllText(worker.PidFile).Trim());
+        Assert.Equal(0, PlatformStack.Kill(pid, PlatformStack.Sigkill));
+        using var restarted = await WorkerProcess.StartAsync(worker.Url.Port, "competitor_scan", stack.RunDirectory);
+
+        var done = await api.WaitTerminalAsync(id);
+        Assert.True(done["status"]!.GetValue<string>() == "completed", $"job ended {done}");
+        // The REST view of a completed job carries no error; the attempt count shows on the resource.
+        var attempts = await kubectl.OkAsync(null, "get", "aijob", name, "-o", "jsonpath={.status.attempts}");
+        Assert.True(int.Parse(attempts) >= 2, $"expected a retried attempt, status.attempts={attempts}");
+    }
+
+    [Fact]
+    public async Task Hung_worker_yields_WORKER_TIMEOUT()
+    {
+        using var api = new JobsApi(stack.Gateway, stack.ApiKey, stack.Tenant);
+        using var kubectl = new Kubectl(stack.Kubeconfig);
+        var name = await QueueEndToEndTests.CreateJobAsync(kubectl, "review_sentiment", "high", sleepSeconds: 3600, timeoutSeconds: 2);
+
+        var done = await api.WaitTerminalAsync(ResourceIds.JobIdFromName(name));
+
+        Assert.Equal("failed", done["status"]!.GetValue<string>());
+        Assert.Equal("WORKER_TIMEOUT", done["error"]!["code"]!.GetValue<string>());
+        Assert.True(done["error"]!["retry_count"]!.GetValue<int>() >= 0);
+    }
+}

@@ -1,0 +1,143 @@
+using Microsoft.Extensions.DependencyInjection;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using k8s;
+using Nexus.Crds.Entities;
+using Nexus.Gateway;
+using Nexus.Gateway.Auth;
+using Nexus.KubeApiServer;
+using Nexus.Tests.Support;
+
+namespace Nexus.Tests.Gateway;
+
+/// <summary>
+/// The real gateway on 127.0.0.1 in front of the Kubernetes API stand-in (both over real HTTP), plus helpers to
+/// create API keys, send API requests and play the operator's part (status writes) in tests.
+/// </summary>
+public sealed class GatewayHarness : IAsyncDisposable
+{
+    public const string Namespace = "default";
+
+    private GatewayHarness(Nexus.KubeApiServer.KubeApiServer kube, RunningGateway gateway, Kubernetes client, GatewayOptions options)
+    {
+        Kube = kube;
+        Gateway = gateway;
+        Client = client;
+        Options = options;
+        Http = new HttpClient { BaseAddress = gateway.BaseAddress, Timeout = TimeSpan.FromSeconds(90) };
+    }
+
+    public Nexus.KubeApiServer.KubeApiServer Kube { get; }
+    public RunningGateway Gateway { get; private set; }
+    public Kubernetes Client { get; }
+    public HttpClient Http { get; private set; }
+    public GatewayOptions Options { get; }
+
+    public static async Task<GatewayHarness> StartAsync(Func<GatewayOptions, GatewayOptions>? configure = null)
+    {
+        var kube = await Nexus.KubeApiServer.KubeApiServer.StartAsync(new KubeApiServerOptions { CrdPaths = { RepoPaths.Of("crds") } });
+        var options = new GatewayOptions
+        {
+            Urls = "http://127.0.0.1:0",
+            Namespace = Namespace,
+            KubeconfigPath = kube.KubeconfigPath,
+            LogFormat = "none",
+            WatchTimeoutSeconds = 30,
+        };
+        options = configure?.Invoke(options) ?? options;
+        var gateway = await GatewayApp.StartAsync(options);
+        await gateway.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        return new GatewayHarness(kube, gateway, kube.CreateClient(), options);
+    }
+
+    /// <summary>Stops this gateway and starts a fresh one against the same API server (a restart).</summary>
+    public async Task RestartGatewayAsync()
+    {
+        Http.Dispose();
+        await Gateway.DisposeAsync();
+        Gateway = await GatewayApp.StartAsync(Options);
+        await Gateway.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        Http = new HttpClient { BaseAddress = Gateway.BaseAddress, Timeout = TimeSpan.FromSeconds(90) };
+    }
+
+    /// <summary>Stores a new key's Secret through the Kubernetes API and waits until the gateway's watch has it.</summary>
+    public async Task<string> CreateKeyAsync(string tenants, string scopes = "ai-jobs:read,ai-jobs:write", string? name = null)
+    {
+        var key = ApiKeyFormat.NewKey();
+        name ??= "key-" + Guid.NewGuid().ToString("N")[..10];
+        var secret = ApiKeySecret.Build(name, ApiKeyFormat.Hash(key), ApiKeySecret.List(tenants), ApiKeySecret.List(scopes), null);
+        await Client.CoreV1.CreateNamespacedSecretAsync(secret, Namespace);
+        var keys = Gateway.Services.GetRequiredService<ApiKeyStore>();
+        await Eventually.TrueAsync(() => keys.FindByKey(key) is not null, "gateway sees the new key");
+        return key;
+    }
+
+    public async Task<Response> SendAsync(HttpMethod method, string path, string? key, object? body = null,
+        string? tenant = null, IDictionary<string, string>? headers = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (key is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        if (tenant is not null) request.Headers.Add("X-Tenant-ID", tenant);
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>()) request.Headers.TryAddWithoutValidation(name, value);
+        if (body is not null)
+            request.Content = new StringContent(body as string ?? JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
+        using var response = await Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return new Response(response, text);
+    }
+
+    public Task<Response> GetAsync(string path, string? key, string? tenant = null) => SendAsync(HttpMethod.Get, path, key, tenant: tenant);
+
+    public Task<Response> PostAsync(string path, string? key, object body, string? tenant = null, IDictionary<string, string>? headers = null) =>
+        SendAsync(HttpMethod.Post, path, key, body, tenant, headers);
+
+    public Task<Response> DeleteAsync(string path, string? key, string? tenant = null) => SendAsync(HttpMethod.Delete, path, key, tenant: tenant);
+
+    /// <summary>Dispatches the spec's pricing example and returns the job id.</summary>
+    public async Task<string> DispatchAsync(string key, string? tenant = null, string priority = "normal", string type = JobTypes.PricingRecalculate)
+    {
+        var response = await PostAsync("/api/ai-jobs", key, PricingBody(priority, type), tenant);
+        Assert.True(response.Status == 202, response.Text);
+        return response.Data.GetProperty("id").GetString()!;
+    }
+
+    public static object PricingBody(string priority = "normal", string type = JobTypes.PricingRecalculate) => new
+    {
+        type,
+        @params = new { skus = new[] { "SKU-001", "SKU-002" }, marketplace = "amazon_us" },
+        priority,
+    };
+
+    public Task<AiJob> ReadJobAsync(string name) =>
+        Client.CustomObjects.GetNamespacedCustomObjectAsync<AiJob>(NexusGroup.Group, NexusGroup.Version, Namespace, AiJob.Plural, name);
+
+    /// <summary>What the operator does: a status write carrying the resourceVersion it read (409 when stale).</summary>
+    public Task<AiJob> WriteStatusAsync(AiJob job, AiJobStatus status)
+    {
+        job.Status = status;
+        return Client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<AiJob>(job, NexusGroup.Group, NexusGroup.Version,
+            Namespace, AiJob.Plural, job.Metadata.Name);
+    }
+
+    public static string NameOf(string jobId) => ResourceIds.TryJobNameFromId(jobId, out var name) ? name : jobId;
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await Gateway.DisposeAsync();
+        Client.Dispose();
+        await Kube.DisposeAsync();
+    }
+}
+
+public sealed record Response(HttpResponseMessage Message, string Text)
+{
+    public int Status => (int)Message.StatusCode;
+
+    public JsonElement Json => JsonDocument.Parse(Text).RootElement;
+
+    public JsonElement Data => Json.GetProperty("data");
+
+    public string? ErrorCode => Text.Length > 0 && Json.TryGetProperty("error", out var e) ? e.GetProperty("code").GetString() : null;
+}

@@ -1,0 +1,91 @@
+using Nexus.Crds.Entities;
+using Nexus.Gateway.Cache;
+using Nexus.Gateway.Jobs;
+
+namespace Nexus.Tests.Gateway;
+
+public class JobStoreTests
+{
+    [Fact]
+    public void Waiting_counts_follow_phase_changes_cancel_intent_and_deletes()
+    {
+        var store = new JobStore();
+        var a = GatewayFixtures.Job(tenant: "acme");
+        var b = GatewayFixtures.Job(tenant: "acme");
+        var c = GatewayFixtures.Job(tenant: "globex");
+        store.Replace([a, b, c]);
+        Assert.Equal(3, store.WaitingTotal);
+        Assert.Equal(2, store.WaitingFor("acme"));
+
+        a.Status = new AiJobStatus { Phase = JobPhases.Running };
+        store.Upsert(a);
+        Assert.Equal(1, store.WaitingFor("acme"));
+
+        b.Spec.Cancel = true;
+        store.Upsert(b);
+        Assert.Equal(0, store.WaitingFor("acme"));
+
+        store.Delete(c);
+        Assert.Equal(0, store.WaitingTotal);
+    }
+
+    [Fact]
+    public void A_relist_drops_jobs_deleted_while_disconnected()
+    {
+        var store = new JobStore();
+        var a = GatewayFixtures.Job();
+        var b = GatewayFixtures.Job();
+        store.Replace([a, b]);
+        store.Replace([b]);
+        Assert.False(store.TryGet(a.Metadata.Name, out _));
+        Assert.True(store.TryGet(b.Metadata.Name, out _));
+        Assert.Equal(1, store.WaitingTotal);
+    }
+
+    [Fact]
+    public void A_write_through_never_overwrites_newer_state_nor_resurrects_a_deleted_job()
+    {
+        var store = new JobStore();
+        var job = GatewayFixtures.Job();
+        var running = GatewayFixtures.Job(name: job.Metadata.Name, phase: JobPhases.Running);
+        store.Upsert(running);
+        Assert.False(store.AddIfAbsent(job));
+        Assert.Equal(JobPhases.Running, store.TryGet(job.Metadata.Name, out var cached) ? cached.Phase : null);
+
+        store.Delete(running);
+        Assert.False(store.AddIfAbsent(job));
+        Assert.False(store.TryGet(job.Metadata.Name, out _));
+    }
+
+    [Fact]
+    public async Task NextChange_completes_when_the_job_changes()
+    {
+        var store = new JobStore();
+        var job = GatewayFixtures.Job();
+        store.Upsert(job);
+        var changed = store.NextChange(job.Metadata.Name);
+        Assert.False(changed.IsCompleted);
+        job.Status = new AiJobStatus { Phase = JobPhases.Completed };
+        store.Upsert(job);
+        await changed.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(changed.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public void The_queue_gate_counts_cached_and_in_flight_jobs_against_both_limits()
+    {
+        var store = new JobStore();
+        store.Replace([GatewayFixtures.Job(tenant: "acme"), GatewayFixtures.Job(tenant: "acme")]);
+        var gate = new QueueGate(store, maxQueued: 5, maxQueuedPerTenant: 3);
+
+        var first = gate.TryReserve("acme", 1);
+        Assert.NotNull(first);
+        Assert.Null(gate.TryReserve("acme", 1)); // 2 cached + 1 in flight = tenant limit
+        Assert.NotNull(gate.TryReserve("globex", 2)); // global now 5
+        Assert.Null(gate.TryReserve("initech", 1));
+        first!.Dispose();
+        first.Dispose(); // releasing twice must not free twice
+        Assert.NotNull(gate.TryReserve("acme", 1));
+        Assert.Null(gate.TryReserve("initech", 1));
+    }
+}

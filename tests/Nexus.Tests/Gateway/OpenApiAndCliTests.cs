@@ -1,0 +1,90 @@
+using Microsoft.Extensions.DependencyInjection;
+using k8s;
+using Microsoft.AspNetCore.Routing;
+using Nexus.Gateway;
+using Nexus.Gateway.Api;
+using Nexus.Gateway.Auth;
+using Nexus.Tests.Support;
+
+namespace Nexus.Tests.Gateway;
+
+public class OpenApiAndCliTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
+{
+    private GatewayHarness H => fixture.Harness;
+
+    [Fact]
+    public async Task Every_route_is_in_the_OpenAPI_document_with_its_errors()
+    {
+        var document = (await H.GetAsync("/openapi/v1.json", null)).Json;
+        var paths = document.GetProperty("paths");
+        var routes = H.Gateway.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText is { } raw && !raw.StartsWith("/openapi", StringComparison.Ordinal))
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []).Select(m => (Path: "/" + e.RoutePattern.RawText!.Trim('/'), Method: m)))
+            .ToList();
+        Assert.True(routes.Count >= 9, $"found only {routes.Count} routes");
+        foreach ((string path, string method) in routes)
+        {
+            Assert.True(paths.TryGetProperty(path, out var item), $"{path} missing from the OpenAPI document");
+            Assert.True(item.TryGetProperty(method.ToLowerInvariant(), out _), $"{method} {path} missing from the OpenAPI document");
+        }
+        var dispatch = paths.GetProperty("/api/ai-jobs").GetProperty("post");
+        Assert.True(dispatch.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
+        foreach (var status in new[] { "202", "401", "403", "422", "429" })
+            Assert.True(dispatch.GetProperty("responses").TryGetProperty(status, out _), $"dispatch lacks {status}");
+        Assert.True(paths.GetProperty("/api/ai-jobs/{jobId}").GetProperty("delete").GetProperty("responses").TryGetProperty("409", out _));
+        Assert.Contains("JOB_NOT_CANCELLABLE", document.GetProperty("info").GetProperty("description").GetString());
+    }
+
+    [Fact]
+    public async Task The_keys_cli_creates_lists_and_revokes_keys_storing_only_the_hash()
+    {
+        var tenant = GatewayFixture.NewTenant();
+        var options = H.Options with { Namespace = GatewayHarness.Namespace };
+        var output = new StringWriter();
+        var errors = new StringWriter();
+        var name = "cli-" + tenant;
+        var code = await KeysCli.RunAsync(["create", "--tenant", tenant, "--scopes", "ai-jobs:read,ai-jobs:write", "--name", name],
+            options, output, errors, H.Client);
+        Assert.True(code == 0, errors.ToString());
+        var key = output.ToString().Trim();
+        Assert.StartsWith("nxk_", key);
+
+        var secret = await H.Client.CoreV1.ReadNamespacedSecretAsync(name, GatewayHarness.Namespace);
+        Assert.Equal(ApiKeyFormat.Hash(key), System.Text.Encoding.UTF8.GetString(secret.Data["sha256"]));
+        Assert.DoesNotContain(secret.Data.Values, v => System.Text.Encoding.UTF8.GetString(v).Contains(key, StringComparison.Ordinal));
+        await Eventually.TrueAsync(async () => (await H.GetAsync("/api/ai-jobs", key)).Status == 200, "the new key works");
+
+        var listed = new StringWriter();
+        Assert.Equal(0, await KeysCli.RunAsync(["list"], options, listed, errors, H.Client));
+        Assert.Contains(name, listed.ToString());
+        Assert.DoesNotContain(key, listed.ToString());
+
+        Assert.Equal(0, await KeysCli.RunAsync(["revoke", name], options, new StringWriter(), errors, H.Client));
+        await Eventually.TrueAsync(async () => (await H.GetAsync("/api/ai-jobs", key)).Status == 401, "the revoked key is refused");
+
+        Assert.Equal(2, await KeysCli.RunAsync(["create", "--tenant", "Bad Tenant", "--scopes", "ai-jobs:read"], options, new StringWriter(), new StringWriter(), H.Client));
+        Assert.Equal(1, await KeysCli.RunAsync(["revoke", "no-such-key"], options, new StringWriter(), new StringWriter(), H.Client));
+    }
+
+    [Fact]
+    public async Task The_gateway_binary_runs_the_keys_verb_against_KUBECONFIG()
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "Nexus.Gateway.dll");
+        var tenant = GatewayFixture.NewTenant();
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { dll, "keys", "create", "--tenant", tenant, "--scopes", "ai-jobs:read", "--name", "bin-" + tenant },
+            RedirectStandardOutput = true, RedirectStandardError = true,
+            Environment = { ["KUBECONFIG"] = H.Kube.KubeconfigPath, ["NEXUS_NAMESPACE"] = GatewayHarness.Namespace },
+        };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(process.ExitCode == 0, await stderr);
+        var key = (await stdout).Trim();
+        Assert.StartsWith("nxk_", key);
+        Assert.Contains("shown only once", await stderr);
+        await Eventually.TrueAsync(async () => (await H.GetAsync("/api/ai-jobs", key)).Status == 200, "the key printed by the binary works");
+    }
+}

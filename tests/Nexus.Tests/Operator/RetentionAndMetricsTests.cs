@@ -1,0 +1,56 @@
+using System.Text.Json.Nodes;
+using Nexus.Crds.Entities;
+using Nexus.Operator.Runtime;
+using Nexus.Tests.Operator.Support;
+
+namespace Nexus.Tests.Operator;
+
+public sealed class RetentionAndMetricsTests
+{
+    [Fact]
+    public async Task Finished_jobs_are_deleted_after_the_ttl_and_never_run_again()
+    {
+        await using var c = await OperatorCluster.StartAsync();
+        await c.CreatePoolAsync("pool");
+        c.Tune = o => o with { TtlAfterFinished = TimeSpan.FromSeconds(1) };
+        await c.StartLeaderAsync();
+        var job = await c.CreateJobAsync();
+        await c.WaitForPhaseAsync(job.Metadata.Name, JobPhases.Completed);
+        await Wait.UntilAsync(async () => await c.GetJobAsync(job.Metadata.Name) is null, "job deleted after the TTL");
+        Assert.Single(c.Workers[0].Submissions);
+    }
+
+    [Fact]
+    public async Task Metrics_health_and_readiness_are_served()
+    {
+        await using var c = await OperatorCluster.StartAsync();
+        c.Workers[0].Behave = (id, attempt, p) => attempt == 1
+            ? new FakeBehaviour { Error = ("UPSTREAM_DOWN", "retry me", true) }
+            : new FakeBehaviour { Result = new JsonObject { ["ok"] = true } };
+        await c.CreatePoolAsync("pool", concurrency: 3);
+        var op = await c.StartLeaderAsync();
+        var job = await c.CreateJobAsync(type: JobTypes.ReviewSentiment);
+        await c.WaitForPhaseAsync(job.Metadata.Name, JobPhases.Completed);
+
+        using var http = new HttpClient();
+        Assert.Equal("ok", await http.GetStringAsync(op.Url + "/healthz"));
+        Assert.Equal("ok", await http.GetStringAsync(op.Url + "/readyz"));
+        string text = "";
+        await Wait.UntilAsync(async () =>
+        {
+            text = await http.GetStringAsync(op.Url + "/metrics");
+            return text.Contains("nexus_aijob_finished_total{type=\"review_sentiment\",outcome=\"completed\"} 1");
+        }, "finished counter");
+        Assert.Contains("nexus_operator_is_leader 1", text);
+        Assert.Contains("nexus_aijobs{phase=\"Completed\",type=\"review_sentiment\",priority=\"normal\"} 1", text);
+        Assert.Contains("nexus_aijob_retries_total{type=\"review_sentiment\"} 1", text);
+        Assert.Contains("nexus_aijob_failures_total{type=\"review_sentiment\",code=\"UPSTREAM_DOWN\"} 1", text);
+        Assert.Contains("nexus_workerpool_capacity{pool=\"pool\"} 3", text);
+        Assert.Contains("nexus_workerpool_replicas{pool=\"pool\",state=\"ready\"} 1", text);
+        Assert.Contains("nexus_aijob_queue_wait_seconds_count 1", text);
+        Assert.Contains("nexus_aijob_run_duration_seconds_count 1", text);
+        Assert.Contains("nexus_aijob_oldest_queued_seconds{type=\"review_sentiment\"} 0", text);
+        Assert.Contains("nexus_operator_reconcile_total{kind=\"AiJob\",result=\"success\"}", text);
+        Assert.Contains("nexus_operator_watch_restarts_total", text);
+    }
+}

@@ -1,0 +1,151 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Nexus.Tests.Operator.Support;
+
+/// <summary>What the fake worker does with one submitted attempt.</summary>
+public sealed record FakeBehaviour
+{
+    /// <summary>How long the job runs; zero completes at once.</summary>
+    public TimeSpan Duration { get; init; }
+    public JsonNode? Result { get; init; }
+    /// <summary>Fail with this error instead of completing.</summary>
+    public (string Code, string Message, bool Retryable)? Error { get; init; }
+    /// <summary>Never finish (deadline tests).</summary>
+    public bool Hang { get; init; }
+    /// <summary>Answer 422 on submit.</summary>
+    public string? RejectParams { get; init; }
+}
+
+/// <summary>
+/// An in-process worker instance speaking the worker HTTP contract over real HTTP on 127.0.0.1:0, with
+/// scriptable behaviour per (job, attempt) and a record of everything it was asked to do.
+/// </summary>
+public sealed class FakeWorker : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, Entry> _jobs = new();
+    private int _running;
+
+    public string Url { get; }
+    public int Concurrency { get; set; } = 1000;
+    public bool Ready { get; set; } = true;
+    /// <summary>Chooses the behaviour of an attempt: (id, attempt, params) → behaviour.</summary>
+    public Func<string, int, JsonElement?, FakeBehaviour> Behave { get; set; } = (_, _, _) => new FakeBehaviour { Result = new JsonObject { ["ok"] = true } };
+    public ConcurrentQueue<(string Id, int Attempt)> Submissions { get; } = new();
+    public ConcurrentQueue<string> Aborts { get; } = new();
+    public int MaxConcurrent;
+    /// <summary>Attempts started while another attempt of the same job was running here.</summary>
+    public int Overlaps;
+
+    private FakeWorker(WebApplication app, string url)
+    {
+        _app = app;
+        Url = url;
+    }
+
+    public static async Task<FakeWorker> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        FakeWorker? self = null;
+        app.MapPost("/v1/jobs", (Func<HttpContext, Task<IResult>>)(ctx => self!.SubmitAsync(ctx)));
+        app.MapGet("/v1/jobs/{id}", (string id) => self!.Get(id));
+        app.MapDelete("/v1/jobs/{id}", (string id) => self!.Abort(id));
+        app.MapGet("/v1/capabilities", () => Results.Json(new { job_types = Nexus.Crds.Entities.JobTypes.All, concurrency = self!.Concurrency }));
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapGet("/readyz", () => self!.Ready ? Results.Text("ok") : Results.Text("not ready", statusCode: 503));
+        await app.StartAsync();
+        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        self = new FakeWorker(app, url);
+        return self;
+    }
+
+    /// <summary>Forgets every job, as a restarted instance would.</summary>
+    public void ForgetAll() => _jobs.Clear();
+
+    public IReadOnlyList<string> SubmittedIds => Submissions.Select(s => s.Id).ToList();
+
+    private async Task<IResult> SubmitAsync(HttpContext ctx)
+    {
+        var body = await JsonSerializer.DeserializeAsync<JsonElement>(ctx.Request.Body);
+        var id = body.GetProperty("id").GetString()!;
+        var attempt = body.GetProperty("attempt").GetInt32();
+        if (string.IsNullOrEmpty(body.GetProperty("deadline").GetString())) return Results.BadRequest();
+        JsonElement? parameters = body.TryGetProperty("params", out var p) && p.ValueKind != JsonValueKind.Null ? p.Clone() : null;
+        if (_jobs.TryGetValue(id, out var existing) && existing.Attempt == attempt) return Results.Accepted();
+        var behaviour = Behave(id, attempt, parameters);
+        if (behaviour.RejectParams is { } reason)
+        {
+            return Results.Json(new { error = new { code = "INVALID_PARAMS", message = reason } }, statusCode: 422);
+        }
+        lock (_jobs)
+        {
+            if (_running >= Concurrency) return Results.Json(new { error = new { code = "WORKER_BUSY", message = "full" } }, statusCode: 429);
+            if (existing is not null && existing.Status == "running") Overlaps++;
+            _running++;
+            MaxConcurrent = Math.Max(MaxConcurrent, _running);
+        }
+        Submissions.Enqueue((id, attempt));
+        var entry = new Entry(id, attempt, behaviour, DateTime.UtcNow);
+        _jobs[id] = entry;
+        if (behaviour.Duration == TimeSpan.Zero && !behaviour.Hang) Finish(entry);
+        return Results.Accepted();
+    }
+
+    private IResult Get(string id)
+    {
+        if (!_jobs.TryGetValue(id, out var e)) return Results.Json(new { error = new { code = "NOT_FOUND", message = id } }, statusCode: 404);
+        if (e.Status == "running" && !e.Behaviour.Hang && DateTime.UtcNow - e.Started >= e.Behaviour.Duration) Finish(e);
+        var json = new JsonObject { ["id"] = e.Id, ["type"] = "x", ["attempt"] = e.Attempt, ["status"] = e.Status, ["progress"] = e.Status == "running" ? 0.5 : 1.0 };
+        if (e.Status == "completed") json["result"] = e.Behaviour.Result?.DeepClone();
+        if (e.Status == "failed" && e.Behaviour.Error is { } err)
+        {
+            json["error"] = new JsonObject { ["code"] = err.Code, ["message"] = err.Message, ["retryable"] = err.Retryable };
+        }
+        return Results.Json(json);
+    }
+
+    private IResult Abort(string id)
+    {
+        Aborts.Enqueue(id);
+        if (_jobs.TryRemove(id, out var e) && e.Status == "running") lock (_jobs) _running--;
+        return Results.NoContent();
+    }
+
+    private void Finish(Entry e)
+    {
+        lock (_jobs)
+        {
+            if (e.Status != "running") return;
+            e.Status = e.Behaviour.Error is null ? "completed" : "failed";
+            _running--;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private sealed class Entry(string id, int attempt, FakeBehaviour behaviour, DateTime started)
+    {
+        public string Id { get; } = id;
+        public int Attempt { get; } = attempt;
+        public FakeBehaviour Behaviour { get; } = behaviour;
+        public DateTime Started { get; } = started;
+        public string Status { get; set; } = "running";
+    }
+}

@@ -1,0 +1,1 @@
+"""Review sentiment: a rule-based analyser (lexicon, negation, intensity, contrast) and the job around it."""

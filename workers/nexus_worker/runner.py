@@ -1,0 +1,231 @@
+"""Job bookkeeping for one worker instance: admission, bounded concurrency, execution off the event loop,
+abort, retention and shutdown.
+
+Job methods run on a thread pool, so the event loop keeps answering polls and probes while they compute.
+Abort is cooperative: the record is marked failed at once and the method stops at its next check point.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from .config import Settings
+from .data.provider import DataProvider, DataProviderError
+from .jobs import JOB_TYPES
+from .jobs.base import JobAborted, JobContext, JobError, StrictParams
+from .metrics import WorkerMetrics
+from .simulation import Simulation, apply_before
+
+log = logging.getLogger("nexus_worker.runner")
+
+
+@dataclass
+class JobRecord:
+    id: str
+    type: str
+    tenant: str
+    attempt: int
+    deadline: datetime
+    accepted_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    status: str = "running"
+    progress: float = 0.0
+    result: Optional[dict] = None
+    error: Optional[dict] = None
+    finished_at: Optional[datetime] = None
+    started_monotonic: float = field(default_factory=time.monotonic)
+    cancel_event: threading.Event = field(default_factory=threading.Event)
+    executing: bool = True
+
+    def view(self) -> dict:
+        body: dict[str, Any] = {"id": self.id, "type": self.type, "tenant": self.tenant, "attempt": self.attempt,
+                                "status": self.status, "progress": round(self.progress, 4),
+                                "accepted_at": _iso(self.accepted_at), "deadline": _iso(self.deadline)}
+        if self.finished_at:
+            body["finished_at"] = _iso(self.finished_at)
+        if self.result is not None:
+            body["result"] = self.result
+        if self.error is not None:
+            body["error"] = self.error
+        return body
+
+
+def _iso(ts: datetime) -> str:
+    return ts.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Busy(Exception):
+    pass
+
+
+class Draining(Exception):
+    pass
+
+
+class StaleAttempt(Exception):
+    pass
+
+
+class Runner:
+    def __init__(self, settings: Settings, provider: DataProvider, metrics: WorkerMetrics):
+        self.settings = settings
+        self.provider = provider
+        self.metrics = metrics
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._jobs: dict[str, JobRecord] = {}
+        self._executing = 0
+        # Headroom over the limit: an aborted or replaced run may still be unwinding when its slot is reused.
+        self._pool = ThreadPoolExecutor(max_workers=settings.concurrency * 2, thread_name_prefix="job")
+        self.draining = False
+
+    # --- queries ---------------------------------------------------------------------------------
+
+    def get(self, job_id: str) -> Optional[dict]:
+        with self._lock:
+            rec = self._jobs.get(job_id)
+            return rec.view() if rec else None
+
+    def in_flight(self) -> int:
+        with self._lock:
+            return sum(1 for r in self._jobs.values() if r.status == "running")
+
+    # --- submission ------------------------------------------------------------------------------
+
+    def submit(self, job_id: str, job_type: str, tenant: str, attempt: int, deadline: datetime,
+               params: StrictParams, simulation: Optional[Simulation]) -> tuple[dict, bool]:
+        """Returns (view, started). Raises Busy, Draining or StaleAttempt."""
+        with self._lock:
+            existing = self._jobs.get(job_id)
+            if existing is not None and existing.attempt == attempt:
+                return existing.view(), False
+            if existing is not None and existing.attempt > attempt:
+                raise StaleAttempt(f"attempt {attempt} is older than attempt {existing.attempt} already held")
+            if self.draining:
+                raise Draining()
+            self._prune_locked()
+            replacing = existing is not None and existing.executing
+            busy = sum(1 for r in self._jobs.values() if r.executing and r.status == "running")
+            busy -= 1 if replacing and existing.status == "running" else 0
+            if busy >= self.settings.concurrency:
+                raise Busy()
+            if existing is not None:
+                self._abort_locked(existing, "SUPERSEDED", f"replaced by attempt {attempt}", retryable=False)
+            rec = JobRecord(job_id, job_type, tenant, attempt, deadline)
+            self._jobs[job_id] = rec
+            self._executing += 1
+            accepted = rec.view()
+        self.metrics.accepted.labels(job_type).inc()
+        self.metrics.in_flight.labels(job_type).inc()
+        log.info("job accepted", extra={"job_id": job_id, "job_type": job_type, "tenant": tenant, "attempt": attempt})
+        self._pool.submit(self._execute, rec, params, simulation)
+        return accepted, True
+
+    def _execute(self, rec: JobRecord, params: StrictParams, simulation: Optional[Simulation]) -> None:
+        ctx = JobContext(rec.id, rec.type, rec.tenant, rec.attempt, rec.deadline, self.provider, self.settings,
+                         rec.cancel_event, lambda p: self._set_progress(rec, p))
+        try:
+            ctx.check()
+            apply_before(ctx, simulation)
+            result = JOB_TYPES[rec.type].run(ctx, params)
+            self._finish(rec, "completed", result=result)
+        except JobAborted:
+            pass  # the aborting side already recorded the outcome
+        except JobError as exc:
+            self._finish(rec, "failed", error={"code": exc.code, "message": exc.message, "retryable": exc.retryable})
+        except DataProviderError as exc:
+            self._finish(rec, "failed", error={"code": "DATA_PROVIDER_ERROR", "message": str(exc),
+                                               "retryable": exc.retryable})
+        except Exception as exc:  # a bug: report it rather than leave the job running forever
+            log.exception("job crashed", extra={"job_id": rec.id, "job_type": rec.type})
+            self._finish(rec, "failed", error={"code": "INTERNAL_ERROR", "message": f"{type(exc).__name__}: {exc}",
+                                               "retryable": True})
+        finally:
+            with self._lock:
+                rec.executing = False
+                self._executing -= 1
+                self._idle.notify_all()
+            self.metrics.in_flight.labels(rec.type).dec()
+
+    def _set_progress(self, rec: JobRecord, value: float) -> None:
+        with self._lock:
+            if rec.status == "running":
+                rec.progress = value
+
+    def _finish(self, rec: JobRecord, status: str, result: Optional[dict] = None,
+                error: Optional[dict] = None) -> None:
+        with self._lock:
+            if rec.status != "running":
+                return  # aborted meanwhile: the abort stands
+            rec.status, rec.result, rec.error = status, result, error
+            if status == "completed":
+                rec.progress = 1.0
+            rec.finished_at = datetime.now(timezone.utc)
+        elapsed = time.monotonic() - rec.started_monotonic
+        self.metrics.jobs.labels(rec.type, status).inc()
+        self.metrics.duration.labels(rec.type, status).observe(elapsed)
+        log.info("job finished", extra={"job_id": rec.id, "job_type": rec.type, "tenant": rec.tenant,
+                                        "attempt": rec.attempt, "status": status, "seconds": round(elapsed, 3),
+                                        "error_code": error["code"] if error else None})
+
+    # --- abort and shutdown ----------------------------------------------------------------------
+
+    def _abort_locked(self, rec: JobRecord, code: str, message: str, retryable: bool) -> bool:
+        rec.cancel_event.set()
+        if rec.status != "running":
+            return False
+        rec.status = "failed"
+        rec.error = {"code": code, "message": message, "retryable": retryable}
+        rec.finished_at = datetime.now(timezone.utc)
+        elapsed = time.monotonic() - rec.started_monotonic
+        self.metrics.jobs.labels(rec.type, "aborted").inc()
+        self.metrics.duration.labels(rec.type, "aborted").observe(elapsed)
+        log.info("job aborted", extra={"job_id": rec.id, "job_type": rec.type, "attempt": rec.attempt,
+                                       "error_code": code})
+        return True
+
+    def abort(self, job_id: str) -> Optional[bool]:
+        """None: unknown job; True: it was running and is now aborted; False: it had already finished."""
+        with self._lock:
+            rec = self._jobs.get(job_id)
+            if rec is None:
+                return None
+            return self._abort_locked(rec, "ABORTED", "aborted on request", retryable=False)
+
+    def begin_drain(self) -> None:
+        with self._lock:
+            self.draining = True
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Waits until no job method is executing; False when the timeout came first."""
+        end = time.monotonic() + timeout
+        with self._lock:
+            while self._executing:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(left)
+            return True
+
+    def fail_running(self, code: str, message: str) -> int:
+        with self._lock:
+            return sum(1 for r in list(self._jobs.values()) if self._abort_locked(r, code, message, retryable=True))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _prune_locked(self) -> None:
+        now = datetime.now(timezone.utc)
+        ttl = self.settings.result_ttl_seconds
+        for job_id in [k for k, r in self._jobs.items()
+                       if r.finished_at and (now - r.finished_at).total_seconds() > ttl]:
+            del self._jobs[job_id]
+        excess = len(self._jobs) - self.settings.max_retained_jobs
+        if excess > 0:
+            finished = sorted((r for r in self._jobs.values() if r.finished_at), key=lambda r: r.finished_at)
+            for r in finished[:excess]:
+                del self._jobs[r.id]

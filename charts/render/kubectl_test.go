@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -58,17 +59,31 @@ func startStandIn(t *testing.T) string {
 		t.Skip("dotnet is not installed: cannot start the Kubernetes API stand-in")
 	}
 	cmd := exec.Command("dotnet", "run", "--project", project, "--", "--kubeconfig", filepath.Join(t.TempDir(), "kubeconfig"))
+	// `dotnet run` starts the server as a child process: give them a process group of their own so both stop
+	// together, and keep their stderr off the test's own output pipe (an orphan holding it would hang go test).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	logPath := filepath.Join(t.TempDir(), "standin.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = logFile
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		cmd.Process.Kill()
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		cmd.Wait()
+		logFile.Close()
+		if t.Failed() {
+			if b, err := os.ReadFile(logPath); err == nil && len(b) > 0 {
+				t.Logf("stand-in stderr:\n%s", b)
+			}
+		}
 	})
 	found := make(chan string, 1)
 	go func() {

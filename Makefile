@@ -3,6 +3,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 PYTHON ?= /usr/bin/python3
 CONFIGURATION ?= Debug
+export CONFIGURATION
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 

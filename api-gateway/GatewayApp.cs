@@ -71,6 +71,7 @@ public static class GatewayApp
         var app = builder.Build();
         // Make sure the estimator is subscribed to the cache before the first list arrives.
         app.Services.GetRequiredService<CompletionEstimator>();
+        GatewayMetrics.PublishKnownSeries();
         app.UseApiErrors();
         app.UseRouting();
         app.UseHttpMetrics();

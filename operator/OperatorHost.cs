@@ -58,6 +58,9 @@ public sealed class OperatorHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
         builder.Logging.SetMinimumLevel(Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("NEXUS_LOG_LEVEL"), true, out var level) ? level : LogLevel.Information);
+        // Probes and scrapes arrive every few seconds: per-request hosting logs would drown the operator's own.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
         var web = builder.Build();
         var metrics = new OperatorMetrics();
         OperatorHost? host = null;

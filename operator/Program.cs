@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Nexus.Operator;
 
 OperatorOptions options;
@@ -13,9 +14,11 @@ catch (Exception e) when (e is ArgumentException or FormatException)
 
 await using var host = await OperatorHost.StartAsync(options);
 Console.WriteLine($"nexus-operator {options.Identity} serving {host.Url} in namespace {options.Namespace}");
+// SIGTERM (Kubernetes stopping the pod) and SIGINT (Ctrl-C) start a graceful stop: cancelling the runtime's default
+// handling keeps the process alive until the leader lease is released and in-flight status writes are done.
 var stopped = new TaskCompletionSource();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; stopped.TrySetResult(); };
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stopped.TrySetResult();
+using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stopped.TrySetResult(); });
+using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stopped.TrySetResult(); });
 await stopped.Task;
 await host.StopAsync();
 return 0;

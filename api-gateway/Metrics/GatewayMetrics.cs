@@ -1,3 +1,5 @@
+using Nexus.Crds.Entities;
+using Nexus.Gateway.Api;
 using Prometheus;
 
 namespace Nexus.Gateway.Metrics;
@@ -18,4 +20,17 @@ public static class GatewayMetrics
 
     public static readonly Counter DirectReads = Prometheus.Metrics.CreateCounter(
         "nexus_gateway_cache_direct_reads_total", "Reads that missed the cache and went to the Kubernetes API.");
+
+    /// <summary>
+    /// Publishes every known label set at zero, so the series exist from the first scrape: rate() and alert rules
+    /// over them work before the first dispatch or rejection, and "absent" means the gateway is down, not idle.
+    /// </summary>
+    public static void PublishKnownSeries()
+    {
+        foreach (var type in JobTypes.All)
+        {
+            foreach (var priority in Priorities.All) JobsDispatched.WithLabels(type, priority).Publish();
+        }
+        foreach (var code in ErrorCodes.Statuses.Keys) RequestsRejected.WithLabels(code).Publish();
+    }
 }

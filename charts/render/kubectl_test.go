@@ -58,32 +58,30 @@ func startStandIn(t *testing.T) string {
 	if _, err := exec.LookPath("dotnet"); err != nil {
 		t.Skip("dotnet is not installed: cannot start the Kubernetes API stand-in")
 	}
-	cmd := exec.Command("dotnet", "run", "--project", project, "--", "--kubeconfig", filepath.Join(t.TempDir(), "kubeconfig"))
-	// `dotnet run` starts the server as a child process: give them a process group of their own so both stop
-	// together, and keep their stderr off the test's own output pipe (an orphan holding it would hang go test).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	logPath := filepath.Join(t.TempDir(), "standin.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
+	// Prefer the stand-in `make test` has already built; `dotnet run` would rebuild it (racing other builds) and
+	// leave its child running when killed. Either way the whole process group is stopped at cleanup.
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	configuration := os.Getenv("CONFIGURATION")
+	if configuration == "" {
+		configuration = "Debug"
 	}
-	cmd.Stderr = logFile
+	dll := filepath.Join(filepath.Dir(project), "bin", configuration, "net10.0", "Nexus.KubeApiServer.dll")
+	cmd := exec.Command("dotnet", "run", "--project", project, "--", "--kubeconfig", kubeconfig)
+	if _, err := os.Stat(dll); err == nil {
+		cmd = exec.Command("dotnet", dll, "--kubeconfig", kubeconfig)
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
+	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		cmd.Wait()
-		logFile.Close()
-		if t.Failed() {
-			if b, err := os.ReadFile(logPath); err == nil && len(b) > 0 {
-				t.Logf("stand-in stderr:\n%s", b)
-			}
-		}
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
 	})
 	found := make(chan string, 1)
 	go func() {

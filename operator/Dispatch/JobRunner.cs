@@ -73,6 +73,9 @@ public sealed class JobRunner
             _active.TryRemove(name, out _);
             _ctx.Registry.Release(url, notify: false);
             SlotFreed?.Invoke();
+            // A reconcile that ran while this runner was still active (e.g. for the retry it just wrote) skipped the
+            // job; one more now that the runner is gone puts a re-queued job back in line.
+            Requeue?.Invoke(name);
         }
     }
 

@@ -78,6 +78,8 @@ public sealed class PoolController
 
         _ctx.Metrics.PoolReplicas.WithLabels(name, "ready").Set(ready);
         _ctx.Metrics.PoolReplicas.WithLabels(name, "desired").Set(desired);
+        _ctx.Metrics.PoolReplicas.WithLabels(name, "max").Set(spec.MaxReplicas);
+        _ctx.Metrics.PoolReplicas.WithLabels(name, "min").Set(spec.MinReplicas);
         _ctx.Metrics.PoolCapacity.WithLabels(name).Set(capacity);
 
         var status = new WorkerPoolStatus

@@ -11,7 +11,7 @@ public sealed class JobsApi(Uri gateway, string apiKey, string tenant) : IDispos
 {
     private readonly HttpClient _http = Create(gateway, apiKey, tenant);
 
-    public static readonly TimeSpan DefaultWait = TimeSpan.FromMinutes(3);
+    public static readonly TimeSpan DefaultWait = TimeSpan.FromMinutes(2);
 
     public Task<(HttpStatusCode Status, JsonNode? Body)> DispatchAsync(object request) =>
         SendAsync(HttpMethod.Post, "/api/ai-jobs", request);

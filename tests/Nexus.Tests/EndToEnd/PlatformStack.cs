@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using Nexus.Tests.Support;
@@ -14,6 +13,7 @@ public sealed partial class PlatformStack : IAsyncLifetime
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
     private readonly StringBuilder _output = new();
+    private readonly List<IDisposable> _adopted = [];
     private Process? _process;
 
     public string RunDirectory { get; } = Directory.CreateTempSubdirectory("nexus-e2e-").FullName;
@@ -80,11 +80,21 @@ public sealed partial class PlatformStack : IAsyncLifetime
         return (new Uri($"http://127.0.0.1:{port}"), Path.Combine(RunDirectory, name + ".pid"), name);
     }
 
+    /// <summary>Processes a test started in place of the platform's own (a restarted worker): stopped with the platform.</summary>
+    public void Adopt(IDisposable process)
+    {
+        lock (_adopted) _adopted.Add(process);
+    }
+
     public async Task DisposeAsync()
     {
+        lock (_adopted)
+        {
+            foreach (var process in _adopted) process.Dispose();
+        }
         if (_process is { HasExited: false })
         {
-            _ = Kill(_process.Id, Sigterm);
+            Signals.Send(_process.Id, Signals.Sigterm);
             using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             try { await _process.WaitForExitAsync(grace.Token); }
             catch (OperationCanceledException) { _process.Kill(entireProcessTree: true); }
@@ -95,12 +105,6 @@ public sealed partial class PlatformStack : IAsyncLifetime
 
     internal static string BuildConfiguration() =>
         AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
-
-    internal const int Sigterm = 15;
-    internal const int Sigkill = 9;
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    internal static extern int Kill(int pid, int signal);
 
     [GeneratedRegex("^Gateway: (http://\\S+)$")] private static partial Regex GatewayLine();
     [GeneratedRegex("^API key: (\\S+)$")] private static partial Regex ApiKeyLine();

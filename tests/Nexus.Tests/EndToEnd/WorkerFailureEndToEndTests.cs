@@ -1,4 +1,5 @@
 using Nexus.Crds.Entities;
+using Nexus.Tests.Support;
 
 namespace Nexus.Tests.EndToEnd;
 
@@ -17,8 +18,9 @@ public sealed class WorkerFailureEndToEndTests(PlatformStack stack)
         await api.WaitStatusAsync(id, "running");
 
         var pid = int.Parse(File.ReadAllText(worker.PidFile).Trim());
-        Assert.Equal(0, PlatformStack.Kill(pid, PlatformStack.Sigkill));
-        using var restarted = await WorkerProcess.StartAsync(worker.Url.Port, "competitor_scan", stack.RunDirectory);
+        Signals.Send(pid, Signals.Sigkill);
+        // Like a pod restarted by its Deployment: same address, no memory of the job. It serves the other tests too.
+        stack.Adopt(await WorkerProcess.StartAsync(worker.Url.Port, "competitor_scan", stack.RunDirectory));
 
         var done = await api.WaitTerminalAsync(id);
         Assert.True(done["status"]!.GetValue<string>() == "completed", $"job ended {done}");

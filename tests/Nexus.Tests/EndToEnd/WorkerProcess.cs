@@ -13,7 +13,7 @@ public sealed class WorkerProcess : IDisposable
     public static async Task<WorkerProcess> StartAsync(int port, string jobTypes, string runDirectory)
     {
         var start = new ProcessStartInfo("/usr/bin/python3",
-            ["-m", "uvicorn", "nexus_worker.app:app", "--host", "127.0.0.1", "--port", port.ToString(), "--log-level", "warning"])
+            ["-m", "nexus_worker", "--host", "127.0.0.1", "--port", port.ToString()])
         {
             WorkingDirectory = RepoPaths.Of("workers"),
             RedirectStandardOutput = true,
@@ -45,7 +45,7 @@ public sealed class WorkerProcess : IDisposable
     {
         if (!_process.HasExited)
         {
-            _ = PlatformStack.Kill(_process.Id, PlatformStack.Sigterm);
+            Signals.Send(_process.Id, Signals.Sigterm);
             if (!_process.WaitForExit(TimeSpan.FromSeconds(15))) _process.Kill();
         }
         _process.Dispose();

@@ -169,4 +169,15 @@ public class ErrorAndAuthTests(GatewayFixture fixture) : IClassFixture<GatewayFi
         Assert.Contains("http_requests_received_total", metrics);
         Assert.DoesNotContain(key, metrics);
     }
+
+    [Fact]
+    public async Task Metrics_list_every_rejection_code_and_dispatch_series_before_any_happens()
+    {
+        // No in-process gateway test answers 500 or dispatches a high-priority llm_visibility_score job, so these
+        // series exist only because the gateway publishes them when it starts.
+        var metrics = (await H.GetAsync("/metrics", null)).Text;
+        Assert.Contains("nexus_gateway_requests_rejected_total{code=\"INTERNAL_ERROR\"} 0", metrics);
+        Assert.Contains("nexus_gateway_requests_rejected_total{code=\"QUEUE_FULL\"}", metrics);
+        Assert.Matches("nexus_gateway_jobs_dispatched_total\\{type=\"llm_visibility_score\",priority=\"high\"\\} \\d+", metrics);
+    }
 }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Nexus.Crds.Entities;
 using Nexus.Operator.Runtime;
 using Nexus.Tests.Operator.Support;
+using Nexus.Tests.Support;
 
 namespace Nexus.Tests.Operator;
 
@@ -38,6 +39,43 @@ public sealed class CrashSafetyTests
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         return p;
+    }
+
+    [Fact]
+    public async Task Sigterm_stops_the_operator_process_cleanly_and_releases_its_lease()
+    {
+        await using var c = await OperatorCluster.StartAsync(workers: 1);
+        using var client = c.Server.CreateClient();
+        var process = StartOperatorProcess(c, "op-sigterm");
+        try
+        {
+            await Wait.UntilAsync(async () => await LeaseHolderAsync(client) == "op-sigterm", "the process to lead");
+
+            Signals.Send(process.Id, Signals.Sigterm);
+
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await process.WaitForExitAsync(deadline.Token);
+            Assert.Equal(0, process.ExitCode);
+            // Released, so a standby can take over at once instead of waiting out the lease.
+            Assert.True(string.IsNullOrEmpty(await LeaseHolderAsync(client)));
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill();
+        }
+    }
+
+    private static async Task<string?> LeaseHolderAsync(k8s.Kubernetes client)
+    {
+        try
+        {
+            var lease = await k8s.CoordinationV1OperationsExtensions.ReadNamespacedLeaseAsync(client.CoordinationV1, "nexus-operator-leader", OperatorCluster.Ns);
+            return lease.Spec?.HolderIdentity;
+        }
+        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
     }
 
     [Fact]

@@ -47,6 +47,9 @@ public sealed class RetentionAndMetricsTests
         Assert.Contains("nexus_aijob_failures_total{type=\"review_sentiment\",code=\"UPSTREAM_DOWN\"} 1", text);
         Assert.Contains("nexus_workerpool_capacity{pool=\"pool\"} 3", text);
         Assert.Contains("nexus_workerpool_replicas{pool=\"pool\",state=\"ready\"} 1", text);
+        // The "pinned at max replicas" alert compares desired with these bounds.
+        Assert.Contains("nexus_workerpool_replicas{pool=\"pool\",state=\"max\"} 10", text);
+        Assert.Contains("nexus_workerpool_replicas{pool=\"pool\",state=\"min\"} 0", text);
         Assert.Contains("nexus_aijob_queue_wait_seconds_count 1", text);
         Assert.Contains("nexus_aijob_run_duration_seconds_count 1", text);
         Assert.Contains("nexus_aijob_oldest_queued_seconds{type=\"review_sentiment\"} 0", text);

@@ -116,6 +116,8 @@ NEXUS_NAMESPACE="$NAMESPACE" NEXUS_GATEWAY_URLS="http://127.0.0.1:$gateway_port"
   start gateway dotnet "$(bin api-gateway Nexus.Gateway.dll)"
 wait_for "the operator" curl -fsS "http://127.0.0.1:$operator_port/readyz"
 wait_for "the gateway" curl -fsS "http://127.0.0.1:$gateway_port/readyz"
+echo "http://127.0.0.1:$operator_port" >"$RUN_DIR/operator.url"
+echo "http://127.0.0.1:$gateway_port" >"$RUN_DIR/gateway.url"
 
 # 4. A demo API key for tenant demo.
 api_key=$(NEXUS_NAMESPACE="$NAMESPACE" dotnet "$(bin api-gateway Nexus.Gateway.dll)" keys create \

@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import socket
 import sys
 
 import uvicorn
 
 from .logs import LOG_CONFIG
+from .serving import listen_socket
 
 log = logging.getLogger("nexus_worker.main")
 
@@ -53,18 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from .app import app  # reads the environment
 
-    # proto IPPROTO_TCP: asyncio only turns Nagle off (TCP_NODELAY) on sockets that say they are TCP; without it
-    # every response waits ~40 ms on delayed ACKs.
-    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM,
-                         socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((args.host, args.port))
-    host, port = sock.getsockname()[:2]
+    sock, url = listen_socket(args.host, args.port)
     config = uvicorn.Config(app, log_config=LOG_CONFIG, timeout_keep_alive=5, lifespan="on")
     server = DrainingServer(config, app)
-    shown = f"[{host}]" if ":" in host else host
-    print(f"nexus-worker listening on http://{shown}:{port}", flush=True)
+    print(f"nexus-worker listening on {url}", flush=True)
     server.run(sockets=[sock])
     return 0
 

@@ -26,9 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__, logs, simulation
 from .config import Settings
-from .data.http_provider import HttpProvider
-from .data.seed import seed_tenant
-from .data.sqlite_provider import SqliteProvider
+from .data.factory import build_provider
 from .jobs import JOB_TYPES
 from .metrics import WorkerMetrics
 from .runner import Busy, Draining, Runner, StaleAttempt
@@ -62,15 +60,6 @@ def error(status: int, code: str, message: str, details: Optional[list] = None, 
 def field_errors(exc: ValidationError, prefix: str = "") -> list[dict]:
     return [{"field": prefix + ".".join(str(p) for p in e["loc"] if p != "__root__"), "message": e["msg"]}
             for e in exc.errors()]
-
-
-def build_provider(settings: Settings):
-    if settings.data_provider == "http":
-        return HttpProvider(settings.catalog_url, settings.catalog_token, settings.catalog_timeout_seconds)
-    provider = SqliteProvider(settings.db_path)
-    if settings.seed_demo and provider.is_empty("demo"):
-        seed_tenant(provider, "demo")
-    return provider
 
 
 def create_app(settings: Optional[Settings] = None) -> FastAPI:

@@ -92,3 +92,50 @@ class WorkerProcess:
                 except subprocess.TimeoutExpired:
                     self.proc.kill()
                     self.proc.wait()
+
+
+class AssistantProcess:
+    """`python3 -m nexus_worker.demo_assistant` as a subprocess. Started at construction, waited for by `ready()`,
+    so a test can start a worker on the same database file while it seeds."""
+
+    def __init__(self, env: dict[str, str]):
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("WORKER_")}
+        full_env.update(env)
+        self.proc = subprocess.Popen([PYTHON, "-m", "nexus_worker.demo_assistant", "--host", "127.0.0.1",
+                                      "--port", "0"], cwd=WORKERS_DIR, env=full_env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True)
+        self.url = ""
+        self.client: httpx.Client | None = None
+
+    def read_url(self) -> str:
+        """The URL it prints as it binds (before it seeds its database)."""
+        if not self.url:
+            line = self.proc.stdout.readline()
+            if not line.startswith("nexus-demo-assistant listening on http://127.0.0.1:"):
+                self.proc.kill()
+                raise AssertionError(f"demo assistant did not start: {line!r}")
+            self.url = line.strip().rsplit(" ", 1)[-1]
+            self.client = httpx.Client(base_url=self.url, timeout=10)
+        return self.url
+
+    def ready(self) -> "AssistantProcess":
+        self.read_url()
+
+        def healthy() -> bool:
+            try:
+                return self.client.get("/healthz").status_code == 200
+            except httpx.TransportError:
+                return False
+        wait_for(healthy, what="demo assistant health")
+        return self
+
+    def stop(self) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()

@@ -79,6 +79,10 @@ class SqliteProvider(DataProvider):
     def is_empty(self, tenant: str) -> bool:
         return not self._query("SELECT 1 FROM products WHERE tenant=? LIMIT 1", (tenant,))
 
+    def tenants(self) -> list[str]:
+        """Every tenant holding products (the demo assistant answers from all of them)."""
+        return [r["tenant"] for r in self._query("SELECT DISTINCT tenant FROM products ORDER BY tenant")]
+
     # --- reads -----------------------------------------------------------------------------------
 
     def products(self, tenant, marketplace, skus=None):

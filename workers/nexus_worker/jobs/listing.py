@@ -100,6 +100,29 @@ def _clean_title(title: str, product: dict, rules: dict, add_terms: list[str]) -
     return text
 
 
+def title_rule_breaks(title: str, rules: dict) -> list[str]:
+    """The marketplace rules a proposed title breaks (empty when it may be used)."""
+    broken = []
+    if len(title) > rules["title_max"]:
+        broken.append(f"longer than {rules['title_max']} characters")
+    if PROMO.search(title):
+        broken.append("promotional claims")
+    if _is_shouting(title):
+        broken.append("written in capitals")
+    return broken
+
+
+def description_rule_breaks(description: str, rules: dict) -> list[str]:
+    """The rules a proposed description breaks: too long, or harder to read than READABILITY_MIN."""
+    broken = []
+    if len(description) > rules["description_max"]:
+        broken.append(f"longer than {rules['description_max']} characters")
+    ease = flesch_reading_ease(description)
+    if ease is None or ease < READABILITY_MIN:
+        broken.append(f"Flesch reading ease {ease} below {READABILITY_MIN:.0f}")
+    return broken
+
+
 def _impact(level: str, detail: str) -> dict:
     return {"level": level, "detail": detail}
 
@@ -210,13 +233,9 @@ def _draft(ctx: JobContext, provider, client, proposal: dict, product: dict, rul
     draft = chat(ctx, provider, "You write clear, compliant e-commerce listing copy.", ask, client).strip().strip('"')
     if not draft:
         return
-    if proposal["field"] == "title":
-        if len(draft) > rules["title_max"] or PROMO.search(draft) or _is_shouting(draft):
-            return
-    else:
-        ease = flesch_reading_ease(draft)
-        if ease is None or ease < READABILITY_MIN or len(draft) > rules["description_max"]:
-            return
+    broken = title_rule_breaks(draft, rules) if proposal["field"] == "title" else description_rule_breaks(draft, rules)
+    if broken:
+        return
     proposal["proposed"] = draft
     proposal["drafted_by"] = provider.name
 

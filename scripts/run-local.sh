@@ -76,7 +76,18 @@ export KUBECONFIG="$kubeconfig"
 kubectl_() { kubectl --kubeconfig "$kubeconfig" --cache-dir "$RUN_DIR/kubectl-cache" -n "$NAMESPACE" "$@"; }
 kubectl_ apply -f crds/ >/dev/null || fail "applying the CRDs failed"
 
-# 2. One worker process and WorkerPool per job type. Each worker's port and pid are written beside its log, so a
+# 2. The assistant the LLM job types ask: the one WORKER_LLM_PROVIDERS names, or the demo assistant that answers
+# from the demo catalog (local runs only; production configures real OpenAI-compatible assistants).
+if [ -z "${WORKER_LLM_PROVIDERS:-}" ]; then
+  (cd workers && WORKER_DB_PATH="$RUN_DIR/worker-data.sqlite3" \
+    exec "$PYTHON" -m nexus_worker.demo_assistant --host 127.0.0.1 --port 0) >"$RUN_DIR/demo-assistant.log" 2>&1 &
+  pids+=($!)
+  assistant=$(wait_for_line "the demo assistant" "$RUN_DIR/demo-assistant.log" '(?<=listening on )http://\S+')
+  wait_for "the demo assistant" curl -fsS "$assistant/healthz"
+  export WORKER_LLM_PROVIDERS="[{\"name\":\"demo\",\"base_url\":\"$assistant/v1\",\"model\":\"demo\"}]"
+fi
+
+# 3. One worker process and WorkerPool per job type. Each worker's port and pid are written beside its log, so a
 # test can stop and restart one as Kubernetes would restart a pod.
 pools=""
 for type in "${JOB_TYPES[@]}"; do
@@ -107,7 +118,7 @@ spec:
 done
 echo "$pools" | kubectl_ apply -f - >/dev/null || fail "applying the WorkerPools failed"
 
-# 3. Operator and gateway.
+# 4. Operator and gateway.
 operator_port=$(free_port)
 NEXUS_NAMESPACE="$NAMESPACE" NEXUS_OPERATOR_URL="http://127.0.0.1:$operator_port" \
   start operator dotnet "$(bin operator Nexus.Operator.dll)"
@@ -119,7 +130,7 @@ wait_for "the gateway" curl -fsS "http://127.0.0.1:$gateway_port/readyz"
 echo "http://127.0.0.1:$operator_port" >"$RUN_DIR/operator.url"
 echo "http://127.0.0.1:$gateway_port" >"$RUN_DIR/gateway.url"
 
-# 4. A demo API key for tenant demo.
+# 5. A demo API key for tenant demo.
 api_key=$(NEXUS_NAMESPACE="$NAMESPACE" dotnet "$(bin api-gateway Nexus.Gateway.dll)" keys create \
   --tenant demo --scopes ai-jobs:read,ai-jobs:write --name demo-key-$$ 2>>"$RUN_DIR/keys.log" | tail -n 1)
 [ -n "$api_key" ] || fail "creating the demo API key failed"

@@ -16,7 +16,7 @@ public sealed class AlertMetricsEndToEndTests(PlatformStack stack)
         Assert.True(FindOnPath("go") is not null, "go is not installed: run scripts/install-deps.sh (make test does)");
         using var api = new JobsApi(stack.Gateway, stack.ApiKey, stack.Tenant);
         // Histograms and per-outcome series appear once a job has run.
-        await api.WaitTerminalAsync(await api.DispatchOkAsync(new { type = "pricing_recalculate", @params = new { skus = new[] { "SKU-020" } } }));
+        await api.WaitTerminalAsync(await api.DispatchOkAsync(new { type = "pricing_recalculate", @params = new { skus = new[] { "SKU-020" }, marketplace = "amazon_us" } }));
         var operatorUrl = File.ReadAllText(Path.Combine(stack.RunDirectory, "operator.url")).Trim();
         var urls = string.Join(',', $"{operatorUrl}/metrics", $"{stack.Gateway.ToString().TrimEnd('/')}/metrics",
             $"{stack.Worker("pricing_recalculate").Url.ToString().TrimEnd('/')}/metrics");

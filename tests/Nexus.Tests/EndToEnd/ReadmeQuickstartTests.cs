@@ -21,9 +21,34 @@ public sealed partial class ReadmeQuickstartTests(PlatformStack stack)
     [Fact]
     public async Task Quickstart_commands_dispatch_poll_and_list_a_job()
     {
-        var script = QuickstartBlock();
-        Assert.Contains("curl", script);
+        var output = await RunReadmeBlockAsync("quickstart");
 
+        Assert.Matches(new Regex("\"id\":\"job_[0-9A-Z]{26}\""), output);
+        Assert.Contains("\"status\":\"completed\"", output);
+        Assert.Contains("\"recommendations\"", output);
+        Assert.Matches(new Regex(@"^NAME\s+TYPE\s+TENANT\s+PRIORITY\s+STATUS\s+ATTEMPTS\s+AGE", RegexOptions.Multiline), output);
+    }
+
+    [Fact]
+    public async Task Api_tour_commands_use_every_endpoint_as_documented()
+    {
+        var output = await RunReadmeBlockAsync("api-tour");
+
+        Assert.Matches(new Regex(@"^batch batch_[0-9A-Z]{26}$", RegexOptions.Multiline), output);
+        Assert.Matches(new Regex("\"batch_id\":\"batch_[0-9A-Z]{26}\""), output);
+        Assert.Matches(new Regex("\"type\":\"review_sentiment\",\"status\":\"completed\""), output);
+        Assert.Contains("\"pagination\":{", output);
+        Assert.Contains("cancel: 409", output);
+        var idempotent = IdempotentLine().Matches(output).Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(2, idempotent.Count);
+        Assert.Equal(idempotent[0], idempotent[1]);
+        Assert.Contains("\"code\":\"INVALID_JOB_TYPE\"", output);
+    }
+
+    private async Task<string> RunReadmeBlockAsync(string marker)
+    {
+        var script = ReadmeBlock(marker);
+        Assert.Contains("curl", script);
         var start = new ProcessStartInfo("bash", ["-euo", "pipefail", "-c", script])
         {
             WorkingDirectory = RepoPaths.Root,
@@ -39,26 +64,22 @@ public sealed partial class ReadmeQuickstartTests(PlatformStack stack)
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await process.WaitForExitAsync(timeout.Token);
-
         var output = await stdout;
-        Assert.True(process.ExitCode == 0, $"quickstart failed ({process.ExitCode}): {await stderr}\n{output}");
-        Assert.Matches(new Regex("\"id\":\"job_[0-9A-Z]{26}\""), output);
-        Assert.Contains("\"status\":\"completed\"", output);
-        Assert.Contains("\"recommendations\"", output);
-        Assert.Matches(new Regex(@"^NAME\s+TYPE\s+TENANT\s+PRIORITY\s+STATUS\s+ATTEMPTS\s+AGE", RegexOptions.Multiline), output);
+        Assert.True(process.ExitCode == 0, $"README {marker} block failed ({process.ExitCode}): {await stderr}\n{output}");
+        return output;
     }
 
-    /// <summary>The shell lines between the quickstart markers in README.md, minus `make run` and the export line.</summary>
-    private static string QuickstartBlock()
+    /// <summary>The shell lines between a block's markers in README.md, minus `make run` and the export line.</summary>
+    private static string ReadmeBlock(string marker)
     {
         var readme = File.ReadAllText(RepoPaths.Of("README.md"));
-        var block = QuickstartMarkers().Match(readme);
-        Assert.True(block.Success, "README.md has no quickstart block between <!-- quickstart --> markers");
+        var block = Regex.Match(readme, $"<!-- {marker} -->(.*?)<!-- /{marker} -->", RegexOptions.Singleline);
+        Assert.True(block.Success, $"README.md has no block between <!-- {marker} --> markers");
         var lines = block.Groups[1].Value.Split('\n')
             .Where(l => !l.StartsWith("```") && !l.TrimStart().StartsWith("make run") && !l.TrimStart().StartsWith("export "));
         return string.Join('\n', lines);
     }
 
-    [GeneratedRegex("<!-- quickstart -->(.*?)<!-- /quickstart -->", RegexOptions.Singleline)]
-    private static partial Regex QuickstartMarkers();
+    [GeneratedRegex(@"^idempotent: (job_[0-9A-Z]{26})$", RegexOptions.Multiline)]
+    private static partial Regex IdempotentLine();
 }

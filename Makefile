@@ -24,8 +24,9 @@ test: deps
 	$(MAKE) --no-print-directory test-chart || rc=1; \
 	exit $$rc
 
+# Normal verbosity prints each test, and the reason of each skip (the real-cluster suite without a cluster).
 test-dotnet:
-	$(DOTNET) test NexusOperator.sln -c $(CONFIGURATION)
+	$(DOTNET) test NexusOperator.sln -c $(CONFIGURATION) --logger "console;verbosity=normal"
 
 test-workers:
 	cd workers && $(PYTHON) -m pytest -q -p no:cacheprovider

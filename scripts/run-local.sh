@@ -32,6 +32,9 @@ fail() {
   exit 1
 }
 
+# Progress with timestamps, for finding out where start-up time goes.
+step() { echo "$(date +%H:%M:%S.%3N) $*" >>"$RUN_DIR/launcher.log"; }
+
 free_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # Waits until a command succeeds, or fails after READY_TIMEOUT seconds.
@@ -64,6 +67,7 @@ start() { # name, then the command; output goes to RUN_DIR/name.log
   core_pids+=($!)
 }
 
+step "kubernetes api"
 # 1. The Kubernetes API: the cluster KUBECONFIG names, or the stand-in.
 if [ -n "${KUBECONFIG:-}" ] && [ -f "${KUBECONFIG%%:*}" ]; then
   kubeconfig="$KUBECONFIG"
@@ -76,6 +80,7 @@ export KUBECONFIG="$kubeconfig"
 kubectl_() { kubectl --kubeconfig "$kubeconfig" --cache-dir "$RUN_DIR/kubectl-cache" -n "$NAMESPACE" "$@"; }
 kubectl_ apply -f crds/ >/dev/null || fail "applying the CRDs failed"
 
+step "assistant"
 # 2. The assistant the LLM job types ask: the one WORKER_LLM_PROVIDERS names, or the demo assistant that answers
 # from the demo catalog (local runs only; production configures real OpenAI-compatible assistants).
 if [ -z "${WORKER_LLM_PROVIDERS:-}" ]; then
@@ -87,6 +92,7 @@ if [ -z "${WORKER_LLM_PROVIDERS:-}" ]; then
   export WORKER_LLM_PROVIDERS="[{\"name\":\"demo\",\"base_url\":\"$assistant/v1\",\"model\":\"demo\"}]"
 fi
 
+step "workers"
 # 3. One worker process and WorkerPool per job type. Each worker's port and pid are written beside its log, so a
 # test can stop and restart one as Kubernetes would restart a pod.
 pools=""
@@ -118,6 +124,7 @@ spec:
 done
 echo "$pools" | kubectl_ apply -f - >/dev/null || fail "applying the WorkerPools failed"
 
+step "operator and gateway"
 # 4. Operator and gateway.
 operator_port=$(free_port)
 NEXUS_NAMESPACE="$NAMESPACE" NEXUS_OPERATOR_URL="http://127.0.0.1:$operator_port" \
@@ -130,6 +137,7 @@ wait_for "the gateway" curl -fsS "http://127.0.0.1:$gateway_port/readyz"
 echo "http://127.0.0.1:$operator_port" >"$RUN_DIR/operator.url"
 echo "http://127.0.0.1:$gateway_port" >"$RUN_DIR/gateway.url"
 
+step "api key"
 # 5. A demo API key for tenant demo.
 api_key=$(NEXUS_NAMESPACE="$NAMESPACE" dotnet "$(bin api-gateway Nexus.Gateway.dll)" keys create \
   --tenant demo --scopes ai-jobs:read,ai-jobs:write --name demo-key-$$ 2>>"$RUN_DIR/keys.log" | tail -n 1)
@@ -137,6 +145,7 @@ api_key=$(NEXUS_NAMESPACE="$NAMESPACE" dotnet "$(bin api-gateway Nexus.Gateway.d
 gateway="http://127.0.0.1:$gateway_port"
 wait_for "the demo API key" curl -fsS -H "Authorization: Bearer $api_key" -H "X-Tenant-ID: demo" "$gateway/api/ai-jobs?limit=1"
 
+step ready
 cat <<READY
 Gateway: $gateway
 API key: $api_key

@@ -9,6 +9,7 @@ using Nexus.Gateway.Idempotency;
 using Nexus.Gateway.Jobs;
 using Nexus.Gateway.Kube;
 using Nexus.Gateway.Metrics;
+using Nexus.Operator.Runtime;
 using Prometheus;
 
 namespace Nexus.Gateway;
@@ -32,10 +33,12 @@ public static class GatewayApp
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(client ?? KubeClientFactory.Create(options.KubeconfigPath));
+        services.AddSingleton(_ => new KubeApi(KubeApi.LoadConfig(options.KubeconfigPath)));
         services.AddSingleton<JobStore>();
-        services.AddSingleton<ObjectStore<AiJobBatch>>();
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<CacheSync>();
+        services.AddSingleton(sp => sp.GetRequiredService<CacheSync>().Jobs);
+        services.AddSingleton(sp => sp.GetRequiredService<CacheSync>().Batches);
         services.AddHostedService(sp => sp.GetRequiredService<CacheSync>());
         services.AddSingleton(sp => new Authenticator(sp.GetRequiredService<ApiKeyStore>(), () => sp.GetRequiredService<CacheSync>().Keys.IsSynced));
         services.AddSingleton(sp => new JobRepository(sp.GetRequiredService<IKubernetes>(), options.Namespace));
@@ -51,7 +54,8 @@ public static class GatewayApp
         services.AddSingleton(new QueueFullPolicy(options.QueueFullRetryAfterSeconds));
         services.AddSingleton(sp => new IdempotencyStore(sp.GetRequiredService<JobRepository>(), sp.GetRequiredService<TimeProvider>(), options.IdempotencyTtl));
         services.AddHostedService<IdempotencySweeper>();
-        services.AddSingleton(sp => new JobReader(sp.GetRequiredService<JobStore>(), sp.GetRequiredService<ObjectStore<AiJobBatch>>(),
+        services.AddSingleton(sp => new JobReader(sp.GetRequiredService<JobStore>(), sp.GetRequiredService<Informer<AiJob>>(),
+            sp.GetRequiredService<Informer<AiJobBatch>>(),
             sp.GetRequiredService<JobRepository>(), () => sp.GetRequiredService<CacheSync>().ReadsSynced,
             options.CacheMissFallbackWindow, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<JobDispatcher>();
@@ -115,7 +119,7 @@ public sealed class RunningGateway(WebApplication app, Uri baseAddress) : IAsync
     public async Task WaitReadyAsync(TimeSpan timeout)
     {
         var caches = App.Services.GetRequiredService<CacheSync>();
-        await Task.WhenAll(caches.Jobs.Synced, caches.Batches.Synced, caches.Keys.Synced).WaitAsync(timeout).ConfigureAwait(false);
+        await caches.WaitForSyncAsync(CancellationToken.None).WaitAsync(timeout).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()

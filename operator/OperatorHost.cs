@@ -97,9 +97,9 @@ public sealed class OperatorHost : IAsyncDisposable
             Metrics = Metrics,
             Events = new EventRecorder(Api, Options, Logs.CreateLogger("Nexus.Operator.Events")),
             Workers = new WorkerClient(Options.WorkerRequestTimeout),
-            Jobs = new Informer<AiJob>(Api, ResourceKind.AiJob, Options, Logs.CreateLogger("Nexus.Operator.Informer.aijobs")),
-            Batches = new Informer<AiJobBatch>(Api, ResourceKind.AiJobBatch, Options, Logs.CreateLogger("Nexus.Operator.Informer.aijobbatches")),
-            Pools = new Informer<WorkerPool>(Api, ResourceKind.WorkerPool, Options, Logs.CreateLogger("Nexus.Operator.Informer.workerpools")),
+            Jobs = new Informer<AiJob>(Api, ResourceKind.AiJob, Options.ForInformers(), Logs.CreateLogger("Nexus.Operator.Informer.aijobs")),
+            Batches = new Informer<AiJobBatch>(Api, ResourceKind.AiJobBatch, Options.ForInformers(), Logs.CreateLogger("Nexus.Operator.Informer.aijobbatches")),
+            Pools = new Informer<WorkerPool>(Api, ResourceKind.WorkerPool, Options.ForInformers(), Logs.CreateLogger("Nexus.Operator.Informer.workerpools")),
             Registry = new PoolRegistry(),
             Stats = new JobStats(),
         };

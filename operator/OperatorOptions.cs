@@ -1,4 +1,5 @@
 using System.Globalization;
+using Nexus.Operator.Runtime;
 
 namespace Nexus.Operator;
 
@@ -26,6 +27,15 @@ public sealed record OperatorOptions
     public TimeSpan WatchStallTimeout { get; init; } = TimeSpan.FromSeconds(330);
     public TimeSpan WatchReconnectMinDelay { get; init; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan WatchReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The watch settings the shared runtime's informers take.</summary>
+    public InformerOptions ForInformers() => new(Namespace)
+    {
+        WatchTimeoutSeconds = WatchTimeoutSeconds,
+        WatchStallTimeout = WatchStallTimeout,
+        WatchReconnectMinDelay = WatchReconnectMinDelay,
+        WatchReconnectMaxDelay = WatchReconnectMaxDelay,
+    };
 
     public int ReconcileConcurrency { get; init; } = 16;
     public TimeSpan AgingThreshold { get; init; } = TimeSpan.FromMinutes(10);

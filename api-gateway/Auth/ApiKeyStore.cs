@@ -15,16 +15,6 @@ public sealed class ApiKeyStore : IStoreSink<V1Secret>
 
     public ApiKey? FindByKey(string key) => _byHash.TryGetValue(ApiKeyFormat.Hash(key), out var apiKey) ? apiKey : null;
 
-    public void Replace(IReadOnlyCollection<V1Secret> items)
-    {
-        lock (_lock)
-        {
-            var names = new HashSet<string>(items.Select(s => s.Metadata?.Name ?? ""), StringComparer.Ordinal);
-            foreach (var secret in items) SetLocked(secret);
-            foreach (var name in _hashBySecret.Keys.Where(n => !names.Contains(n)).ToList()) RemoveLocked(name);
-        }
-    }
-
     public void Upsert(V1Secret item)
     {
         lock (_lock) SetLocked(item);

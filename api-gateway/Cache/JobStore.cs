@@ -4,18 +4,14 @@ using Nexus.Crds.Entities;
 namespace Nexus.Gateway.Cache;
 
 /// <summary>
-/// The watch-backed cache of AiJobs: lock-free reads, serialized writes that keep per-tenant queue counts and wake
-/// long-polls waiting on a job. The gateway also writes its own creates through, so counts and reads see a new job
-/// before its watch event arrives.
+/// The gateway's index over the AiJob informer: lock-free reads, serialized writes that keep per-tenant queue
+/// counts and wake long-polls waiting on a job. The gateway's own creates reach it through the informer's
+/// <c>Upsert</c>, so counts and reads see a new job before its watch event arrives.
 /// </summary>
 public sealed class JobStore : IStoreSink<AiJob>
 {
-    private static readonly TimeSpan TombstoneTtl = TimeSpan.FromMinutes(5);
-
     private readonly ConcurrentDictionary<string, CachedJob> _jobs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _changeSignals = new(StringComparer.Ordinal);
-    // Names deleted recently: a late write-through of the same job must not resurrect it.
-    private readonly Dictionary<string, DateTime> _tombstones = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _waitingByTenant = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private int _waitingTotal;
@@ -36,24 +32,6 @@ public sealed class JobStore : IStoreSink<AiJob>
 
     public IEnumerable<CachedJob> All => _jobs.Values;
 
-    public void Replace(IReadOnlyCollection<AiJob> items)
-    {
-        var changes = new List<(CachedJob?, CachedJob?)>();
-        lock (_lock)
-        {
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var job in items.OrderBy(j => j.Metadata.Name, StringComparer.Ordinal))
-            {
-                var next = CachedJob.From(job);
-                seen.Add(next.Name);
-                changes.Add(SetLocked(next));
-            }
-            foreach (var name in _jobs.Keys.Where(n => !seen.Contains(n)).ToList())
-                changes.Add(RemoveLocked(name));
-        }
-        Publish(changes);
-    }
-
     public void Upsert(AiJob item)
     {
         (CachedJob?, CachedJob?) change;
@@ -61,29 +39,11 @@ public sealed class JobStore : IStoreSink<AiJob>
         Publish([change]);
     }
 
-    /// <summary>Adds a job the gateway just created unless the watch already delivered it (or its deletion).</summary>
-    public bool AddIfAbsent(AiJob item)
-    {
-        var next = CachedJob.From(item);
-        (CachedJob?, CachedJob?) change;
-        lock (_lock)
-        {
-            if (_jobs.ContainsKey(next.Name) || _tombstones.ContainsKey(next.Name)) return false;
-            change = SetLocked(next);
-        }
-        Publish([change]);
-        return true;
-    }
-
     public void Delete(AiJob item)
     {
         var name = item.Metadata.Name ?? "";
         (CachedJob?, CachedJob?) change;
-        lock (_lock)
-        {
-            change = RemoveLocked(name);
-            PruneTombstonesLocked();
-        }
+        lock (_lock) change = RemoveLocked(name);
         Publish([change]);
     }
 
@@ -95,7 +55,6 @@ public sealed class JobStore : IStoreSink<AiJob>
     {
         _jobs.TryGetValue(next.Name, out var previous);
         _jobs[next.Name] = next;
-        _tombstones.Remove(next.Name);
         AdjustWaitingLocked(previous, -1);
         AdjustWaitingLocked(next, +1);
         return (previous, next);
@@ -105,7 +64,6 @@ public sealed class JobStore : IStoreSink<AiJob>
     {
         _jobs.TryRemove(name, out var previous);
         AdjustWaitingLocked(previous, -1);
-        _tombstones[name] = DateTime.UtcNow;
         return (previous, null);
     }
 
@@ -116,14 +74,6 @@ public sealed class JobStore : IStoreSink<AiJob>
         var count = _waitingByTenant.GetValueOrDefault(job.Tenant) + delta;
         if (count == 0) _waitingByTenant.Remove(job.Tenant);
         else _waitingByTenant[job.Tenant] = count;
-    }
-
-    private void PruneTombstonesLocked()
-    {
-        if (_tombstones.Count < 1024) return;
-        var cutoff = DateTime.UtcNow - TombstoneTtl;
-        foreach (var (name, at) in _tombstones.ToList())
-            if (at < cutoff) _tombstones.Remove(name);
     }
 
     private void Publish(List<(CachedJob? Previous, CachedJob? Next)> changes)

@@ -6,6 +6,7 @@ using Nexus.Gateway.Idempotency;
 using Nexus.Gateway.Kube;
 using Nexus.Gateway.Metrics;
 using Nexus.Gateway.Validation;
+using Nexus.Operator.Runtime;
 
 namespace Nexus.Gateway.Jobs;
 
@@ -14,7 +15,7 @@ namespace Nexus.Gateway.Jobs;
 /// the batch, and in a sequential batch each depends on the previous one. The operator creates any child that is
 /// missing under the same name, so a gateway that dies half-way leaves nothing to clean up.
 /// </summary>
-public sealed class BatchDispatcher(JobRepository repository, Cache.JobStore store, Cache.ObjectStore<AiJobBatch> batches,
+public sealed class BatchDispatcher(JobRepository repository, Cache.JobStore store, Informer<AiJob> jobCache, Informer<AiJobBatch> batches,
     JobReader reader, JobDispatcher jobs, QueueGate gate, IdempotencyStore idempotency, QueueFullPolicy queueFull,
     ILogger<BatchDispatcher> logger)
 {
@@ -66,7 +67,7 @@ public sealed class BatchDispatcher(JobRepository repository, Cache.JobStore sto
         try
         {
             created = await repository.CreateBatchAsync(batch, ct).ConfigureAwait(false);
-            batches.AddIfAbsent(created);
+            batches.Upsert(created);
         }
         catch (k8s.Autorest.HttpOperationException ex) when (KubeErrors.IsConflict(ex))
         {
@@ -107,7 +108,7 @@ public sealed class BatchDispatcher(JobRepository repository, Cache.JobStore sto
             try
             {
                 var created = await repository.CreateJobAsync(child, ct).ConfigureAwait(false);
-                store.AddIfAbsent(created);
+                jobCache.Upsert(created);
                 GatewayMetrics.JobsDispatched.WithLabels(item.Type, item.Priority).Inc();
             }
             catch (k8s.Autorest.HttpOperationException ex) when (KubeErrors.IsConflict(ex))

@@ -7,11 +7,12 @@ using Nexus.Gateway.Idempotency;
 using Nexus.Gateway.Kube;
 using Nexus.Gateway.Metrics;
 using Nexus.Gateway.Validation;
+using Nexus.Operator.Runtime;
 
 namespace Nexus.Gateway.Jobs;
 
 /// <summary>Creates one AiJob per dispatch: idempotency claim, queue admission, create, write-through to the cache.</summary>
-public sealed class JobDispatcher(JobRepository repository, JobStore store, JobReader reader, CompletionEstimator estimator,
+public sealed class JobDispatcher(JobRepository repository, Informer<AiJob> cache, JobReader reader, CompletionEstimator estimator,
     QueueGate gate, IdempotencyStore idempotency, QueueFullPolicy queueFull, ILogger<JobDispatcher> logger)
 {
     public async Task<DispatchResult<JobView>> DispatchAsync(Caller caller, JobRequest request, string? idempotencyKey, CancellationToken ct)
@@ -44,7 +45,7 @@ public sealed class JobDispatcher(JobRepository repository, JobStore store, JobR
         try
         {
             var created = await repository.CreateJobAsync(job, ct).ConfigureAwait(false);
-            store.AddIfAbsent(created);
+            cache.Upsert(created);
             GatewayMetrics.JobsDispatched.WithLabels(request.Type, request.Priority).Inc();
             logger.LogInformation("Dispatched {Job} type {Type} priority {Priority} tenant {Tenant} key {KeyName}",
                 name, request.Type, request.Priority, caller.Tenant, caller.Key.Name);

@@ -1,6 +1,7 @@
 using Nexus.Crds.Entities;
 using Nexus.Gateway.Cache;
 using Nexus.Gateway.Metrics;
+using Nexus.Operator.Runtime;
 
 namespace Nexus.Gateway.Jobs;
 
@@ -9,7 +10,7 @@ namespace Nexus.Gateway.Jobs;
 /// the watch to have delivered it (its ULID is younger than the fallback window) or the cache is still loading,
 /// so polling unknown ids cannot load the API server.
 /// </summary>
-public sealed class JobReader(JobStore jobs, ObjectStore<AiJobBatch> batches, JobRepository repository,
+public sealed class JobReader(JobStore jobs, Informer<AiJob> jobCache, Informer<AiJobBatch> batches, JobRepository repository,
     Func<bool> cacheSynced, TimeSpan fallbackWindow, TimeProvider time)
 {
     private const string JobPrefix = "job-";
@@ -22,18 +23,19 @@ public sealed class JobReader(JobStore jobs, ObjectStore<AiJobBatch> batches, Jo
         GatewayMetrics.DirectReads.Inc();
         var job = await repository.GetJobAsync(name, ct).ConfigureAwait(false);
         if (job is null) return null;
-        jobs.AddIfAbsent(job);
+        jobCache.Upsert(job);
         return jobs.TryGet(name, out cached) ? cached : CachedJob.From(job);
     }
 
     public async Task<AiJobBatch?> FindBatchAsync(string name, CancellationToken ct)
     {
-        if (batches.TryGet(name, out var cached)) return cached;
+        if (batches.Get(name) is { } cached) return cached;
         if (!MayBeTooNew(name, BatchPrefix)) return null;
         GatewayMetrics.DirectReads.Inc();
         var batch = await repository.GetBatchAsync(name, ct).ConfigureAwait(false);
-        if (batch is not null) batches.AddIfAbsent(batch);
-        return batch;
+        if (batch is null) return null;
+        batches.Upsert(batch);
+        return batches.Get(name) ?? batch;
     }
 
     private bool MayBeTooNew(string name, string prefix)

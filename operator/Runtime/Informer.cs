@@ -16,16 +16,20 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
 {
     private readonly KubeApi _api;
     private readonly string _collection;
-    private readonly OperatorOptions _options;
+    private readonly InformerOptions _options;
     private readonly ILogger _log;
     private readonly ConcurrentDictionary<string, T> _cache = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object _applyLock = new();
+    // Uids deleted lately (bounded): a late answer of our own write must not bring a deleted object back.
+    private readonly HashSet<string> _deletedUids = new(StringComparer.Ordinal);
+    private readonly Queue<string> _deletedOrder = new();
+    private const int DeletedUidsKept = 4096;
     private string _resourceVersion = "";
     private long _restarts;
     private long _relists;
 
-    public Informer(KubeApi api, ResourceKind kind, OperatorOptions options, ILogger log)
+    public Informer(KubeApi api, ResourceKind kind, InformerOptions options, ILogger log)
     {
         _api = api;
         Kind = kind;
@@ -52,8 +56,12 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
     public T? Get(string name) => _cache.TryGetValue(name, out var value) ? value : null;
     public ICollection<T> Items => _cache.Values;
 
-    /// <summary>Takes in the answer of our own write at once, so the next decision does not wait for the watch.</summary>
-    public void Upsert(T obj) => Apply(obj, deleted: false);
+    /// <summary>
+    /// Takes in the answer of our own write at once, so the next decision does not wait for the watch. Never goes
+    /// back in time: an older resourceVersion of the cached object, or an object whose deletion was already seen,
+    /// is ignored.
+    /// </summary>
+    public void Upsert(T obj) => Apply(obj, deleted: false, ownWrite: true);
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -113,7 +121,7 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
         string rv;
         do
         {
-            var page = await _api.ListAsync<T>(_collection, cont, 500, ct);
+            var page = await _api.ListAsync<T>(_collection, cont, 500, ct, _options.LabelSelector);
             foreach (var item in page.Items)
             {
                 seen.Add(item.Metadata.Name);
@@ -141,7 +149,7 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
         var delivered = false;
         try
         {
-            await foreach (var e in _api.WatchAsync(_collection, _resourceVersion, _options.WatchTimeoutSeconds, watchdog.Token))
+            await foreach (var e in _api.WatchAsync(_collection, _resourceVersion, _options.WatchTimeoutSeconds, watchdog.Token, _options.LabelSelector))
             {
                 watchdog.CancelAfter(_options.WatchStallTimeout);
                 delivered = true;
@@ -170,7 +178,7 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
         return (false, delivered);
     }
 
-    private void Apply(T obj, bool deleted)
+    private void Apply(T obj, bool deleted, bool ownWrite = false)
     {
         // Handlers run under the lock so they see changes of one object in order (counters stay exact).
         lock (_applyLock)
@@ -183,9 +191,11 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
                 // A delete for an older incarnation (same name, other uid) must not remove the new one.
                 if (old.Metadata.Uid is { } u && obj.Metadata.Uid is { } v && u != v) return;
                 _cache.TryRemove(name, out _);
+                RememberDeletedLocked(old.Metadata.Uid);
             }
             else
             {
+                if (ownWrite && obj.Metadata.Uid is { } uid && _deletedUids.Contains(uid)) return;
                 if (old is not null)
                 {
                     if (old.Metadata.ResourceVersion == obj.Metadata.ResourceVersion) return;
@@ -202,5 +212,12 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
                 _log.LogError(e, "handler for {Kind} failed", Kind.Plural);
             }
         }
+    }
+
+    private void RememberDeletedLocked(string? uid)
+    {
+        if (uid is null || !_deletedUids.Add(uid)) return;
+        _deletedOrder.Enqueue(uid);
+        if (_deletedOrder.Count > DeletedUidsKept) _deletedUids.Remove(_deletedOrder.Dequeue());
     }
 }

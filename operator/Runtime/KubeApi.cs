@@ -53,10 +53,12 @@ public sealed class KubeApi : IDisposable
         return await ReadAsync<T>(response, ct);
     }
 
-    public async Task<ListPage<T>> ListAsync<T>(string path, string? continueToken, int limit, CancellationToken ct)
+    public async Task<ListPage<T>> ListAsync<T>(string path, string? continueToken, int limit, CancellationToken ct,
+        string? labelSelector = null)
     {
         Interlocked.Increment(ref _reads);
-        var query = $"?limit={limit}" + (continueToken is null ? "" : $"&continue={Uri.EscapeDataString(continueToken)}");
+        var query = $"?limit={limit}" + (continueToken is null ? "" : $"&continue={Uri.EscapeDataString(continueToken)}")
+                    + SelectorQuery(labelSelector);
         using var response = await SendAsync(HttpMethod.Get, path + query, null, null, ct);
         await EnsureSuccessAsync(response, ct);
         await using var stream = await response.Content.ReadAsStreamAsync(ct);
@@ -108,11 +110,11 @@ public sealed class KubeApi : IDisposable
     /// the stream; an ERROR event arrives as a <see cref="WatchEvent"/> with <see cref="WatchEvent.Error"/> set.
     /// </summary>
     public async IAsyncEnumerable<WatchEvent> WatchAsync(string collectionPath, string resourceVersion, int timeoutSeconds,
-        [EnumeratorCancellation] CancellationToken ct)
+        [EnumeratorCancellation] CancellationToken ct, string? labelSelector = null)
     {
         Interlocked.Increment(ref _reads);
         var path = $"{collectionPath}?watch=true&allowWatchBookmarks=true&timeoutSeconds={timeoutSeconds}" +
-                   $"&resourceVersion={Uri.EscapeDataString(resourceVersion)}";
+                   $"&resourceVersion={Uri.EscapeDataString(resourceVersion)}" + SelectorQuery(labelSelector);
         using var response = await SendAsync(HttpMethod.Get, path, null, null, ct);
         await EnsureSuccessAsync(response, ct);
         await using var stream = await response.Content.ReadAsStreamAsync(ct);
@@ -134,6 +136,9 @@ public sealed class KubeApi : IDisposable
             yield return WatchEvent.Parse(line);
         }
     }
+
+    private static string SelectorQuery(string? labelSelector) =>
+        string.IsNullOrEmpty(labelSelector) ? "" : $"&labelSelector={Uri.EscapeDataString(labelSelector)}";
 
     private async Task<T> WriteAsync<T>(HttpMethod method, string path, object body, string contentType, CancellationToken ct) where T : class
     {

@@ -19,6 +19,7 @@ public sealed record ResourceKind(string Group, string Version, string Plural, s
     public static readonly ResourceKind WorkerPool = new(NexusGroup.Group, NexusGroup.Version, Crds.Entities.WorkerPool.Plural, Crds.Entities.WorkerPool.KindName);
     public static readonly ResourceKind Lease = new("coordination.k8s.io", "v1", "leases", "Lease");
     public static readonly ResourceKind Event = new("", "v1", "events", "Event");
+    public static readonly ResourceKind Secret = new("", "v1", "secrets", "Secret");
     public static readonly ResourceKind ConfigMap = new("", "v1", "configmaps", "ConfigMap");
     public static readonly ResourceKind EndpointSlice = new("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice");
     public static readonly ResourceKind Deployment = new("apps", "v1", "deployments", "Deployment");

@@ -51,7 +51,8 @@ public class ApiKeyTests
         var store = new ApiKeyStore();
         var s1 = ApiKeySecret.Build("k1", ApiKeyFormat.Hash("key-1"), ["acme"], ["ai-jobs:read"], null);
         var s2 = ApiKeySecret.Build("k2", ApiKeyFormat.Hash("key-2"), ["acme"], ["ai-jobs:write"], null);
-        store.Replace([s1, s2]);
+        store.Upsert(s1);
+        store.Upsert(s2);
         Assert.Equal("k1", store.FindByKey("key-1")!.Name);
         store.Delete(s1);
         Assert.Null(store.FindByKey("key-1"));
@@ -59,7 +60,7 @@ public class ApiKeyTests
         store.Upsert(ApiKeySecret.Build("k2", ApiKeyFormat.Hash("key-3"), ["acme"], ["ai-jobs:write"], null));
         Assert.Null(store.FindByKey("key-2"));
         Assert.NotNull(store.FindByKey("key-3"));
-        store.Replace([]);
+        store.Delete(s2);
         Assert.Null(store.FindByKey("key-3"));
     }
 
@@ -87,10 +88,8 @@ public class ApiKeyTests
     public void Authentication_picks_the_tenant_and_refuses_what_the_key_does_not_allow()
     {
         var store = new ApiKeyStore();
-        store.Replace([
-            ApiKeySecret.Build("one", ApiKeyFormat.Hash("k-one"), ["acme"], ["ai-jobs:read"], null),
-            ApiKeySecret.Build("two", ApiKeyFormat.Hash("k-two"), ["acme", "globex"], ["ai-jobs:read", "ai-jobs:write"], null),
-        ]);
+        store.Upsert(ApiKeySecret.Build("one", ApiKeyFormat.Hash("k-one"), ["acme"], ["ai-jobs:read"], null));
+        store.Upsert(ApiKeySecret.Build("two", ApiKeyFormat.Hash("k-two"), ["acme", "globex"], ["ai-jobs:read", "ai-jobs:write"], null));
 
         Assert.Equal(ErrorCodes.Unauthenticated, Authenticate(store, null, null, Access.Read).Error!.Code);
         Assert.Equal(ErrorCodes.Unauthenticated, Authenticate(store, "k-unknown", null, Access.Read).Error!.Code);

@@ -236,14 +236,37 @@ public partial class DispatchAndReadTests(GatewayFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_write_through_never_overwrites_newer_state_nor_resurrects_a_deleted_job()
+    {
+        var key = await H.CreateKeyAsync(GatewayFixture.NewTenant());
+        var name = GatewayHarness.NameOf(await H.DispatchAsync(key));
+        var caches = H.Gateway.Services.GetRequiredService<Nexus.Gateway.Cache.CacheSync>();
+        var store = H.Gateway.Services.GetRequiredService<Nexus.Gateway.Cache.JobStore>();
+        var stale = await H.ReadJobAsync(name);
+        await H.WriteStatusAsync(await H.ReadJobAsync(name), new AiJobStatus { Phase = JobPhases.Running, StartedAt = DateTime.UtcNow });
+        await Eventually.TrueAsync(() => store.TryGet(name, out var c) && c.Phase == JobPhases.Running, "the running status is cached");
+
+        // A late answer of the gateway's own create carries an older resourceVersion: the cache keeps the newer state.
+        caches.Jobs.Upsert(stale);
+        Assert.True(store.TryGet(name, out var cached));
+        Assert.Equal(JobPhases.Running, cached.Phase);
+
+        await H.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(NexusGroup.Group, NexusGroup.Version, GatewayHarness.Namespace, AiJob.Plural, name);
+        await Eventually.TrueAsync(() => !store.TryGet(name, out _), "the deletion reaches the cache");
+        caches.Jobs.Upsert(stale);
+        Assert.False(store.TryGet(name, out _));
+        Assert.Null(caches.Jobs.Get(name));
+    }
+
+    [Fact]
     public async Task The_cache_recovers_after_its_watch_history_expires()
     {
         var key = await H.CreateKeyAsync(GatewayFixture.NewTenant());
         var caches = H.Gateway.Services.GetRequiredService<Nexus.Gateway.Cache.CacheSync>();
-        var lists = caches.Jobs.ListCount;
+        var lists = caches.Jobs.Relists;
         H.Kube.Faults.CompactHistory();
         H.Kube.Faults.DropAllWatches();
-        await Eventually.TrueAsync(() => caches.Jobs.ListCount > lists, "the job informer re-lists after 410");
+        await Eventually.TrueAsync(() => caches.Jobs.Relists > lists, "the job informer re-lists after 410");
 
         // A job changed behind the gateway's back is seen through the new watch.
         var id = await H.DispatchAsync(key);

@@ -13,7 +13,7 @@ public class JobStoreTests
         var a = GatewayFixtures.Job(tenant: "acme");
         var b = GatewayFixtures.Job(tenant: "acme");
         var c = GatewayFixtures.Job(tenant: "globex");
-        store.Replace([a, b, c]);
+        foreach (var job in new[] { a, b, c }) store.Upsert(job);
         Assert.Equal(3, store.WaitingTotal);
         Assert.Equal(2, store.WaitingFor("acme"));
 
@@ -27,34 +27,6 @@ public class JobStoreTests
 
         store.Delete(c);
         Assert.Equal(0, store.WaitingTotal);
-    }
-
-    [Fact]
-    public void A_relist_drops_jobs_deleted_while_disconnected()
-    {
-        var store = new JobStore();
-        var a = GatewayFixtures.Job();
-        var b = GatewayFixtures.Job();
-        store.Replace([a, b]);
-        store.Replace([b]);
-        Assert.False(store.TryGet(a.Metadata.Name, out _));
-        Assert.True(store.TryGet(b.Metadata.Name, out _));
-        Assert.Equal(1, store.WaitingTotal);
-    }
-
-    [Fact]
-    public void A_write_through_never_overwrites_newer_state_nor_resurrects_a_deleted_job()
-    {
-        var store = new JobStore();
-        var job = GatewayFixtures.Job();
-        var running = GatewayFixtures.Job(name: job.Metadata.Name, phase: JobPhases.Running);
-        store.Upsert(running);
-        Assert.False(store.AddIfAbsent(job));
-        Assert.Equal(JobPhases.Running, store.TryGet(job.Metadata.Name, out var cached) ? cached.Phase : null);
-
-        store.Delete(running);
-        Assert.False(store.AddIfAbsent(job));
-        Assert.False(store.TryGet(job.Metadata.Name, out _));
     }
 
     [Fact]
@@ -75,7 +47,8 @@ public class JobStoreTests
     public void The_queue_gate_counts_cached_and_in_flight_jobs_against_both_limits()
     {
         var store = new JobStore();
-        store.Replace([GatewayFixtures.Job(tenant: "acme"), GatewayFixtures.Job(tenant: "acme")]);
+        store.Upsert(GatewayFixtures.Job(tenant: "acme"));
+        store.Upsert(GatewayFixtures.Job(tenant: "acme"));
         var gate = new QueueGate(store, maxQueued: 5, maxQueuedPerTenant: 3);
 
         var first = gate.TryReserve("acme", 1);

@@ -33,7 +33,7 @@ public sealed class InformerFaultTests
         var cluster = await OperatorCluster.StartAsync(workers: 0, server);
         var options = cluster.Options();
         if (tune is not null) options = tune(options);
-        var informer = new Informer<AiJob>(new KubeApi(cluster.Server.ClientConfiguration()), ResourceKind.AiJob, options, NullLogger.Instance);
+        var informer = new Informer<AiJob>(new KubeApi(cluster.Server.ClientConfiguration()), ResourceKind.AiJob, options.ForInformers(), NullLogger.Instance);
         var stop = new CancellationTokenSource();
         var h = new Harness { Cluster = cluster, Informer = informer, Stop = stop, Run = Task.Run(() => informer.RunAsync(stop.Token)) };
         informer.Changed += (old, @new) => h.Seen.Enqueue(((@new ?? old)!.Metadata.Name, @new is null));

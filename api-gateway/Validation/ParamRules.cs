@@ -14,14 +14,15 @@ public abstract partial class ParamRule(string name, bool required, string descr
 
     public abstract void Check(JsonElement value, string path, List<FieldError> errors);
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")]
+    // The workers' own SKU rule: a SKU they would refuse must not be accepted here.
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     protected static partial Regex SkuPattern();
 
     [GeneratedRegex("^[a-z0-9][a-z0-9_.-]{0,63}$")]
     protected static partial Regex IdentifierPattern();
 }
 
-/// <summary>A non-empty list of distinct SKU strings (letters, digits, <c>._/-</c>; at most 64 characters each).</summary>
+/// <summary>A non-empty list of distinct SKU strings (letters, digits, <c>._-</c>; at most 64 characters each).</summary>
 public sealed class SkuListRule(bool required, int maxItems = 500)
     : ParamRule("skus", required, $"Non-empty list of at most {maxItems} distinct SKUs")
 {
@@ -40,7 +41,7 @@ public sealed class SkuListRule(bool required, int maxItems = 500)
             var itemPath = $"{path}[{i++}]";
             if (item.ValueKind != JsonValueKind.String) { errors.Add(new(itemPath, "must be a string")); continue; }
             var sku = item.GetString()!;
-            if (!SkuPattern().IsMatch(sku)) errors.Add(new(itemPath, "must be 1-64 characters: letters, digits, '.', '_', '/', '-'"));
+            if (!SkuPattern().IsMatch(sku)) errors.Add(new(itemPath, "must be 1-64 characters: letters, digits, '.', '_', '-'"));
             else if (!seen.Add(sku)) errors.Add(new(itemPath, $"duplicate SKU '{sku}'"));
         }
     }
@@ -77,14 +78,43 @@ public sealed class IntRule(string name, int min, int max, string description) :
     }
 }
 
-/// <summary>An ISO-8601 date or date-time string.</summary>
+/// <summary>A calendar date, <c>YYYY-MM-DD</c>.</summary>
 public sealed class DateRule(string name, string description) : ParamRule(name, false, description)
 {
     public override void Check(JsonElement value, string path, List<FieldError> errors)
     {
         if (value.ValueKind != JsonValueKind.String
-            || !DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _))
-            errors.Add(new(path, "must be an ISO-8601 date or date-time string"));
+            || !DateOnly.TryParseExact(value.GetString(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+            errors.Add(new(path, "must be a date: YYYY-MM-DD"));
+    }
+}
+
+/// <summary>A number within bounds; an exclusive bound is not itself allowed.</summary>
+public sealed class NumberRule(string name, double min, double max, string description, bool minExclusive = false, bool maxExclusive = false)
+    : ParamRule(name, false, description)
+{
+    public override void Check(JsonElement value, string path, List<FieldError> errors)
+    {
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var n) || !double.IsFinite(n))
+        {
+            errors.Add(new(path, "must be a number"));
+            return;
+        }
+        var belowMin = minExclusive ? n <= min : n < min;
+        var aboveMax = maxExclusive ? n >= max : n > max;
+        if (belowMin || aboveMax)
+            errors.Add(new(path, $"must be {(minExclusive ? "greater than" : "at least")} {min.ToString(CultureInfo.InvariantCulture)} "
+                                 + $"and {(maxExclusive ? "less than" : "at most")} {max.ToString(CultureInfo.InvariantCulture)}"));
+    }
+}
+
+/// <summary>One short lowercase identifier (an assistant's name).</summary>
+public sealed class IdentifierRule(string name, string description) : ParamRule(name, false, description)
+{
+    public override void Check(JsonElement value, string path, List<FieldError> errors)
+    {
+        if (value.ValueKind != JsonValueKind.String || !IdentifierPattern().IsMatch(value.GetString()!))
+            errors.Add(new(path, "must be 1-64 characters: lowercase letters, digits, '_', '.', '-'"));
     }
 }
 
@@ -102,33 +132,5 @@ public sealed class IdentifierListRule(string name, int maxItems, string descrip
             if (item.ValueKind != JsonValueKind.String || !IdentifierPattern().IsMatch(item.GetString()!))
                 errors.Add(new(itemPath, "must be 1-64 characters: lowercase letters, digits, '_', '.', '-'"));
         }
-    }
-}
-
-/// <summary>A list of free-text strings (search keywords).</summary>
-public sealed class TextListRule(string name, int maxItems, int maxLength, string description) : ParamRule(name, false, description)
-{
-    public override void Check(JsonElement value, string path, List<FieldError> errors)
-    {
-        if (value.ValueKind != JsonValueKind.Array) { errors.Add(new(path, "must be a list of strings")); return; }
-        if (value.GetArrayLength() > maxItems) { errors.Add(new(path, $"must contain at most {maxItems} items")); return; }
-        var i = 0;
-        foreach (var item in value.EnumerateArray())
-        {
-            var itemPath = $"{path}[{i++}]";
-            if (item.ValueKind != JsonValueKind.String) errors.Add(new(itemPath, "must be a string"));
-            else if (item.GetString()!.Trim().Length is 0 || item.GetString()!.Length > maxLength)
-                errors.Add(new(itemPath, $"must be 1-{maxLength} characters"));
-        }
-    }
-}
-
-public sealed class TextRule(string name, int maxLength, string description) : ParamRule(name, false, description)
-{
-    public override void Check(JsonElement value, string path, List<FieldError> errors)
-    {
-        if (value.ValueKind != JsonValueKind.String) errors.Add(new(path, "must be a string"));
-        else if (value.GetString()!.Trim().Length is 0 || value.GetString()!.Length > maxLength)
-            errors.Add(new(path, $"must be 1-{maxLength} characters"));
     }
 }

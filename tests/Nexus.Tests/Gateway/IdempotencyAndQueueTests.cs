@@ -10,7 +10,7 @@ public class IdempotencyAndQueueTests
 
     private static async Task<int> CountJobsAsync(GatewayHarness h, string tenant)
     {
-        var list = await h.Client.CustomObjects.ListNamespacedCustomObjectAsync<Nexus.Gateway.Kube.KubeList<AiJob>>(NexusGroup.Group,
+        var list = await h.Client.CustomObjects.ListNamespacedCustomObjectAsync<KubeList<AiJob>>(NexusGroup.Group,
             NexusGroup.Version, GatewayHarness.Namespace, AiJob.Plural, labelSelector: $"{NexusGroup.TenantLabel}={tenant}");
         return list.Items!.Count;
     }

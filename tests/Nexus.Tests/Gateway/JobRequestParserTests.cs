@@ -61,6 +61,32 @@ public class JobRequestParserTests
         Assert.Contains(outcome.Details, d => d.Field == field);
     }
 
+    [Theory]
+    [InlineData("pricing_recalculate", """{"skus":["A/B"],"marketplace":"amazon_us"}""", "params.skus[0]")]
+    [InlineData("pricing_recalculate", """{"skus":["A"],"marketplace":"amazon_us","max_change":0}""", "params.max_change")]
+    [InlineData("pricing_recalculate", """{"skus":["A"],"marketplace":"amazon_us","min_margin":"0.2"}""", "params.min_margin")]
+    [InlineData("return_classify", """{"alpha":0.5}""", "params.alpha")]
+    [InlineData("return_classify", """{"as_of":"2026-03-12T00:00:00Z"}""", "params.as_of")]
+    [InlineData("return_classify", """{"window_days":6}""", "params.window_days")]
+    [InlineData("llm_visibility_score", """{"skus":["A"],"providers":["Not Valid"]}""", "params.providers[0]")]
+    [InlineData("listing_optimize", """{"skus":["A"],"assistant":7}""", "params.assistant")]
+    public void Worker_options_are_checked_with_the_workers_bounds(string type, string parameters, string field)
+    {
+        var outcome = Parse($$$"""{"type":"{{{type}}}","params":{{{parameters}}}}""");
+        Assert.Equal(ErrorCodes.InvalidParams, outcome.Code);
+        Assert.Contains(outcome.Details, d => d.Field == field);
+    }
+
+    [Theory]
+    [InlineData("pricing_recalculate", """{"skus":["A"],"marketplace":"amazon_us","max_change":0.5,"min_margin":0,"competitor_band":1}""")]
+    [InlineData("return_classify", """{"as_of":"2026-03-12","alpha":0.01,"baseline_days":730}""")]
+    [InlineData("listing_optimize", """{"skus":["A"],"use_assistant":false,"assistant":"demo","max_missing_terms":10}""")]
+    public void Worker_options_within_bounds_are_accepted(string type, string parameters)
+    {
+        var outcome = Parse($$$"""{"type":"{{{type}}}","params":{{{parameters}}}}""");
+        Assert.True(outcome.Ok, string.Join("; ", outcome.Details.Select(d => $"{d.Field}: {d.Message}")));
+    }
+
     [Fact]
     public void More_than_500_skus_are_refused()
     {

@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using k8s.Models;
 
-namespace Nexus.Gateway.Kube;
+namespace Nexus.Tests.Gateway;
 
 /// <summary>The list envelope of a custom resource (<c>items</c> plus the list's resourceVersion and continue token).</summary>
 public sealed class KubeList<T>

@@ -59,7 +59,7 @@ public class BatchTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
         Assert.Equal(batchId, member.Data.GetProperty("batch_id").GetString());
 
         await H.WriteStatusAsync(first, new AiJobStatus { Phase = JobPhases.Completed, StartedAt = DateTime.UtcNow, CompletedAt = DateTime.UtcNow });
-        await Eventually.TrueAsync(async () =>
+        await Wait.UntilAsync(async () =>
         {
             var data = (await H.GetAsync($"/api/ai-jobs/batch/{batchId}", key)).Data;
             return data.GetProperty("status").GetString() == "running" && data.GetProperty("counts").GetProperty("completed").GetInt32() == 1;

@@ -23,7 +23,7 @@ public class CancelTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 
         var job = await H.ReadJobAsync(GatewayHarness.NameOf(id));
         await H.WriteStatusAsync(job, new AiJobStatus { Phase = JobPhases.Cancelled });
-        await Eventually.TrueAsync(async () => (await H.GetAsync($"/api/ai-jobs/{id}", key)).Data.GetProperty("status").GetString() == "cancelled",
+        await Wait.UntilAsync(async () => (await H.GetAsync($"/api/ai-jobs/{id}", key)).Data.GetProperty("status").GetString() == "cancelled",
             "the gateway shows the job cancelled");
         Assert.Equal(204, (await H.DeleteAsync($"/api/ai-jobs/{id}", key)).Status);
     }

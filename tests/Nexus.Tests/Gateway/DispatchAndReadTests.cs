@@ -73,7 +73,7 @@ public partial class DispatchAndReadTests(GatewayFixture fixture) : IClassFixtur
         });
 
         JsonElement data = default;
-        await Eventually.TrueAsync(async () =>
+        await Wait.UntilAsync(async () =>
         {
             data = (await H.GetAsync($"/api/ai-jobs/{id}", key)).Data;
             return data.GetProperty("status").GetString() == "completed";
@@ -96,7 +96,7 @@ public partial class DispatchAndReadTests(GatewayFixture fixture) : IClassFixtur
             Error = new AiJobError { Code = "WORKER_TIMEOUT", Message = "Worker did not respond within the timeout window", RetryCount = 2 },
         });
         JsonElement data = default;
-        await Eventually.TrueAsync(async () =>
+        await Wait.UntilAsync(async () =>
         {
             data = (await H.GetAsync($"/api/ai-jobs/{id}", key)).Data;
             return data.GetProperty("status").GetString() == "failed";
@@ -186,7 +186,7 @@ public partial class DispatchAndReadTests(GatewayFixture fixture) : IClassFixtur
             ResultRef = new AiJobResultRef { ConfigMap = configMapName, Key = "result", Encoding = "gzip+base64" },
         });
 
-        await Eventually.TrueAsync(async () => (await H.GetAsync($"/api/ai-jobs/{id}", key)).Data.GetProperty("status").GetString() == "completed",
+        await Wait.UntilAsync(async () => (await H.GetAsync($"/api/ai-jobs/{id}", key)).Data.GetProperty("status").GetString() == "completed",
             "the gateway sees the job completed");
         var path = $"/api/v1/namespaces/{GatewayHarness.Namespace}/configmaps/{configMapName}";
         var readsBefore = H.Kube.Requests.CountByPath("GET", path);
@@ -205,7 +205,7 @@ public partial class DispatchAndReadTests(GatewayFixture fixture) : IClassFixtur
         var key = await H.CreateKeyAsync(GatewayFixture.NewTenant());
         var id = await H.DispatchAsync(key);
         var store = H.Gateway.Services.GetRequiredService<Nexus.Gateway.Cache.JobStore>();
-        await Eventually.TrueAsync(() => store.TryGet(GatewayHarness.NameOf(id), out Nexus.Gateway.Cache.CachedJob _), "the job is cached");
+        await Wait.UntilAsync(() => store.TryGet(GatewayHarness.NameOf(id), out Nexus.Gateway.Cache.CachedJob _), "the job is cached");
 
         var before = H.Kube.Requests.Total - H.Kube.Requests.CountByVerb("watch");
         var tasks = Enumerable.Range(0, 10).Select(async _ =>
@@ -244,7 +244,7 @@ public partial class DispatchAndReadTests(GatewayFixture fixture) : IClassFixtur
         var store = H.Gateway.Services.GetRequiredService<Nexus.Gateway.Cache.JobStore>();
         var stale = await H.ReadJobAsync(name);
         await H.WriteStatusAsync(await H.ReadJobAsync(name), new AiJobStatus { Phase = JobPhases.Running, StartedAt = DateTime.UtcNow });
-        await Eventually.TrueAsync(() => store.TryGet(name, out var c) && c.Phase == JobPhases.Running, "the running status is cached");
+        await Wait.UntilAsync(() => store.TryGet(name, out var c) && c.Phase == JobPhases.Running, "the running status is cached");
 
         // A late answer of the gateway's own create carries an older resourceVersion: the cache keeps the newer state.
         caches.Jobs.Upsert(stale);
@@ -252,7 +252,7 @@ public partial class DispatchAndReadTests(GatewayFixture fixture) : IClassFixtur
         Assert.Equal(JobPhases.Running, cached.Phase);
 
         await H.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(NexusGroup.Group, NexusGroup.Version, GatewayHarness.Namespace, AiJob.Plural, name);
-        await Eventually.TrueAsync(() => !store.TryGet(name, out _), "the deletion reaches the cache");
+        await Wait.UntilAsync(() => !store.TryGet(name, out _), "the deletion reaches the cache");
         caches.Jobs.Upsert(stale);
         Assert.False(store.TryGet(name, out _));
         Assert.Null(caches.Jobs.Get(name));
@@ -266,13 +266,13 @@ public partial class DispatchAndReadTests(GatewayFixture fixture) : IClassFixtur
         var lists = caches.Jobs.Relists;
         H.Kube.Faults.CompactHistory();
         H.Kube.Faults.DropAllWatches();
-        await Eventually.TrueAsync(() => caches.Jobs.Relists > lists, "the job informer re-lists after 410");
+        await Wait.UntilAsync(() => caches.Jobs.Relists > lists, "the job informer re-lists after 410");
 
         // A job changed behind the gateway's back is seen through the new watch.
         var id = await H.DispatchAsync(key);
         var job = await H.ReadJobAsync(GatewayHarness.NameOf(id));
         await H.WriteStatusAsync(job, new AiJobStatus { Phase = JobPhases.Running, StartedAt = DateTime.UtcNow });
-        await Eventually.TrueAsync(async () => (await H.GetAsync($"/api/ai-jobs/{id}", key)).Data.GetProperty("status").GetString() == "running",
+        await Wait.UntilAsync(async () => (await H.GetAsync($"/api/ai-jobs/{id}", key)).Data.GetProperty("status").GetString() == "running",
             "the gateway serves the new status");
     }
 }

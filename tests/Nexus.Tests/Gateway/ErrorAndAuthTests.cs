@@ -150,7 +150,7 @@ public class ErrorAndAuthTests(GatewayFixture fixture) : IClassFixture<GatewayFi
         var key = await H.CreateKeyAsync(tenant, name: "revoke-me-" + tenant);
         Assert.Equal(200, (await H.GetAsync("/api/ai-jobs", key)).Status);
         await H.Client.CoreV1.DeleteNamespacedSecretAsync("revoke-me-" + tenant, GatewayHarness.Namespace);
-        await Eventually.TrueAsync(async () => (await H.GetAsync("/api/ai-jobs", key)).Status == 401, "the revoked key is refused",
+        await Wait.UntilAsync(async () => (await H.GetAsync("/api/ai-jobs", key)).Status == 401, "the revoked key is refused",
             TimeSpan.FromSeconds(10));
     }
 

@@ -69,7 +69,7 @@ public sealed class GatewayHarness : IAsyncDisposable
         var secret = ApiKeySecret.Build(name, ApiKeyFormat.Hash(key), ApiKeySecret.List(tenants), ApiKeySecret.List(scopes), null);
         await Client.CoreV1.CreateNamespacedSecretAsync(secret, Namespace);
         var keys = Gateway.Services.GetRequiredService<ApiKeyStore>();
-        await Eventually.TrueAsync(() => keys.FindByKey(key) is not null, "gateway sees the new key");
+        await Wait.UntilAsync(() => keys.FindByKey(key) is not null, "gateway sees the new key");
         return key;
     }
 

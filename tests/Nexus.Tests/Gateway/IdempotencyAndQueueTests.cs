@@ -1,3 +1,4 @@
+using Nexus.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using k8s;
 using Nexus.Crds.Entities;
@@ -79,7 +80,7 @@ public class IdempotencyAndQueueTests
         // A job that leaves the queue frees its place.
         var id = results.First(r => r.Status == 202).Data.GetProperty("id").GetString()!;
         Assert.Equal(204, (await h.DeleteAsync($"/api/ai-jobs/{id}", a)).Status);
-        await Nexus.Tests.Support.Eventually.TrueAsync(async () =>
+        await Nexus.Tests.Support.Wait.UntilAsync(async () =>
             (await h.PostAsync("/api/ai-jobs", a, GatewayHarness.PricingBody())).Status == 202, "a place frees up after the cancel");
     }
 }

@@ -52,7 +52,7 @@ public class OpenApiAndCliTests(GatewayFixture fixture) : IClassFixture<GatewayF
         var secret = await H.Client.CoreV1.ReadNamespacedSecretAsync(name, GatewayHarness.Namespace);
         Assert.Equal(ApiKeyFormat.Hash(key), System.Text.Encoding.UTF8.GetString(secret.Data["sha256"]));
         Assert.DoesNotContain(secret.Data.Values, v => System.Text.Encoding.UTF8.GetString(v).Contains(key, StringComparison.Ordinal));
-        await Eventually.TrueAsync(async () => (await H.GetAsync("/api/ai-jobs", key)).Status == 200, "the new key works");
+        await Wait.UntilAsync(async () => (await H.GetAsync("/api/ai-jobs", key)).Status == 200, "the new key works");
 
         var listed = new StringWriter();
         Assert.Equal(0, await KeysCli.RunAsync(["list"], options, listed, errors, H.Client));
@@ -60,7 +60,7 @@ public class OpenApiAndCliTests(GatewayFixture fixture) : IClassFixture<GatewayF
         Assert.DoesNotContain(key, listed.ToString());
 
         Assert.Equal(0, await KeysCli.RunAsync(["revoke", name], options, new StringWriter(), errors, H.Client));
-        await Eventually.TrueAsync(async () => (await H.GetAsync("/api/ai-jobs", key)).Status == 401, "the revoked key is refused");
+        await Wait.UntilAsync(async () => (await H.GetAsync("/api/ai-jobs", key)).Status == 401, "the revoked key is refused");
 
         Assert.Equal(2, await KeysCli.RunAsync(["create", "--tenant", "Bad Tenant", "--scopes", "ai-jobs:read"], options, new StringWriter(), new StringWriter(), H.Client));
         Assert.Equal(1, await KeysCli.RunAsync(["revoke", "no-such-key"], options, new StringWriter(), new StringWriter(), H.Client));
@@ -85,6 +85,6 @@ public class OpenApiAndCliTests(GatewayFixture fixture) : IClassFixture<GatewayF
         var key = (await stdout).Trim();
         Assert.StartsWith("nxk_", key);
         Assert.Contains("shown only once", await stderr);
-        await Eventually.TrueAsync(async () => (await H.GetAsync("/api/ai-jobs", key)).Status == 200, "the key printed by the binary works");
+        await Wait.UntilAsync(async () => (await H.GetAsync("/api/ai-jobs", key)).Status == 200, "the key printed by the binary works");
     }
 }

@@ -1,3 +1,4 @@
+using Nexus.Tests.Support;
 using System.Text.Json.Nodes;
 using k8s.Models;
 using Nexus.Crds.Entities;

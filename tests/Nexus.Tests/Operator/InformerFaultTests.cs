@@ -1,3 +1,4 @@
+using Nexus.Tests.Support;
 using System.Collections.Concurrent;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,3 +1,4 @@
+using Nexus.Tests.Support;
 using Nexus.Crds.Entities;
 using Nexus.Tests.Operator.Support;
 

@@ -1,3 +1,4 @@
+using Nexus.Tests.Support;
 using System.Text.Json.Nodes;
 using Nexus.Crds.Entities;
 using Nexus.Operator.Runtime;

@@ -1,4 +1,4 @@
-namespace Nexus.Tests.Operator.Support;
+namespace Nexus.Tests.Support;
 
 /// <summary>Waits on a condition with a deadline (never a bare sleep).</summary>
 public static class Wait

@@ -11,19 +11,46 @@ public static class Ulid
     public const int Length = 26;
     private const string Alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
+    private static readonly Lock Gate = new();
+    private static long _lastMs = -1;
+    private static readonly byte[] LastRandom = new byte[10];
+
+    /// <summary>
+    /// A new ULID, monotonic within this process: one made in the same millisecond as the previous one takes the
+    /// previous random part plus one, so ids made in a burst still sort in the order they were made.
+    /// </summary>
     public static string NewUlid() => NewUlid(DateTimeOffset.UtcNow);
 
     public static string NewUlid(DateTimeOffset time)
     {
         Span<byte> bytes = stackalloc byte[16];
-        var ms = (ulong)time.ToUnixTimeMilliseconds();
+        var ms = time.ToUnixTimeMilliseconds();
+        lock (Gate)
+        {
+            if (ms != _lastMs || !IncrementLastRandom())
+            {
+                RandomNumberGenerator.Fill(LastRandom);
+                _lastMs = ms;
+            }
+            LastRandom.CopyTo(bytes[6..]);
+        }
+        var t = (ulong)ms;
         for (var i = 5; i >= 0; i--)
         {
-            bytes[i] = (byte)(ms & 0xFF);
-            ms >>= 8;
+            bytes[i] = (byte)(t & 0xFF);
+            t >>= 8;
         }
-        RandomNumberGenerator.Fill(bytes[6..]);
         return Encode(bytes);
+    }
+
+    /// <summary>Adds one to the 80-bit random part; false when it would overflow (then a fresh one is drawn).</summary>
+    private static bool IncrementLastRandom()
+    {
+        for (var i = LastRandom.Length - 1; i >= 0; i--)
+        {
+            if (++LastRandom[i] != 0) return true;
+        }
+        return false;
     }
 
     /// <summary>True for 26 Crockford base32 characters (either case) whose value fits 128 bits.</summary>

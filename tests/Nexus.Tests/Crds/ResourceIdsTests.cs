@@ -49,6 +49,17 @@ public class ResourceIdsTests
     }
 
     [Fact]
+    public void Ulids_made_in_a_burst_sort_in_the_order_they_were_made()
+    {
+        // Thousands fall in the same millisecond: without monotonic generation their order would be random,
+        // and "newest first" listings would shuffle jobs dispatched together.
+        var ulids = Enumerable.Range(0, 10_000).Select(_ => Ulid.NewUlid()).ToList();
+        for (var i = 1; i < ulids.Count; i++)
+            Assert.True(string.CompareOrdinal(ulids[i - 1], ulids[i]) < 0, $"{ulids[i - 1]} !< {ulids[i]} at {i}");
+        Assert.All(ulids, u => Assert.True(Ulid.IsValid(u)));
+    }
+
+    [Fact]
     public void Names_not_made_by_the_platform_keep_their_name_as_id()
     {
         Assert.Equal("sample-pricing", ResourceIds.JobIdFromName("sample-pricing"));

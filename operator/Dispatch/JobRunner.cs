@@ -31,7 +31,7 @@ public sealed class JobRunner
     /// <summary>Raised when a slot is released, so the dispatcher can fill it.</summary>
     public event Action? SlotFreed;
 
-    /// <summary>Asked to look at a job again (claim lost, retry scheduled).</summary>
+    /// <summary>Asked to look at a job again: raised once each time a run of it ends, however it ended.</summary>
     public event Action<string>? Requeue;
 
     public bool IsActive(string name) => _active.ContainsKey(name);
@@ -66,15 +66,14 @@ public sealed class JobRunner
         catch (Exception e)
         {
             _log.LogWarning("job {Name}: {Error}", name, e.Message);
-            Requeue?.Invoke(name);
         }
         finally
         {
             _active.TryRemove(name, out _);
             _ctx.Registry.Release(url, notify: false);
             SlotFreed?.Invoke();
-            // A reconcile that ran while this runner was still active (e.g. for the retry it just wrote) skipped the
-            // job; one more now that the runner is gone puts a re-queued job back in line.
+            // The one place a run hands its job back to the controller: reconciles that ran while this runner was
+            // active skipped the job, so one more now decides what comes next (retry, finish, or nothing).
             Requeue?.Invoke(name);
         }
     }
@@ -85,7 +84,6 @@ public sealed class JobRunner
         var phase = job?.Status?.Phase;
         if (job is null || job.Spec.Cancel || !(string.IsNullOrEmpty(phase) || phase == JobPhases.Queued))
         {
-            Requeue?.Invoke(name);
             return;
         }
         var now = DateTime.UtcNow;
@@ -105,7 +103,6 @@ public sealed class JobRunner
         }
         catch (KubeApiException e) when (e.IsConflict || e.IsNotFound)
         {
-            Requeue?.Invoke(name);
             return;
         }
         if (status.Attempts == 1)
@@ -223,7 +220,6 @@ public sealed class JobRunner
             s.StartedAt = null;
             s.NextAttemptAt = DateTime.UtcNow + Backoff.Delay(1, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
         }, ct);
-        Requeue?.Invoke(name);
     }
 
     private async Task RetryOrFailAsync(string name, int attempt, string code, string message, CancellationToken ct)
@@ -247,7 +243,6 @@ public sealed class JobRunner
         _ctx.Metrics.Retries.WithLabels(job.Spec.Type).Inc();
         _ctx.Metrics.Failures.WithLabels(job.Spec.Type, code).Inc();
         _ctx.Events.Warning(written, "Retrying", $"attempt {attempt} failed ({code}: {message}); retry at {written.Status?.NextAttemptAt:O}");
-        Requeue?.Invoke(name);
     }
 
     private async Task FailAsync(string name, int attempt, string code, string message, CancellationToken ct)

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Nexus.Tests.Support;
 
 namespace Nexus.Tests.EndToEnd;
 
@@ -46,22 +47,16 @@ public sealed class JobsApi(Uri gateway, string apiKey, string tenant) : IDispos
         throw new TimeoutException($"job {id} not terminal by the deadline; last seen: {last}");
     }
 
-    /// <summary>Waits until a job reaches a given status (e.g. running), polling with a deadline.</summary>
-    public async Task<JsonNode> WaitStatusAsync(string id, string wanted, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? DefaultWait);
-        JsonNode? last = null;
-        while (DateTime.UtcNow < deadline)
+    /// <summary>Waits until a job reaches a given status (e.g. running); fails at once if it ends elsewhere.</summary>
+    public Task<JsonNode> WaitStatusAsync(string id, string wanted, TimeSpan? timeout = null) =>
+        Wait.ForAsync(async () =>
         {
-            var (_, body) = await GetAsync(id);
-            last = body?["data"];
-            var status = last?["status"]?.GetValue<string>();
-            if (status == wanted) return last!;
-            if (status is "completed" or "failed" or "cancelled") break;
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"job {id} never reached {wanted}; last seen: {last}");
-    }
+            var data = (await GetAsync(id)).Body?["data"];
+            var status = data?["status"]?.GetValue<string>();
+            if (status != wanted && status is "completed" or "failed" or "cancelled")
+                throw new InvalidOperationException($"job {id} ended {status} before reaching {wanted}: {data}");
+            return status == wanted ? data : null;
+        }, $"job {id} to be {wanted}", timeout ?? DefaultWait);
 
     private async Task<(HttpStatusCode, JsonNode?)> SendAsync(HttpMethod method, string path, object? body)
     {

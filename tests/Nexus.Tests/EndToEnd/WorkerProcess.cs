@@ -26,19 +26,22 @@ public sealed class WorkerProcess : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var worker = new WorkerProcess(process);
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline && !process.HasExited)
+        try
         {
-            try
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            await Wait.UntilAsync(async () =>
             {
-                if ((await http.GetAsync($"http://127.0.0.1:{port}/readyz")).IsSuccessStatusCode) return worker;
-            }
-            catch (HttpRequestException) { }
-            await Task.Delay(100);
+                if (process.HasExited) throw new InvalidOperationException($"worker on port {port} exited with {process.ExitCode}");
+                try { return (await http.GetAsync($"http://127.0.0.1:{port}/readyz")).IsSuccessStatusCode; }
+                catch (HttpRequestException) { return false; }
+            }, $"worker on port {port} to be ready", TimeSpan.FromSeconds(60));
+            return worker;
         }
-        worker.Dispose();
-        throw new InvalidOperationException($"worker on port {port} did not become ready");
+        catch
+        {
+            worker.Dispose();
+            throw;
+        }
     }
 
     public void Dispose()

@@ -9,7 +9,7 @@ using Nexus.Gateway.Idempotency;
 using Nexus.Gateway.Jobs;
 using Nexus.Gateway.Kube;
 using Nexus.Gateway.Metrics;
-using Nexus.Operator.Runtime;
+using Nexus.Shared;
 using Prometheus;
 
 namespace Nexus.Gateway;

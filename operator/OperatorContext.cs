@@ -1,9 +1,10 @@
 using Microsoft.Extensions.Logging;
 using Nexus.Crds.Entities;
+using Nexus.Operator.Control;
 using Nexus.Operator.Dispatch;
 using Nexus.Operator.Metrics;
 using Nexus.Operator.Pools;
-using Nexus.Operator.Runtime;
+using Nexus.Shared;
 
 namespace Nexus.Operator;
 

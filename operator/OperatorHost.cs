@@ -5,12 +5,13 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Nexus.Crds.Entities;
+using Nexus.Operator.Control;
 using Nexus.Operator.Batches;
 using Nexus.Operator.Dispatch;
 using Nexus.Operator.Jobs;
 using Nexus.Operator.Metrics;
 using Nexus.Operator.Pools;
-using Nexus.Operator.Runtime;
+using Nexus.Shared;
 using Prometheus;
 
 namespace Nexus.Operator;

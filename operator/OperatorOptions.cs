@@ -1,5 +1,5 @@
 using System.Globalization;
-using Nexus.Operator.Runtime;
+using Nexus.Shared;
 
 namespace Nexus.Operator;
 

@@ -1,7 +1,7 @@
 using k8s.Models;
 using Nexus.Crds.Entities;
 using Nexus.Gateway.Auth;
-using Nexus.Operator.Runtime;
+using Nexus.Shared;
 
 namespace Nexus.Gateway.Cache;
 

@@ -7,7 +7,7 @@ using Nexus.Gateway.Idempotency;
 using Nexus.Gateway.Kube;
 using Nexus.Gateway.Metrics;
 using Nexus.Gateway.Validation;
-using Nexus.Operator.Runtime;
+using Nexus.Shared;
 
 namespace Nexus.Gateway.Jobs;
 

@@ -1,7 +1,7 @@
 using Nexus.Crds.Entities;
 using Nexus.Gateway.Cache;
 using Nexus.Gateway.Metrics;
-using Nexus.Operator.Runtime;
+using Nexus.Shared;
 
 namespace Nexus.Gateway.Jobs;
 

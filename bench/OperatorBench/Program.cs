@@ -4,7 +4,7 @@ using k8s.Models;
 using Nexus.Bench.Operator;
 using Nexus.Crds.Entities;
 using Nexus.Operator;
-using Nexus.Operator.Runtime;
+using Nexus.Shared;
 using StandIn = Nexus.KubeApiServer.KubeApiServer;
 using StandInOptions = Nexus.KubeApiServer.KubeApiServerOptions;
 

@@ -2,7 +2,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Nexus.Crds.Entities;
-using Nexus.Operator.Runtime;
+using Nexus.Shared;
 
 namespace Nexus.Operator.Batches;
 

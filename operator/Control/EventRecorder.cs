@@ -4,8 +4,9 @@ using System.Threading.Channels;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Nexus.Shared;
 
-namespace Nexus.Operator.Runtime;
+namespace Nexus.Operator.Control;
 
 /// <summary>
 /// Kubernetes Events for objects (what <c>kubectl describe</c> shows). Written in the background so they

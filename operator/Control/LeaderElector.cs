@@ -1,7 +1,8 @@
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Nexus.Shared;
 
-namespace Nexus.Operator.Runtime;
+namespace Nexus.Operator.Control;
 
 /// <summary>
 /// Leader election on a coordination.k8s.io Lease. Expiry is judged by when this replica last saw the lease

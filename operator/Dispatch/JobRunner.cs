@@ -4,7 +4,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Nexus.Crds.Entities;
 using Nexus.Operator.Jobs;
-using Nexus.Operator.Runtime;
+using Nexus.Shared;
 
 namespace Nexus.Operator.Dispatch;
 

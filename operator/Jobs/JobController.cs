@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Nexus.Crds.Entities;
 using Nexus.Operator.Dispatch;
-using Nexus.Operator.Runtime;
+using Nexus.Shared;
 
 namespace Nexus.Operator.Jobs;
 

@@ -1,7 +1,7 @@
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Nexus.Crds.Entities;
-using Nexus.Operator.Runtime;
+using Nexus.Shared;
 
 namespace Nexus.Operator.Pools;
 

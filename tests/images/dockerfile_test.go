@@ -160,7 +160,7 @@ func TestDockerignoreKeepsBuildOutputOutOfTheContext(t *testing.T) {
 	}
 	// Nothing the Dockerfiles copy may be ignored.
 	for _, line := range strings.Split(string(raw), "\n") {
-		for _, needed := range []string{"crds/", "operator/", "api-gateway/", "Directory.Build.props"} {
+		for _, needed := range []string{"crds/", "shared/", "operator/", "api-gateway/", "Directory.Build.props"} {
 			if strings.TrimSpace(line) == needed {
 				t.Errorf(".dockerignore excludes %s, which the builds need", needed)
 			}

@@ -2,7 +2,7 @@ using Nexus.Tests.Support;
 using System.Text.Json.Nodes;
 using k8s.Models;
 using Nexus.Crds.Entities;
-using Nexus.Operator.Runtime;
+using Nexus.Shared;
 using Nexus.Tests.Operator.Support;
 
 namespace Nexus.Tests.Operator;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Nexus.Crds.Entities;
-using Nexus.Operator.Runtime;
+using Nexus.Shared;
 using Nexus.Tests.Operator.Support;
 using Nexus.Tests.Support;
 

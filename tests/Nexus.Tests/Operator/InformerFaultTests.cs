@@ -4,7 +4,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Nexus.Crds.Entities;
 using Nexus.Operator;
-using Nexus.Operator.Runtime;
+using Nexus.Shared;
 using Nexus.Tests.Operator.Support;
 using StandInOptions = Nexus.KubeApiServer.KubeApiServerOptions;
 

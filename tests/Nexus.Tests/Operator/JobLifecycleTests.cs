@@ -2,7 +2,7 @@ using Nexus.Tests.Support;
 using System.Text.Json.Nodes;
 using Nexus.Crds.Entities;
 using Nexus.Operator.Dispatch;
-using Nexus.Operator.Runtime;
+using Nexus.Shared;
 using Nexus.Tests.Operator.Support;
 
 namespace Nexus.Tests.Operator;

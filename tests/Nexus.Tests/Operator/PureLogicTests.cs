@@ -4,7 +4,7 @@ using Nexus.Operator;
 using Nexus.Operator.Batches;
 using Nexus.Operator.Dispatch;
 using Nexus.Operator.Pools;
-using Nexus.Operator.Runtime;
+using Nexus.Shared;
 
 namespace Nexus.Tests.Operator;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Nexus.Operator.Runtime;
+using Nexus.Shared;
 
 namespace Nexus.Tests.Operator;
 

@@ -2,7 +2,7 @@ using System.Text.Json;
 using k8s.Models;
 using Nexus.Crds.Entities;
 using Nexus.Operator;
-using Nexus.Operator.Runtime;
+using Nexus.Shared;
 using Nexus.Tests.Support;
 using StandIn = Nexus.KubeApiServer.KubeApiServer;
 using StandInOptions = Nexus.KubeApiServer.KubeApiServerOptions;

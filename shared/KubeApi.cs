@@ -6,7 +6,7 @@ using System.Text.Json;
 using k8s;
 using k8s.Authentication;
 
-namespace Nexus.Operator.Runtime;
+namespace Nexus.Shared;
 
 /// <summary>
 /// A thin HTTP layer over the Kubernetes API. KubernetesClient supplies the connection (TLS, client

@@ -1,4 +1,4 @@
-namespace Nexus.Operator.Runtime;
+namespace Nexus.Shared;
 
 /// <summary>
 /// resourceVersions are opaque to clients, but every API server in use (etcd revisions, the test stand-in)

@@ -2,7 +2,7 @@ using k8s;
 using k8s.Models;
 using Nexus.Crds.Entities;
 
-namespace Nexus.Operator.Runtime;
+namespace Nexus.Shared;
 
 /// <summary>Where a kind lives in the API: <c>/apis/group/version/namespaces/ns/plural</c> or <c>/api/v1/...</c>.</summary>
 public sealed record ResourceKind(string Group, string Version, string Plural, string Kind)

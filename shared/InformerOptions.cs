@@ -1,4 +1,4 @@
-namespace Nexus.Operator.Runtime;
+namespace Nexus.Shared;
 
 /// <summary>
 /// What an <see cref="Informer{T}"/> watches and how patiently: the namespace, an optional label selector,

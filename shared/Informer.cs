@@ -3,7 +3,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 
-namespace Nexus.Operator.Runtime;
+namespace Nexus.Shared;
 
 /// <summary>
 /// Keeps an in-memory copy of every object of one kind in one namespace: LIST, then WATCH from the list's

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
-namespace Nexus.Operator.Runtime;
+namespace Nexus.Shared;
 
 /// <summary>
 /// Keys waiting to be reconciled. A key is queued at most once (the earliest due time wins); a key is never

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Nexus.Operator.Runtime;
+namespace Nexus.Shared;
 
 /// <summary>A non-success answer of the Kubernetes API, with the Status reason when one was sent.</summary>
 public sealed class KubeApiException(HttpStatusCode status, string? reason, string message)

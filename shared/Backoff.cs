@@ -1,4 +1,4 @@
-namespace Nexus.Operator.Runtime;
+namespace Nexus.Shared;
 
 /// <summary>Exponential backoff with full jitter in [d/2, d], so reconnecting or retrying clients spread out.</summary>
 public static class Backoff

@@ -7,7 +7,7 @@ export CONFIGURATION
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: deps build test test-dotnet test-workers crds apiserver run bench-gateway
+.PHONY: deps build test test-dotnet test-workers crds apiserver run bench-gateway bench-peer
 
 deps:
 	@scripts/install-deps.sh
@@ -48,3 +48,8 @@ run: deps build
 ## Gateway dispatch/poll throughput against the stand-in; figures in bench/README.md.
 bench-gateway:
 	$(DOTNET) run -c Release --project bench/GatewayBench/GatewayBench.csproj -- 3000 30000 8
+
+## The same job through make run and through Celery + Redis, alternated; figures in bench/README.md.
+bench-peer: build
+	@scripts/install-deps.sh --bench
+	$(PYTHON) bench/peer/peer_bench.py $(PEER_ARGS)

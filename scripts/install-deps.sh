@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build, the tests and `make run` need, when any is missing.
-# Python dependencies come from Debian (python3-*), used with /usr/bin/python3.
+# Python dependencies come from Debian (python3-*), used with /usr/bin/python3. --bench adds what the benchmarks need.
 set -euo pipefail
 
 packages=(
@@ -8,6 +8,11 @@ packages=(
   prometheus curl
   golang-go golang-github-masterminds-sprig-dev golang-github-xeipuuv-gojsonschema-dev
 )
+
+# Only the peer benchmark (make bench-peer) needs these: the job queue a user would pick instead.
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(python3-celery python3-redis redis-server)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,150 @@
+"""The client against a running platform (`make run`): the end-to-end suite runs this file with NEXUS_GATEWAY,
+NEXUS_API_KEY, NEXUS_TENANT and KUBECONFIG set to the stack it started."""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from nexus_ai_jobs import ApiError, JobTimeout, NexusClient  # noqa: E402
+
+GATEWAY = os.environ.get("NEXUS_GATEWAY")
+pytestmark = pytest.mark.skipif(not GATEWAY, reason="needs a running platform: NEXUS_GATEWAY, NEXUS_API_KEY, "
+                                                   "NEXUS_TENANT (the end-to-end suite sets them)")
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+@pytest.fixture(scope="module")
+def client() -> NexusClient:
+    return NexusClient(GATEWAY, os.environ["NEXUS_API_KEY"], os.environ.get("NEXUS_TENANT"))
+
+
+def ulid() -> str:
+    value = (int(time.time() * 1000) << 80) | secrets.randbits(80)
+    return "".join(CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(26)))
+
+
+def kubectl_job(job_type: str, params: dict, depends_on: str | None = None) -> str:
+    """Creates an AiJob with kubectl (as a platform operator would) and returns its REST id; used for jobs the REST
+    API cannot make: ones that block, or fail on purpose, through the workers' test-only simulation hook."""
+    id_ = ulid()
+    spec = {"type": job_type, "tenant": os.environ.get("NEXUS_TENANT", "demo"), "priority": "normal",
+            "maxRetries": 0, "params": params}
+    if depends_on:
+        spec["dependsOn"] = ["job-" + depends_on.removeprefix("job_").lower()]
+    job = {"apiVersion": "nexus.ai/v1", "kind": "AiJob",
+           "metadata": {"name": "job-" + id_.lower(), "labels": {
+               "nexus.ai/tenant": spec["tenant"], "nexus.ai/job-type": job_type, "nexus.ai/priority": "normal"}},
+           "spec": spec}
+    subprocess.run(["kubectl", "create", "-f", "-"], input=json.dumps(job), text=True, check=True,
+                   capture_output=True, timeout=60)
+    return "job_" + id_
+
+
+def test_dispatch_then_wait_returns_the_completed_result(client: NexusClient):
+    job = client.dispatch("pricing_recalculate", {"skus": ["SKU-001", "SKU-002"], "marketplace": "amazon_us",
+                                                  "apply": False}, priority="high")
+    assert job["status"] == "queued" and job["priority"] == "high"
+
+    done = client.wait(job["id"], timeout=120)
+
+    assert done["status"] == "completed", done
+    assert [r["sku"] for r in done["result"]["recommendations"]] == ["SKU-001", "SKU-002"]
+    assert all(r["applied"] is False for r in done["result"]["recommendations"])
+
+
+def test_wait_returns_a_failed_job_with_its_error_code(client: NexusClient):
+    job_id = kubectl_job("competitor_scan", {"skus": ["SKU-001"], "_simulate": {
+        "fail": {"code": "CLIENT_TEST_FAILURE", "message": "failed on purpose", "retryable": False}}})
+
+    done = client.wait(job_id, timeout=120)
+
+    assert done["status"] == "failed"
+    assert done["error"]["code"] == "CLIENT_TEST_FAILURE"
+
+
+def test_wait_gives_up_with_the_last_view_when_the_job_is_not_done(client: NexusClient):
+    blocker = kubectl_job("listing_optimize", {"skus": ["SKU-001"], "_simulate": {"sleep_seconds": 8}})
+    waiting = kubectl_job("listing_optimize", {"skus": ["SKU-001"]}, depends_on=blocker)
+
+    with pytest.raises(JobTimeout) as timed_out:
+        client.wait(waiting, timeout=1)
+
+    assert timed_out.value.job["id"] == waiting and timed_out.value.job["status"] == "queued"
+    client.cancel(waiting)
+
+
+def test_cancel_of_a_queued_job_cancels_it_and_a_finished_one_is_refused(client: NexusClient):
+    blocker = kubectl_job("listing_optimize", {"skus": ["SKU-001"], "_simulate": {"sleep_seconds": 8}})
+    queued = kubectl_job("listing_optimize", {"skus": ["SKU-001"]}, depends_on=blocker)
+
+    client.cancel(queued)
+
+    assert client.wait(queued, timeout=60)["status"] == "cancelled"
+    done = client.wait(client.dispatch("competitor_scan", {"skus": ["SKU-001"], "marketplace": "amazon_us"})["id"],
+                       timeout=120)
+    with pytest.raises(ApiError) as refused:
+        client.cancel(done["id"])
+    assert (refused.value.status, refused.value.code) == (409, "JOB_NOT_CANCELLABLE")
+
+
+def test_list_follows_the_cursor_over_every_page_newest_first(client: NexusClient):
+    mine = [client.dispatch("return_classify", {"skus": ["SKU-002"]})["id"] for _ in range(5)]
+
+    seen = []
+    for job in client.list(type="return_classify", page_size=2):
+        seen.append(job["id"])
+        if set(mine) <= set(seen):
+            break
+
+    assert len(seen) == len(set(seen)), "a page repeated a job"
+    assert [i for i in seen if i in mine] == list(reversed(mine))
+
+
+def test_batch_dispatches_its_jobs_and_reads_back_the_aggregate(client: NexusClient):
+    batch = client.batch([
+        {"type": "competitor_scan", "params": {"skus": ["SKU-001"], "marketplace": "amazon_us"}},
+        {"type": "pricing_recalculate", "params": {"skus": ["SKU-001"], "marketplace": "amazon_us", "apply": False}},
+    ], sequential=True)
+    assert [j["type"] for j in batch["jobs"]] == ["competitor_scan", "pricing_recalculate"]
+
+    last = client.wait(batch["jobs"][-1]["id"], timeout=120)
+
+    assert last["status"] == "completed"
+    view = client.get_batch(batch["batch_id"])
+    assert view["batch_id"] == batch["batch_id"] and view["sequential"] is True
+    assert [j["status"] for j in view["jobs"]] == ["completed", "completed"]
+
+
+def test_errors_carry_the_envelope_code_status_and_field_details(client: NexusClient):
+    with pytest.raises(ApiError) as unknown_type:
+        client.dispatch("teleport", {})
+    assert (unknown_type.value.status, unknown_type.value.code) == (422, "INVALID_JOB_TYPE")
+
+    with pytest.raises(ApiError) as bad_params:
+        client.dispatch("competitor_scan", {"skus": [], "marketplace": "amazon_us"})
+    assert bad_params.value.code == "INVALID_PARAMS"
+    assert any(d.get("field", "").startswith("params.skus") for d in bad_params.value.details), bad_params.value.details
+
+    with pytest.raises(ApiError) as missing:
+        client.get("job_" + ulid())
+    assert (missing.value.status, missing.value.code) == (404, "JOB_NOT_FOUND")
+
+
+def test_a_repeated_idempotency_key_returns_the_first_job(client: NexusClient):
+    key = "client-test-" + secrets.token_hex(8)
+    first = client.dispatch("competitor_scan", {"skus": ["SKU-003"], "marketplace": "amazon_us"}, idempotency_key=key)
+    again = client.dispatch("competitor_scan", {"skus": ["SKU-003"], "marketplace": "amazon_us"}, idempotency_key=key)
+    assert again["id"] == first["id"]
+
+
+def test_the_client_refuses_a_base_url_that_is_not_http():
+    with pytest.raises(ValueError):
+        NexusClient("ftp://example", "key")

@@ -26,7 +26,7 @@ function modelFor(apiVersion, kind) {
 
 function messages(err) {
   // The validators throw an error whose message lists every violation, one per line.
-  return String(err.message || err).split("\n").map((s) => s.trim()).filter(Boolean);
+  return String(err.message || err).split(/\n|, (?=data\/)/).map((s) => s.trim()).filter(Boolean);
 }
 
 let input = "";

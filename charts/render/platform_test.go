@@ -110,8 +110,8 @@ func TestGatewayAutoscalesAndSpreadsWhenAsked(t *testing.T) {
 	}
 
 	for values, want := range map[string]string{
-		"gateway: {autoscaling: {enabled: true, minReplicas: 5, maxReplicas: 3}}": "minReplicas (5) is greater than maxReplicas (3)",
-		"gateway: {autoscaling: {enabled: true, targetCPUUtilizationPercentage: null}}": "set targetCPUUtilizationPercentage or targetMemoryUtilizationPercentage",
+		"gateway: {autoscaling: {enabled: true, minReplicas: 5, maxReplicas: 3}}":                               "minReplicas (5) is greater than maxReplicas (3)",
+		"gateway: {autoscaling: {enabled: true, targetCPUUtilizationPercentage: null}}":                         "set targetCPUUtilizationPercentage or targetMemoryUtilizationPercentage",
 		"gateway: {topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: Sometimes}]}": "gateway.topologySpreadConstraints.0.whenUnsatisfiable",
 	} {
 		if err := renderErr(t, renderArgs{files: []string{writeValues(t, values)}}); !strings.Contains(err.Error(), want) {

@@ -5,7 +5,8 @@
 # .NET Dockerfiles (tests/images). Every rendered object is validated against the upstream Kubernetes and
 # prometheus-operator schemas with the npm packages pinned in charts/schema-check (installed here with npm ci).
 # Needs the Debian packages golang-go, golang-github-masterminds-sprig-dev,
-# golang-github-xeipuuv-gojsonschema-dev and prometheus (scripts/install-deps.sh installs them), node and npm.
+# golang-github-xeipuuv-gojsonschema-dev, golang-gopkg-yaml.v2-dev, golang-gopkg-yaml.v3-dev and prometheus, and node
+# with npm (scripts/install-deps.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Debian's Go libraries live in a GOPATH, not a module cache: build in GOPATH mode, offline.

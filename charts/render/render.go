@@ -11,8 +11,8 @@ import (
 // Output is a finished rendering.
 type Output struct {
 	Values    map[string]interface{}
-	Manifests []Manifest
-	CRDs      []Manifest
+	Manifests []Manifest // every rendered object but the CRDs, in install order
+	CRDs      []Manifest // crds/ files and CustomResourceDefinitions rendered from templates: install these first
 	Notes     string
 	Text      string
 }

@@ -341,6 +341,8 @@ func TestValuesAreValidatedAgainstTheSchema(t *testing.T) {
 		"gateway.image.pullPolicy":    `gateway: {image: {pullPolicy: Sometimes}}`,
 		"workers.pools.0.maxReplicas": `workers: {pools: [{name: a, jobTypes: [competitor_scan], maxReplicas: 5000}]}`,
 		"apiKey.scopes.0":             `apiKey: {scopes: ["write everything"]}`,
+		// Pools take their resources from workers.defaults.resources (or their own); this key did nothing.
+		"workers": `workers: {resources: {requests: {cpu: 1}}}`,
 	}
 	for field, values := range cases {
 		err := renderErr(t, renderArgs{files: []string{writeValues(t, values)}})

@@ -49,8 +49,28 @@ func ValuesDocs(chartDir string) ([]ValueDoc, error) {
 	var problems []string
 	var walk func(n *yaml3.Node, prefix string, s map[string]interface{})
 	walk = func(n *yaml3.Node, prefix string, s map[string]interface{}) {
+		firstRow := len(rows)
+		present := map[string]bool{}
+		defer func() {
+			// A key the schema allows but values.yaml leaves unset must be named in a sibling's description
+			// ("or set minAvailable instead" beside maxUnavailable), or no table row would tell anyone it exists.
+			props, _ := resolve(schema, s)["properties"].(map[string]interface{})
+			for _, name := range sortedKeys(props) {
+				if present[name] {
+					continue
+				}
+				named := false
+				for _, r := range rows[firstRow:] {
+					named = named || strings.Count(r.Key, ".") == strings.Count(prefix, ".") && strings.Contains(r.Description, "set "+name)
+				}
+				if !named {
+					problems = append(problems, fmt.Sprintf("%s%s is in values.schema.json but neither set in values.yaml nor named (\"set %s\") in a sibling's \"# --\" comment", prefix, name, name))
+				}
+			}
+		}()
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
+			present[k.Value] = true
 			key := prefix + k.Value
 			sub := schemaProperty(schema, s, k.Value)
 			if sub == nil {

@@ -55,6 +55,8 @@ func TestValuesDocsRefuseUndocumentedOrUnschemedKeys(t *testing.T) {
 		"a.d is not described in values.schema.json": "a:\n  # -- B.\n  b: 1\n  # -- D.\n  d: 2\n",
 		// A free-form comment is not documentation: only the "# --" block is.
 		"a.b has no \"# --\" comment": "a:\n  # just a remark\n  b: 1\n  # -- C.\n  c: x\n",
+		// A key only the schema knows would appear nowhere in the table.
+		"a.c is in values.schema.json but neither set in values.yaml nor named (\"set c\")": "a:\n  # -- B, or c.\n  b: 1\n",
 	}
 	for want, values := range cases {
 		dir := t.TempDir()
@@ -64,6 +66,12 @@ func TestValuesDocsRefuseUndocumentedOrUnschemedKeys(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("values %q: error %v, want %q", values, err, want)
 		}
+	}
+	named := t.TempDir()
+	os.WriteFile(filepath.Join(named, "values.yaml"), []byte("a:\n  # -- B (or set c instead).\n  b: 1\n"), 0o644)
+	os.WriteFile(filepath.Join(named, "values.schema.json"), []byte(schema), 0o644)
+	if _, err := ValuesDocs(named); err != nil {
+		t.Errorf("an optional key named by its sibling: %v", err)
 	}
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "values.yaml"), []byte("# intro\na:\n  # section remark\n  # -- The b\n  # value.\n  b: 1\n  # -- C | D.\n  c: \"x\"\n"), 0o644)

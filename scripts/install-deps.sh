@@ -7,7 +7,13 @@ packages=(
   python3-fastapi python3-uvicorn python3-httpx python3-pytest python3-sklearn python3-prometheus-client
   prometheus curl
   golang-go golang-github-masterminds-sprig-dev golang-github-xeipuuv-gojsonschema-dev
+  golang-gopkg-yaml.v2-dev golang-gopkg-yaml.v3-dev
 )
+# The chart's schema check runs on node with npm ci (charts/schema-check); any node >= 14 will do, so a node
+# installed some other way is kept.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 
 # Only the peer benchmark (make bench-peer) needs these: the job queue a user would pick instead.
 if [ "${1:-}" = "--bench" ]; then

@@ -29,6 +29,7 @@ func TestDefaultsRenderTheExpectedObjects(t *testing.T) {
 	want := map[string]int{
 		"CustomResourceDefinition": 3, "Deployment": 5, "Service": 5, "WorkerPool": 3, "PodDisruptionBudget": 5,
 		"ServiceAccount": 3, "Role": 2, "RoleBinding": 2, "NetworkPolicy": 3, "Secret": 2, "ConfigMap": 1, "Pod": 1,
+		"ClusterRole": 2,
 	}
 	got := map[string]int{}
 	for _, o := range objs {
@@ -37,14 +38,14 @@ func TestDefaultsRenderTheExpectedObjects(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("rendered kinds %v, want %v", got, want)
 	}
-	// Install order like helm's: CRDs first, workloads after their ServiceAccounts, custom resources last.
+	// Install order like helm's: workloads after their ServiceAccounts, custom resources after their CRDs.
 	pos := map[string]int{}
 	for i, o := range objs {
 		if _, seen := pos[o.kind()]; !seen {
 			pos[o.kind()] = i
 		}
 	}
-	if !(pos["CustomResourceDefinition"] < pos["ServiceAccount"] && pos["ServiceAccount"] < pos["Deployment"] &&
+	if !(pos["ServiceAccount"] < pos["Deployment"] && pos["CustomResourceDefinition"] < pos["Deployment"] &&
 		pos["Deployment"] < pos["WorkerPool"]) {
 		t.Errorf("install order wrong: %v", pos)
 	}
@@ -55,16 +56,68 @@ func TestChartCRDsAreByteIdenticalToTheContract(t *testing.T) {
 	if err != nil || len(root) == 0 {
 		t.Fatalf("no CRDs in crds/: %v", err)
 	}
-	inChart, _ := filepath.Glob(filepath.Join(chartDir(t), "crds", "*.yaml"))
+	inChart, _ := filepath.Glob(filepath.Join(chartDir(t), "files", "crds", "*.yaml"))
 	if len(inChart) != len(root) {
-		t.Fatalf("chart has %d CRD files, crds/ has %d (copy them with: cp crds/*.yaml charts/nexus-ai-jobs/crds/)", len(inChart), len(root))
+		t.Fatalf("chart has %d CRD files, crds/ has %d (copy them with: make chart-crds)", len(inChart), len(root))
 	}
 	for _, f := range root {
 		want, _ := os.ReadFile(f)
-		got, err := os.ReadFile(filepath.Join(chartDir(t), "crds", filepath.Base(f)))
+		got, err := os.ReadFile(filepath.Join(chartDir(t), "files", "crds", filepath.Base(f)))
 		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("charts/nexus-ai-jobs/crds/%s differs from crds/%s (copy it again)", filepath.Base(f), filepath.Base(f))
+			t.Errorf("charts/nexus-ai-jobs/files/crds/%s differs from crds/%s (copy it again: make chart-crds)", filepath.Base(f), filepath.Base(f))
 		}
+	}
+	// Helm's crds/ directory would install the CRDs a second time, outside the release, on first install.
+	if _, err := os.Stat(filepath.Join(chartDir(t), "crds")); err == nil {
+		t.Errorf("the chart has a crds/ directory: the CRDs are templates (templates/crds.yaml), so helm upgrade upgrades them")
+	}
+}
+
+func TestCRDsAreUpgradedWithTheReleaseAndKeptOnUninstall(t *testing.T) {
+	out := renderChart(t, renderArgs{})
+	if len(out.CRDs) != 3 {
+		t.Fatalf("%d CRDs rendered, want 3", len(out.CRDs))
+	}
+	objs := parseDocs(t, out.Text)
+	for _, f := range []string{"aijobs.nexus.ai.yaml", "aijobbatches.nexus.ai.yaml", "workerpools.nexus.ai.yaml"} {
+		raw, err := os.ReadFile(filepath.Join(repoRoot(t), "crds", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want map[string]interface{}
+		if err := yaml3.Unmarshal(raw, &want); err != nil {
+			t.Fatal(err)
+		}
+		name := strings.TrimSuffix(f, ".yaml")
+		crd := find(t, objs, "CustomResourceDefinition", name)
+		// A template, not crds/: part of the release, so `helm upgrade` applies it like any other object.
+		for _, m := range out.CRDs {
+			if m.Name == name && m.Source != "nexus-ai-jobs/templates/crds.yaml" {
+				t.Errorf("CRD %s comes from %s, want templates/crds.yaml", name, m.Source)
+			}
+		}
+		if !reflect.DeepEqual(crd["spec"], want["spec"]) {
+			t.Errorf("CRD %s: rendered spec differs from crds/%s", name, f)
+		}
+		if str(crd, "metadata", "annotations", "helm.sh/resource-policy") != "keep" {
+			t.Errorf("CRD %s is deleted on uninstall (and every %s with it)", name, name)
+		}
+		if str(crd, "metadata", "labels", "app.kubernetes.io/managed-by") != "Helm" || str(crd, "metadata", "labels", "app.kubernetes.io/part-of") != "nexus-ai-jobs" {
+			t.Errorf("CRD %s labels: %v", name, mapOf(crd, "metadata", "labels"))
+		}
+	}
+	on := parseDocs(t, renderChart(t, renderArgs{files: []string{writeValues(t, valueSets["everything-on"])}}).Text)
+	crd := find(t, on, "CustomResourceDefinition", "aijobs.nexus.ai")
+	if str(crd, "metadata", "annotations", "example.com/owner") != "ml-platform" || str(crd, "metadata", "labels", "example.com/tier") != "platform" {
+		t.Errorf("crds.annotations / crds.additionalLabels not applied: %v", crd["metadata"])
+	}
+	noKeep := parseDocs(t, renderChart(t, renderArgs{sets: []string{"crds.keep=false"}}).Text)
+	if _, ok := mapOf(find(t, noKeep, "CustomResourceDefinition", "aijobs.nexus.ai"), "metadata", "annotations")["helm.sh/resource-policy"]; ok {
+		t.Errorf("crds.keep=false still keeps the CRDs")
+	}
+	off := renderChart(t, renderArgs{sets: []string{"crds.install=false"}})
+	if len(off.CRDs) != 0 || len(byKind(parseDocs(t, off.Text), "CustomResourceDefinition")) != 0 {
+		t.Errorf("crds.install=false still renders CRDs")
 	}
 }
 
@@ -288,6 +341,8 @@ func TestValuesAreValidatedAgainstTheSchema(t *testing.T) {
 		"gateway.image.pullPolicy":    `gateway: {image: {pullPolicy: Sometimes}}`,
 		"workers.pools.0.maxReplicas": `workers: {pools: [{name: a, jobTypes: [competitor_scan], maxReplicas: 5000}]}`,
 		"apiKey.scopes.0":             `apiKey: {scopes: ["write everything"]}`,
+		// Pools take their resources from workers.defaults.resources (or their own); this key did nothing.
+		"workers": `workers: {resources: {requests: {cpu: 1}}}`,
 	}
 	for field, values := range cases {
 		err := renderErr(t, renderArgs{files: []string{writeValues(t, values)}})
@@ -540,7 +595,7 @@ func TestNotesExplainHowToReachTheAPI(t *testing.T) {
 // crdSchema loads a CRD's openAPIV3Schema as a JSON schema.
 func crdSchema(t *testing.T, file string) *gojsonschema.Schema {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(chartDir(t), "crds", file))
+	raw, err := os.ReadFile(filepath.Join(chartDir(t), "files", "crds", file))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -149,8 +149,9 @@ func TestCommandLinePrintsLikeHelmTemplate(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := b.String()
-	if !strings.HasPrefix(text, "---\n# Source: nexus-ai-jobs/crds/") || !strings.Contains(text, "name: demo-nexus-ai-jobs-operator") ||
-		strings.Contains(text, "helm.sh/hook: test") {
+	crd := strings.Index(text, "# Source: nexus-ai-jobs/templates/crds.yaml\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition")
+	if !strings.HasPrefix(text, "---\n# Source: nexus-ai-jobs/templates/") || crd < 0 || crd > strings.Index(text, "kind: WorkerPool") ||
+		!strings.Contains(text, "name: demo-nexus-ai-jobs-operator") || strings.Contains(text, "helm.sh/hook: test") {
 		t.Errorf("unexpected output start:\n%.400s", text)
 	}
 	if err := run([]string{"a", "b"}, &b); err == nil {

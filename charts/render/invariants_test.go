@@ -4,34 +4,15 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"testing"
 )
 
 // valueSets are the configurations every invariant is checked against.
 var valueSets = map[string]string{
 	"defaults": "",
-	"everything-on": `
-fullnameOverride: nx
-commonLabels: {team: ml-platform}
-imagePullSecrets: [{name: regcred}]
-gateway:
-  ingress:
-    enabled: true
-    className: nginx
-    tls: [{secretName: api-tls, hosts: [ai-jobs.example.com]}]
-networkPolicy:
-  metricsFrom:
-    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}
-  gatewayFrom:
-    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}
-metrics:
-  serviceMonitor: {enabled: true, labels: {release: prometheus}}
-  prometheusRule: {enabled: true, labels: {release: prometheus}}
-  grafanaDashboard: {enabled: true}
-workers:
-  pools:
-    - {name: all, jobTypes: [pricing_recalculate, review_sentiment, return_classify, llm_visibility_score, competitor_scan, listing_optimize], maxReplicas: 10}
-`,
+	// Every optional feature on: the chart-testing values file, which the schema check renders too.
+	"everything-on": mustRead("../nexus-ai-jobs/ci/all-features-values.yaml"),
 	"minimal": `
 operator:
   replicas: 1
@@ -44,9 +25,19 @@ workers:
   pools:
     - {name: one, jobTypes: [competitor_scan], minReplicas: 0, maxReplicas: 1}
 networkPolicy: {enabled: false}
+crds: {install: false}
+rbac: {aggregateToBuiltinRoles: false}
 apiKey: {create: false}
 tests: {enabled: false}
 `,
+}
+
+func mustRead(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }
 
 func TestInvariantsHoldForEveryValueSet(t *testing.T) {
@@ -72,11 +63,9 @@ func TestInvariantsHoldForEveryValueSet(t *testing.T) {
 func checkLabelsAndNamespace(t *testing.T, objs []obj, ns string) {
 	t.Helper()
 	for _, o := range objs {
-		if o.kind() == "CustomResourceDefinition" {
-			continue
-		}
 		id := fmt.Sprintf("%s/%s", o.kind(), o.name())
-		if got := str(o, "metadata", "namespace"); got != ns {
+		clusterScoped := o.kind() == "CustomResourceDefinition" || o.kind() == "ClusterRole"
+		if got := str(o, "metadata", "namespace"); !clusterScoped && got != ns || clusterScoped && got != "" {
 			t.Errorf("%s: namespace %q, want %q", id, got, ns)
 		}
 		labels := mapOf(o, "metadata", "labels")
@@ -209,19 +198,35 @@ func checkPods(t *testing.T, objs []obj) {
 	}
 }
 
+// The components run on namespaced Roles only. The one kind of ClusterRole allowed is one aggregated into the
+// built-in user roles, which grants nobody anything until a namespace binds view/edit/admin; none is bound here.
 func checkNoClusterWidePermissions(t *testing.T, objs []obj) {
 	t.Helper()
-	for _, kind := range []string{"ClusterRole", "ClusterRoleBinding"} {
-		if got := byKind(objs, kind); len(got) > 0 {
-			t.Errorf("%d %s objects rendered; the chart's components need namespace permissions only", len(got), kind)
+	if got := byKind(objs, "ClusterRoleBinding"); len(got) > 0 {
+		t.Errorf("%d ClusterRoleBinding objects rendered; the chart's components need namespace permissions only", len(got))
+	}
+	for _, o := range byKind(objs, "ClusterRole") {
+		aggregated := false
+		for _, k := range []string{"view", "edit", "admin"} {
+			if str(o, "metadata", "labels", "rbac.authorization.k8s.io/aggregate-to-"+k) == "true" {
+				aggregated = true
+			}
+		}
+		if !aggregated {
+			t.Errorf("ClusterRole %s is not aggregated into a built-in role", o.name())
+		}
+		for _, r := range list(o, "rules") {
+			if g := list(r, "apiGroups"); len(g) != 1 || g[0] != "nexus.ai" {
+				t.Errorf("ClusterRole %s grants outside nexus.ai: %v", o.name(), r)
+			}
 		}
 	}
-	for _, o := range byKind(objs, "Role") {
+	for _, o := range append(byKind(objs, "Role"), byKind(objs, "ClusterRole")...) {
 		for _, r := range list(o, "rules") {
 			for _, field := range []string{"apiGroups", "resources", "verbs"} {
 				for _, v := range list(r, field) {
 					if v == "*" {
-						t.Errorf("Role %s: wildcard in %s", o.name(), field)
+						t.Errorf("%s %s: wildcard in %s", o.kind(), o.name(), field)
 					}
 				}
 			}

@@ -3,6 +3,7 @@
 //
 //	render [-f values.yaml]... [--set a.b=c]... [--name R] [--namespace N] [--include-crds]
 //	       [--api-versions G/V]... [--lookup objects.yaml] [--notes] CHART_DIR
+//	render --update-readme CHART_DIR    regenerate README.md's values table from the values.yaml comments
 package main
 
 import (
@@ -39,11 +40,15 @@ func run(args []string, stdout io.Writer) error {
 	notes := fs.Bool("notes", false, "print the rendered NOTES.txt instead of the manifests")
 	upgrade := fs.Bool("is-upgrade", false, "render as an upgrade (.Release.IsUpgrade)")
 	kubeVersion := fs.String("kube-version", "v1.32.0", "Kubernetes version for .Capabilities")
+	readme := fs.Bool("update-readme", false, "regenerate README.md's values table from the values.yaml comments")
 	if err := fs.Parse(reorderArgs(args)); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return fmt.Errorf("want exactly one chart directory, got %d arguments", fs.NArg())
+	}
+	if *readme {
+		return UpdateReadme(fs.Arg(0))
 	}
 	opts := Options{
 		Release:     Release{Name: *name, Namespace: *namespace, IsUpgrade: *upgrade},
@@ -77,7 +82,7 @@ func reorderArgs(args []string) []string {
 		if strings.HasPrefix(a, "-") {
 			flags = append(flags, a)
 			boolFlag := a == "--include-crds" || a == "-include-crds" || a == "--notes" || a == "-notes" ||
-				a == "--is-upgrade" || a == "-is-upgrade"
+				a == "--is-upgrade" || a == "-is-upgrade" || a == "--update-readme" || a == "-update-readme"
 			if !strings.Contains(a, "=") && !boolFlag && i+1 < len(args) {
 				flags = append(flags, args[i+1])
 				i++

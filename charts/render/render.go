@@ -11,8 +11,8 @@ import (
 // Output is a finished rendering.
 type Output struct {
 	Values    map[string]interface{}
-	Manifests []Manifest
-	CRDs      []Manifest
+	Manifests []Manifest // every rendered object but the CRDs, in install order
+	CRDs      []Manifest // crds/ files and CustomResourceDefinitions rendered from templates: install these first
 	Notes     string
 	Text      string
 }
@@ -59,13 +59,22 @@ func RenderValues(c *Chart, values map[string]interface{}, opts Options, include
 	if err != nil {
 		return nil, err
 	}
-	out := &Output{Values: values, Manifests: manifests, Notes: notes}
+	out := &Output{Values: values, Notes: notes}
 	var b strings.Builder
 	for _, rel := range sortedKeys(c.CRDs) {
 		body := strings.TrimSpace(string(c.CRDs[rel]))
 		out.CRDs = append(out.CRDs, Manifest{Source: c.Name() + "/" + rel, Kind: "CustomResourceDefinition", Body: body})
 		if includeCRDs {
 			fmt.Fprintf(&b, "---\n# Source: %s/%s\n%s\n", c.Name(), rel, body)
+		}
+	}
+	// CRDs rendered from templates are part of the release (helm template always prints them, first); they are
+	// listed with the crds/ ones so callers can install every CRD before the objects that need them.
+	for _, m := range manifests {
+		if m.Kind == "CustomResourceDefinition" {
+			out.CRDs = append(out.CRDs, m)
+		} else {
+			out.Manifests = append(out.Manifests, m)
 		}
 	}
 	for _, m := range manifests {

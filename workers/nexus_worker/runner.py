@@ -97,6 +97,11 @@ class Runner:
         with self._lock:
             return len(self._running)
 
+    def retained(self) -> int:
+        """Jobs remembered (running and finished)."""
+        with self._lock:
+            return len(self._jobs)
+
     # --- submission ------------------------------------------------------------------------------
 
     def submit(self, job_id: str, job_type: str, tenant: str, attempt: int, deadline: datetime,

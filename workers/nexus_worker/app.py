@@ -35,9 +35,9 @@ log = logging.getLogger("nexus_worker.app")
 
 
 class Submission(BaseModel):
-    id: str = Field(..., min_length=1, max_length=128, regex=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+    id: str = Field(..., min_length=1, max_length=128, regex=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*\Z")
     type: str = Field(..., min_length=1, max_length=64)
-    tenant: str = Field(..., min_length=1, max_length=128, regex=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    tenant: str = Field(..., min_length=1, max_length=128, regex=r"^[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
     params: dict = Field(default_factory=dict)
     attempt: int = Field(1, ge=0, le=1000)
     deadline: datetime

@@ -36,7 +36,8 @@ def _clean(node: Any) -> Any:
         out = {k: _clean(v) for k, v in node.items() if k != "title"}
         if "pattern" in out:
             out["pattern"] = ecma_pattern(out["pattern"])
-        return {**{k: out[k] for k in _FIRST_KEYS if k in out}, **{k: v for k, v in out.items() if k not in _FIRST_KEYS}}
+        first = {k: out[k] for k in _FIRST_KEYS if k in out}
+        return {**first, **{k: v for k, v in out.items() if k not in first}}
     if isinstance(node, list):
         return [_clean(v) for v in node]
     return node

@@ -1,6 +1,8 @@
 """review_sentiment: the published figures on a held-out hand-labelled set, negation/intensity rules, and the job."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from nexus_worker.jobs.sentiment import job
 from nexus_worker.jobs.sentiment.analyzer import analyse
 from tests.sentiment_eval import CLASSES, DEV_SET, EVAL_SET, evaluate, labelled
@@ -82,3 +84,13 @@ def test_job_aggregates_match_the_review_scores(make_ctx):
         assert entry["mean_score"] > 0 and entry["mentions"] >= 1
     for entry in row["negative_aspects"]:
         assert entry["mean_score"] < 0
+
+
+def test_readme_publishes_the_measured_figures():
+    # workers/README.md states the held-out figures; they are the ones this analyser measures today.
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    report = evaluate(EVAL_SET)
+    assert f"**accuracy {report.accuracy:.3f}**" in readme
+    for c in CLASSES:
+        row = f"| {c} | {report.support[c]} | {report.precision[c]:.3f} | {report.recall[c]:.3f} |"
+        assert row in readme, row

@@ -7,7 +7,7 @@ export CONFIGURATION
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: deps build test test-dotnet test-workers crds apiserver run bench-gateway bench-peer
+.PHONY: deps build test test-dotnet test-workers crds params-schemas apiserver run bench-gateway bench-peer
 
 deps:
 	@scripts/install-deps.sh
@@ -34,6 +34,11 @@ test-workers:
 ## Regenerate the CRD YAML in crds/ from the C# entity types.
 crds:
 	$(DOTNET) run --project crds/Nexus.Crds.csproj -c $(CONFIGURATION) -- crds
+
+## Regenerate crds/params/<job_type>.schema.json (JSON Schema 2020-12) from the workers' params models; the workers'
+## tests fail when the committed files drift from the models.
+params-schemas:
+	cd workers && $(PYTHON) -m nexus_worker.schemas
 
 ## The Kubernetes API stand-in, in the foreground; prints `Kubeconfig: <path>` once it serves.
 apiserver:

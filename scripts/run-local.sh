@@ -85,7 +85,7 @@ step "assistant"
 # from the demo catalog (local runs only; production configures real OpenAI-compatible assistants).
 if [ -z "${WORKER_LLM_PROVIDERS:-}" ]; then
   (cd workers && WORKER_DB_PATH="$RUN_DIR/worker-data.sqlite3" \
-    exec "$PYTHON" -m nexus_worker.demo_assistant --host 127.0.0.1 --port 0) >"$RUN_DIR/demo-assistant.log" 2>&1 &
+    exec "$PYTHON" -m nexus_demo.assistant --host 127.0.0.1 --port 0) >"$RUN_DIR/demo-assistant.log" 2>&1 &
   pids+=($!)
   assistant=$(wait_for_line "the demo assistant" "$RUN_DIR/demo-assistant.log" '(?<=listening on )http://\S+')
   wait_for "the demo assistant" curl -fsS "$assistant/healthz"

@@ -14,6 +14,9 @@ import sys
 
 import uvicorn
 
+from . import logs
+from .app import create_app
+from .config import ConfigError
 from .logs import LOG_CONFIG
 from .serving import listen_socket
 
@@ -51,8 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
     args = parser.parse_args(argv)
-    from .app import app  # reads the environment
-
+    logs.configure()
+    try:
+        app = create_app()  # reads the environment
+    except ConfigError as exc:
+        print(f"nexus-worker: {exc}", file=sys.stderr)
+        return 2
     sock, url = listen_socket(args.host, args.port)
     config = uvicorn.Config(app, log_config=LOG_CONFIG, timeout_keep_alive=5, lifespan="on")
     server = DrainingServer(config, app)

@@ -24,7 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field, ValidationError, validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import __version__, logs, simulation
+from . import __version__, simulation
 from .config import Settings
 from .data.factory import build_provider
 from .jobs import JOB_TYPES
@@ -35,9 +35,9 @@ log = logging.getLogger("nexus_worker.app")
 
 
 class Submission(BaseModel):
-    id: str = Field(..., min_length=1, max_length=128, regex=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+    id: str = Field(..., min_length=1, max_length=128, regex=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*\Z")
     type: str = Field(..., min_length=1, max_length=64)
-    tenant: str = Field(..., min_length=1, max_length=128, regex=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    tenant: str = Field(..., min_length=1, max_length=128, regex=r"^[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
     params: dict = Field(default_factory=dict)
     attempt: int = Field(1, ge=0, le=1000)
     deadline: datetime
@@ -63,6 +63,8 @@ def field_errors(exc: ValidationError, prefix: str = "") -> list[dict]:
 
 
 def create_app(settings: Optional[Settings] = None) -> FastAPI:
+    """The worker app; nothing happens at import. Settings default to the environment (a bad value raises
+    ConfigError naming the variable); the data provider and the runner are built at startup."""
     settings = settings or Settings.from_env()
     metrics = WorkerMetrics(settings.job_types, settings.concurrency)
     app = FastAPI(title="Nexus AI Jobs worker", version=__version__)
@@ -195,7 +197,3 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app
-
-
-logs.configure()
-app = create_app()

@@ -20,10 +20,11 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure(level: str = "INFO") -> None:
+def configure(level: str = "INFO", loggers: tuple[str, ...] = ()) -> None:
+    """Sends the worker's and uvicorn's loggers (and `loggers`, e.g. a stand-in's own) to stderr as JSON lines."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
-    for name in ("nexus_worker", "uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("nexus_worker", "uvicorn", "uvicorn.error", "uvicorn.access", *loggers):
         logger = logging.getLogger(name)
         logger.handlers = [handler]
         logger.setLevel(level)

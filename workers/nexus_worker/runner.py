@@ -19,6 +19,7 @@ from .data.provider import DataProvider, DataProviderError
 from .jobs import JOB_TYPES
 from .jobs.base import JobAborted, JobContext, JobError, StrictParams
 from .metrics import WorkerMetrics
+from .retention import FinishedIndex
 from .simulation import Simulation, apply_before
 
 log = logging.getLogger("nexus_worker.runner")
@@ -78,6 +79,8 @@ class Runner:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._jobs: dict[str, JobRecord] = {}
+        self._running: dict[str, JobRecord] = {}  # status "running"; each also holds a slot while its method runs
+        self._finished = FinishedIndex(settings.result_ttl_seconds, settings.max_retained_jobs)
         self._executing = 0
         # Headroom over the limit: an aborted or replaced run may still be unwinding when its slot is reused.
         self._pool = ThreadPoolExecutor(max_workers=settings.concurrency * 2, thread_name_prefix="job")
@@ -92,7 +95,12 @@ class Runner:
 
     def in_flight(self) -> int:
         with self._lock:
-            return sum(1 for r in self._jobs.values() if r.status == "running")
+            return len(self._running)
+
+    def retained(self) -> int:
+        """Jobs remembered (running and finished)."""
+        with self._lock:
+            return len(self._jobs)
 
     # --- submission ------------------------------------------------------------------------------
 
@@ -107,16 +115,18 @@ class Runner:
                 raise StaleAttempt(f"attempt {attempt} is older than attempt {existing.attempt} already held")
             if self.draining:
                 raise Draining()
-            self._prune_locked()
-            replacing = existing is not None and existing.executing
-            busy = sum(1 for r in self._jobs.values() if r.executing and r.status == "running")
-            busy -= 1 if replacing and existing.status == "running" else 0
+            self._prune_locked(admitting=existing is None)
+            # A running record's method is executing until it turns the record final, so running == busy slots.
+            busy = len(self._running)
+            busy -= 1 if existing is not None and existing.status == "running" else 0
             if busy >= self.settings.concurrency:
                 raise Busy()
             if existing is not None:
                 self._abort_locked(existing, "SUPERSEDED", f"replaced by attempt {attempt}", retryable=False)
+                self._finished.forget(job_id)
             rec = JobRecord(job_id, job_type, tenant, attempt, deadline)
             self._jobs[job_id] = rec
+            self._running[job_id] = rec
             self._executing += 1
             accepted = rec.view()
         self.metrics.accepted.labels(job_type).inc()
@@ -164,7 +174,7 @@ class Runner:
             rec.status, rec.result, rec.error = status, result, error
             if status == "completed":
                 rec.progress = 1.0
-            rec.finished_at = datetime.now(timezone.utc)
+            self._mark_finished_locked(rec)
         elapsed = time.monotonic() - rec.started_monotonic
         self.metrics.jobs.labels(rec.type, status).inc()
         self.metrics.duration.labels(rec.type, status).observe(elapsed)
@@ -180,7 +190,7 @@ class Runner:
             return False
         rec.status = "failed"
         rec.error = {"code": code, "message": message, "retryable": retryable}
-        rec.finished_at = datetime.now(timezone.utc)
+        self._mark_finished_locked(rec)
         elapsed = time.monotonic() - rec.started_monotonic
         self.metrics.jobs.labels(rec.type, "aborted").inc()
         self.metrics.duration.labels(rec.type, "aborted").observe(elapsed)
@@ -213,19 +223,21 @@ class Runner:
 
     def fail_running(self, code: str, message: str) -> int:
         with self._lock:
-            return sum(1 for r in list(self._jobs.values()) if self._abort_locked(r, code, message, retryable=True))
+            return sum(1 for r in list(self._running.values()) if self._abort_locked(r, code, message, retryable=True))
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _prune_locked(self) -> None:
-        now = datetime.now(timezone.utc)
-        ttl = self.settings.result_ttl_seconds
-        for job_id in [k for k, r in self._jobs.items()
-                       if r.finished_at and (now - r.finished_at).total_seconds() > ttl]:
+    def _mark_finished_locked(self, rec: JobRecord) -> None:
+        rec.finished_at = datetime.now(timezone.utc)
+        if self._running.get(rec.id) is rec:
+            del self._running[rec.id]
+        if self._jobs.get(rec.id) is rec:
+            self._finished.finished(rec.id)
+
+    def _prune_locked(self, admitting: bool) -> None:
+        """Drops finished jobs past WORKER_RESULT_TTL_SECONDS, then the oldest finished over
+        WORKER_MAX_RETAINED_JOBS (counting a job about to be admitted): O(1) per dropped job, nothing else is
+        looked at."""
+        for job_id in self._finished.prune(len(self._jobs) + (1 if admitting else 0)):
             del self._jobs[job_id]
-        excess = len(self._jobs) - self.settings.max_retained_jobs
-        if excess > 0:
-            finished = sorted((r for r in self._jobs.values() if r.finished_at), key=lambda r: r.finished_at)
-            for r in finished[:excess]:
-                del self._jobs[r.id]

@@ -1,19 +1,15 @@
 from __future__ import annotations
 
 import contextlib
-import sys
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from nexus_worker.config import Settings  # noqa: E402
-from nexus_worker.data.seed import seed_tenant  # noqa: E402
-from nexus_worker.data.sqlite_provider import SqliteProvider  # noqa: E402
-from nexus_worker.jobs.base import JobContext  # noqa: E402
-from tests.servers import WorkerProcess  # noqa: E402
+from nexus_worker.config import Settings
+from nexus_worker.data.seed import seed_tenant
+from nexus_worker.data.sqlite_provider import SqliteProvider
+from nexus_worker.jobs.base import JobContext
+from tests.servers import WorkerProcess
 
 
 @pytest.fixture

@@ -95,13 +95,13 @@ class WorkerProcess:
 
 
 class AssistantProcess:
-    """`python3 -m nexus_worker.demo_assistant` as a subprocess. Started at construction, waited for by `ready()`,
+    """`python3 -m nexus_demo.assistant` as a subprocess. Started at construction, waited for by `ready()`,
     so a test can start a worker on the same database file while it seeds."""
 
     def __init__(self, env: dict[str, str]):
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("WORKER_")}
         full_env.update(env)
-        self.proc = subprocess.Popen([PYTHON, "-m", "nexus_worker.demo_assistant", "--host", "127.0.0.1",
+        self.proc = subprocess.Popen([PYTHON, "-m", "nexus_demo.assistant", "--host", "127.0.0.1",
                                       "--port", "0"], cwd=WORKERS_DIR, env=full_env, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, text=True)
         self.url = ""

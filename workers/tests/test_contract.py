@@ -129,6 +129,10 @@ def test_new_attempt_replaces_the_old_run(sim_worker):
     ({"type": "teleport"}, "type"),
     ({"deadline": "tomorrow"}, "deadline"),
     ({"id": ""}, "id"),
+    ({"id": "job-1\n"}, "id"),  # the id pattern is anchored at the very end, not before a final newline
+    ({"tenant": "demo\n"}, "tenant"),
+    ({"params": {"marketplace": "amazon_us\n"}}, "params.marketplace"),
+    ({"params": {"max_change": "0.05"}}, "params.max_change"),  # JSON types as the published schema says
 ])
 def test_invalid_submission_is_422_with_field_errors(sim_worker, body_change, field):
     body = {**job_body(new_id()), **body_change}

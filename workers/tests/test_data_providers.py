@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from nexus_worker.data.catalog_server import create_catalog_app
+from nexus_demo.catalog_server import create_catalog_app
 from nexus_worker.data.http_provider import HttpProvider
 from nexus_worker.data.provider import DataProviderError
 from nexus_worker.data.seed import seed_tenant

@@ -11,9 +11,9 @@ import json
 
 import pytest
 
-from nexus_worker.demo_assistant.catalog import DemoCatalog
-from nexus_worker.demo_assistant.rewrite import rewrite
-from nexus_worker.demo_assistant.shopping import understand
+from nexus_demo.assistant.catalog import DemoCatalog
+from nexus_demo.assistant.rewrite import rewrite
+from nexus_demo.assistant.shopping import understand
 from nexus_worker.jobs.listing import RULES, flesch_reading_ease, title_rule_breaks
 from tests.conftest import job_body
 from tests.servers import AssistantProcess, wait_for

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 import subprocess
+import tomllib
 from pathlib import Path
 
 WORKERS = Path(__file__).resolve().parent.parent
@@ -58,3 +59,26 @@ def test_pins_match_the_packages_the_tests_use():
         if installed.returncode != 0:
             continue  # not a Debian machine's package here (e.g. python3 itself on another base)
         assert upstream(installed.stdout) == upstream(version), f"{package}: image {version}, tests {installed.stdout}"
+
+
+def test_only_the_production_package_is_in_the_image():
+    # The demo assistant and the catalog fake (nexus_demo) and the tests stay out of the image and are never
+    # imported by the worker.
+    copies = re.findall(r"^COPY\s+(\S+)", dockerfile(), re.M)
+    assert copies == ["nexus_worker/"], copies
+    imported = set()
+    for path in (WORKERS / "nexus_worker").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+            elif isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+    assert not imported & {"nexus_demo", "tests"}
+
+
+def test_project_dependencies_are_the_image_packages():
+    project = tomllib.loads((WORKERS / "pyproject.toml").read_text())["project"]
+    declared = dict(d.split("==") for d in project["dependencies"])
+    pins = {package.removeprefix("python3-"): upstream(version) for package, version in pinned_packages().items()
+            if package != "python3"}
+    assert declared == pins

@@ -1,33 +1,35 @@
-"""review_sentiment: accuracy on a held-out hand-labelled set, negation/intensity rules, and the job."""
+"""review_sentiment: the published figures on a held-out hand-labelled set, negation/intensity rules, and the job."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from nexus_worker.jobs.sentiment import job
 from nexus_worker.jobs.sentiment.analyzer import analyse
+from tests.sentiment_eval import CLASSES, DEV_SET, EVAL_SET, evaluate, labelled
 
-LABELLED = Path(__file__).parent / "data" / "labelled_reviews.tsv"
-
-
-def labelled() -> list[tuple[str, str]]:
-    rows = []
-    for line in LABELLED.read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            label, text = line.split("\t", 1)
-            rows.append((label, text))
-    return rows
+# The figures workers/README.md publishes for the held-out set (measured: accuracy 0.621; precision/recall
+# positive 0.674/0.572, negative 0.804/0.554, neutral 0.495/0.748); each floor sits a little under its figure.
+ACCURACY_FLOOR = 0.60
+PRECISION_FLOOR = {"positive": 0.65, "negative": 0.78, "neutral": 0.47}
+RECALL_FLOOR = {"positive": 0.55, "negative": 0.53, "neutral": 0.72}
 
 
-def test_accuracy_on_held_out_reviews_is_at_least_80_percent():
-    # The reviews were written by hand for this test, apart from the lexicon, and the lexicon was not tuned on
-    # them. Three classes: positive, negative, neutral.
-    rows = labelled()
-    assert len(rows) >= 200
-    assert {label for label, _ in rows} == {"positive", "negative", "neutral"}
-    correct = sum(1 for label, text in rows if analyse(text).label == label)
-    accuracy = correct / len(rows)
-    print(f"sentiment accuracy {accuracy:.3f} on {len(rows)} reviews")
-    assert accuracy >= 0.80
+def test_held_out_figures_are_the_published_ones():
+    # The evaluation set was written apart from the lexicon and committed before the lexicon last changed; it is
+    # never used to tune. Three classes, mixed and neutral reviews included.
+    rows = labelled(EVAL_SET)
+    assert len(rows) >= 400 and {label for label, _ in rows} == set(CLASSES)
+    report = evaluate(EVAL_SET)
+    print(report)
+    assert report.accuracy >= ACCURACY_FLOOR
+    for c in CLASSES:
+        assert report.precision[c] >= PRECISION_FLOOR[c], (c, report.precision[c])
+        assert report.recall[c] >= RECALL_FLOOR[c], (c, report.recall[c])
+
+
+def test_development_set_still_scores_as_when_the_rules_were_written():
+    # Not an accuracy claim: the rules were written with these reviews in view. A regression check only.
+    assert evaluate(DEV_SET).accuracy >= 0.82
 
 
 def test_negation_flips_and_dampens():
@@ -82,3 +84,13 @@ def test_job_aggregates_match_the_review_scores(make_ctx):
         assert entry["mean_score"] > 0 and entry["mentions"] >= 1
     for entry in row["negative_aspects"]:
         assert entry["mean_score"] < 0
+
+
+def test_readme_publishes_the_measured_figures():
+    # workers/README.md states the held-out figures; they are the ones this analyser measures today.
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    report = evaluate(EVAL_SET)
+    assert f"**accuracy {report.accuracy:.3f}**" in readme
+    for c in CLASSES:
+        row = f"| {c} | {report.support[c]} | {report.precision[c]:.3f} | {report.recall[c]:.3f} |"
+        assert row in readme, row

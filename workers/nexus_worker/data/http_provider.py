@@ -1,4 +1,4 @@
-"""Data provider backed by an external catalog API (the routes are those served by catalog_server.py).
+"""Data provider backed by an external catalog API (the routes are those nexus_demo.catalog_server serves).
 
 SKU lists are sent in chunks so URLs stay short. Connection errors, timeouts and 5xx are retryable provider
 errors; other 4xx answers are not (the request itself is wrong).

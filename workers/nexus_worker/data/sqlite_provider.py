@@ -10,7 +10,7 @@ from typing import Iterable, Optional
 
 from .provider import DataProvider, DataProviderError
 
-_SCHEMA = (Path(__file__).with_name("schema.sql")).read_text()
+_SCHEMA_FILE = Path(__file__).with_name("schema.sql")  # read when a database is opened, not at import
 
 
 def _placeholders(values: Iterable) -> str:
@@ -45,7 +45,7 @@ class SqliteProvider(DataProvider):
         self._all_lock = threading.Lock()
         self._keeper = self._connect()  # keeps a shared in-memory database alive
         with self._keeper:
-            self._keeper.executescript(_SCHEMA)
+            self._keeper.executescript(_SCHEMA_FILE.read_text())
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self._uri, uri=True, timeout=30, check_same_thread=False)

@@ -6,14 +6,19 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from datetime import date
 from typing import Any, Callable, Optional
 
 from pydantic import BaseModel, Extra, Field, validator
 
 from ..data.provider import DataProvider
 
-SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-MARKETPLACE_PATTERN = r"^[a-z][a-z0-9_]{1,31}$"
+# Python patterns, applied with re.match as pydantic does: `^` is the start and `\Z` the very end (Python's `$`
+# would also match before a final newline). The published JSON Schemas state them in ECMA-262 form, where `$` is
+# the very end (nexus_worker.schemas translates).
+SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z"
+MARKETPLACE_PATTERN = r"^[a-z][a-z0-9_]{1,31}\Z"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z"
 
 
 class JobError(Exception):
@@ -29,11 +34,76 @@ class JobAborted(Exception):
 
 
 class StrictParams(BaseModel):
-    """Params of a job type: unknown keys are rejected so a typo is a 422, not a silently ignored option."""
+    """Params of a job type: unknown keys are rejected so a typo is a 422, not a silently ignored option; values
+    must already have their JSON type (no "5" for 5, no 1 for true), so the published schema says exactly what is
+    accepted."""
 
     class Config:
         extra = Extra.forbid
-        anystr_strip_whitespace = True
+
+    @validator("*", pre=True)
+    def _json_type(cls, v, field):
+        if v is None:
+            return v  # pydantic refuses None for fields that are not Optional
+        outer = field.outer_type_
+        if isinstance(outer, type) and issubclass(outer, list):
+            if not isinstance(v, list):
+                raise TypeError("must be an array")
+            if not all(_has_json_type(item, field.type_) for item in v):
+                raise TypeError(f"items must be {_JSON_NAME.get(_json_kind(field.type_), 'valid')}")
+        elif not _has_json_type(v, outer):
+            raise TypeError(f"must be {_JSON_NAME[_json_kind(outer)]}")
+        return v
+
+
+_JSON_NAME = {"boolean": "a boolean", "integer": "an integer", "number": "a number", "string": "a string",
+              "date": "a date string YYYY-MM-DD"}
+
+
+def _json_kind(t: Any) -> str:
+    if not isinstance(t, type):
+        return "any"
+    for base, kind in ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (date, "date")):
+        if issubclass(t, base):
+            return kind
+    return "any"
+
+
+def _has_json_type(v: Any, t: Any) -> bool:
+    kind = _json_kind(t)
+    if kind == "boolean":
+        return isinstance(v, bool)
+    if kind == "integer":  # JSON Schema counts 3.0 as an integer
+        return not isinstance(v, bool) and (isinstance(v, int) or (isinstance(v, float) and v.is_integer()))
+    if kind == "number":
+        return not isinstance(v, bool) and isinstance(v, (int, float))
+    if kind == "string":
+        return isinstance(v, str)
+    if kind == "date":
+        return isinstance(v, str) and re.match(DATE_PATTERN, v) is not None
+    return True
+
+
+class SkuId(str):
+    """A SKU identifier in a params list. Its pattern is checked over the whole list (check_skus), so one error
+    names every bad id; this type carries the pattern into the published schema."""
+
+    @classmethod
+    def __get_validators__(cls):
+        yield lambda v: v
+
+    @classmethod
+    def __modify_schema__(cls, field_schema: dict) -> None:
+        field_schema.update(type="string", pattern=SKU_PATTERN)
+
+
+def sku_list(max_items: int = 5000):
+    return Field(None, min_items=1, max_items=max_items,
+                 description="SKUs to process; all of the tenant's SKUs when omitted")
+
+
+def marketplace_field(description: str = "marketplace whose catalogue names the SKUs"):
+    return Field("amazon_us", regex=MARKETPLACE_PATTERN, description=description)
 
 
 def check_skus(skus: Optional[list[str]]) -> Optional[list[str]]:
@@ -46,9 +116,9 @@ def check_skus(skus: Optional[list[str]]) -> Optional[list[str]]:
 
 
 class SkuListParams(StrictParams):
-    skus: Optional[list[str]] = Field(None, min_items=1, max_items=5000,
-                                      description="SKUs to process; all of the tenant's SKUs when omitted")
-    marketplace: str = Field("amazon_us", regex=MARKETPLACE_PATTERN)
+    """What every job type takes: the SKUs (default all) of one marketplace."""
+    skus: Optional[list[SkuId]] = sku_list()
+    marketplace: str = marketplace_field()
 
     @validator("skus")
     def _skus(cls, v):

@@ -15,9 +15,9 @@ from collections import Counter
 from typing import Optional
 
 import httpx
-from pydantic import Field, validator
+from pydantic import Field
 
-from .base import JobContext, StrictParams, check_skus, resolve_products
+from .base import JobContext, SkuListParams, resolve_products
 from .llm_client import LlmError, chat, configured_providers
 
 RULES = {
@@ -35,14 +35,10 @@ READABILITY_MIN = 40.0
 STOPWORDS = {"a", "an", "and", "the", "for", "with", "of", "to", "in", "on", "or", "by", "&", "-", "+"}
 
 
-class ListingParams(StrictParams):
-    skus: Optional[list[str]] = Field(None, min_items=1, max_items=5000)
-    marketplace: str = Field("amazon_us", regex=r"^[a-z][a-z0-9_]{1,31}$")
+class ListingParams(SkuListParams):
     max_missing_terms: int = Field(3, ge=1, le=10)
     use_assistant: bool = Field(True, description="draft rewrites with the configured assistant, if any")
     assistant: Optional[str] = Field(None, description="assistant name; default: the first configured")
-
-    _skus = validator("skus", allow_reuse=True)(check_skus)
 
 
 def syllables(word: str) -> int:

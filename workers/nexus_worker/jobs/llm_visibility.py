@@ -15,9 +15,9 @@ import re
 from typing import Optional
 
 import httpx
-from pydantic import Field, validator
+from pydantic import Field
 
-from .base import JobContext, JobError, StrictParams, check_skus, resolve_products
+from .base import JobContext, JobError, SkuId, SkuListParams, resolve_products, sku_list
 from .llm_client import LlmError, chat, configured_providers
 
 RANK_SCORES = {1: 100, 2: 85, 3: 70, 4: 60, 5: 50}
@@ -34,13 +34,10 @@ MARKET_NAMES = {"amazon_us": "Amazon", "walmart_us": "Walmart", "ebay_us": "eBay
 _LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+")
 
 
-class VisibilityParams(StrictParams):
-    skus: Optional[list[str]] = Field(None, min_items=1, max_items=500)
-    marketplace: str = Field("amazon_us", regex=r"^[a-z][a-z0-9_]{1,31}$")
+class VisibilityParams(SkuListParams):
+    skus: Optional[list[SkuId]] = sku_list(500)
     prompts_per_sku: int = Field(3, ge=1, le=len(PROMPT_TEMPLATES))
     providers: Optional[list[str]] = Field(None, min_items=1, description="assistant names; default: all configured")
-
-    _skus = validator("skus", allow_reuse=True)(check_skus)
 
 
 def build_prompts(product: dict, marketplace: str, n: int) -> list[str]:

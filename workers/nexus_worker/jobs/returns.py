@@ -20,10 +20,10 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Optional
 
-from pydantic import Field, validator
+from pydantic import Field
 from scipy import stats
 
-from .base import JobContext, StrictParams, check_skus, resolve_products
+from .base import JobContext, SkuListParams, resolve_products
 
 TAXONOMY = ["defective", "wrong_item", "not_as_described", "size_fit", "damaged_in_shipping", "changed_mind",
             "late_delivery", "other"]
@@ -83,17 +83,13 @@ def classify(reason_code: str, reason_text: str) -> tuple[str, float]:
     return ranked[0][0], round(top / (top + second + 1.0), 3)
 
 
-class ReturnParams(StrictParams):
-    skus: Optional[list[str]] = Field(None, min_items=1, max_items=5000)
-    marketplace: str = Field("amazon_us", regex=r"^[a-z][a-z0-9_]{1,31}$")
+class ReturnParams(SkuListParams):
     as_of: Optional[date] = Field(None, description="end of the current window; default: the latest sales week end")
     window_days: int = Field(28, ge=7, le=365)
     baseline_days: int = Field(154, ge=14, le=730)
     alpha: float = Field(0.05, gt=0.0, lt=0.5, description="family-wise false-alarm rate (Bonferroni)")
     min_current_returns: int = Field(5, ge=1, le=1000, description="fewer current returns than this: no test")
     max_returns_in_result: int = Field(100, ge=0, le=5000)
-
-    _skus = validator("skus", allow_reuse=True)(check_skus)
 
 
 def rate_test(cur_returns: int, cur_units: int, base_returns: int, base_units: int) -> Optional[float]:

@@ -1,25 +1,20 @@
 """review_sentiment: scores the SKUs' unscored reviews, stores the scores, aggregates per SKU and aspect."""
 from __future__ import annotations
 
-from typing import Optional
 
-from pydantic import Field, validator
+from pydantic import Field
 
-from ..base import JobContext, StrictParams, check_skus, resolve_products
+from ..base import JobContext, SkuListParams, marketplace_field, resolve_products
 from .analyzer import analyse
 
 SAVE_CHUNK = 500
 
 
-class SentimentParams(StrictParams):
-    skus: Optional[list[str]] = Field(None, min_items=1, max_items=5000)
-    marketplace: str = Field("amazon_us", regex=r"^[a-z][a-z0-9_]{1,31}$",
-                             description="marketplace whose catalogue names the SKUs (reviews of all marketplaces count)")
+class SentimentParams(SkuListParams):
+    marketplace: str = marketplace_field("marketplace whose catalogue names the SKUs (reviews of all marketplaces count)")
     rescore: bool = Field(False, description="score reviews again even when already scored")
     max_reviews_in_result: int = Field(200, ge=0, le=5000, description="per-review scores listed in the result")
     top_aspects: int = Field(3, ge=1, le=10)
-
-    _skus = validator("skus", allow_reuse=True)(check_skus)
 
 
 def _aspect_summary(totals: dict[str, list[float]], positive: bool, top: int) -> list[dict]:

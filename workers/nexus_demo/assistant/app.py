@@ -19,14 +19,14 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from .. import __version__
-from ..config import Settings
-from ..data.factory import build_provider
+from nexus_worker import __version__
+from nexus_worker.config import Settings
+from nexus_worker.data.factory import build_provider
 from . import rewrite, shopping
 from .catalog import DemoCatalog
 
 MODEL_ID = "nexus-demo"
-log = logging.getLogger("nexus_worker.demo_assistant")
+log = logging.getLogger("nexus_demo.assistant")
 
 
 def invalid(message: str, param: Optional[str] = None, status: int = 400) -> JSONResponse:

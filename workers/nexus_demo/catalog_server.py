@@ -10,7 +10,7 @@ from typing import Optional
 from fastapi import Body, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from .provider import DataProvider
+from nexus_worker.data.provider import DataProvider
 
 
 def create_catalog_app(provider: DataProvider, token: str = "") -> FastAPI:

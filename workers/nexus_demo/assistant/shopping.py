@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Optional
 
-from ..jobs.llm_visibility import MARKET_NAMES
+from nexus_worker.jobs.llm_visibility import MARKET_NAMES
 from .catalog import ALL_MARKETPLACES, RECENT_WEEKS, Choice, DemoCatalog
 
 MAX_ITEMS = 5

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from ..data.catalog import CATEGORIES
-from ..jobs.llm_visibility import MARKET_NAMES
+from nexus_worker.data.catalog import CATEGORIES
+from nexus_worker.jobs.llm_visibility import MARKET_NAMES
 
 RECENT_WEEKS = 4
 ALL_MARKETPLACES = list(MARKET_NAMES)  # "selling well" means units sold over this many latest weeks

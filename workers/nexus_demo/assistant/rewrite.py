@@ -12,8 +12,8 @@ import re
 from collections import Counter
 from typing import Optional
 
-from ..jobs.listing import (DEFAULT_RULES, RULES, STOPWORDS, _clean_title, _contains, description_rule_breaks,
-                            title_rule_breaks)
+from nexus_worker.jobs.listing import (DEFAULT_RULES, RULES, STOPWORDS, _clean_title, _contains,
+                                       description_rule_breaks, title_rule_breaks)
 
 TITLE_ASK = re.compile(r"Rewrite this (?P<category>.+?) product title", re.I)
 DESCRIPTION_ASK = re.compile(r"Rewrite this product description", re.I)

@@ -256,7 +256,7 @@ public sealed class JobArchive(NpgsqlDataSource dataSource, HistoryOptions optio
                     await copy.WriteAsync(job.Type, NpgsqlDbType.Text, c).ConfigureAwait(false);
                     await copy.WriteAsync(job.Status, NpgsqlDbType.Text, c).ConfigureAwait(false);
                     await copy.WriteAsync(job.Priority, NpgsqlDbType.Text, c).ConfigureAwait(false);
-                    await WriteNullableAsync(copy, job.Params?.GetRawText(), NpgsqlDbType.Jsonb, c).ConfigureAwait(false);
+                    await WriteNullableAsync(copy, job.Params?.GetRawText(), NpgsqlDbType.Json, c).ConfigureAwait(false);
                     await WriteNullableAsync(copy, job.Error?.Code, NpgsqlDbType.Text, c).ConfigureAwait(false);
                     await WriteNullableAsync(copy, job.Error?.Message, NpgsqlDbType.Text, c).ConfigureAwait(false);
                     await copy.WriteAsync(job.Error?.RetryCount ?? 0, NpgsqlDbType.Integer, c).ConfigureAwait(false);

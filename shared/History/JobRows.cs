@@ -13,10 +13,14 @@ internal static class JobRows
         "j.id, j.tenant, j.type, j.status, j.priority, j.params, j.error_code, j.error_message, j.retry_count, " +
         "j.created_at, j.started_at, j.completed_at, j.estimated_completion_at, j.batch_id, j.batch_index, j.attempts";
 
-    /// <summary>The columns every read selects: the job's, the result's size, and its body only when asked for.</summary>
+    /// <summary>
+    /// The columns every read selects: the job's, the result's size, and its body only when asked for. The result is
+    /// a lateral lookup by primary key per job row (OFFSET 0 keeps the planner from turning it into a join over the
+    /// whole results table).
+    /// </summary>
     public static string Select(bool withResult) =>
-        $"SELECT {Columns}, r.size_bytes{(withResult ? ", r.body" : ", NULL::bytea")} FROM jobs j " +
-        "LEFT JOIN job_results r ON r.job_id = j.id AND r.tenant = j.tenant";
+        $"SELECT {Columns}, r.size_bytes, {(withResult ? "r.body" : "NULL::bytea")} FROM jobs j " +
+        $"LEFT JOIN LATERAL (SELECT size_bytes{(withResult ? ", body" : "")} FROM job_results WHERE job_id = j.id AND tenant = j.tenant OFFSET 0) r ON true";
 
     public const string Upsert =
         """
@@ -51,7 +55,7 @@ internal static class JobRows
         p.Add(new NpgsqlParameter<string> { TypedValue = job.Type });
         p.Add(new NpgsqlParameter<string> { TypedValue = job.Status });
         p.Add(new NpgsqlParameter<string> { TypedValue = job.Priority });
-        p.Add(Nullable(job.Params is { ValueKind: not JsonValueKind.Undefined } ps ? ps.GetRawText() : null, NpgsqlDbType.Jsonb));
+        p.Add(Nullable(job.Params is { ValueKind: not JsonValueKind.Undefined } ps ? ps.GetRawText() : null, NpgsqlDbType.Json));
         p.Add(Nullable(job.Error?.Code, NpgsqlDbType.Text));
         p.Add(Nullable(job.Error?.Message, NpgsqlDbType.Text));
         p.Add(new NpgsqlParameter<int> { TypedValue = job.Error?.RetryCount ?? 0 });

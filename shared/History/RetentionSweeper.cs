@@ -153,6 +153,8 @@ public sealed class RetentionSweeper(NpgsqlDataSource dataSource, HistoryOptions
     {
         await using var cmd = new NpgsqlCommand(sql, conn);
         cmd.Parameters.AddRange(parameters);
-        return (T)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await reader.ReadAsync(ct).ConfigureAwait(false);
+        return reader.GetFieldValue<T>(0);
     }
 }

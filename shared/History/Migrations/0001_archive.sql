@@ -7,7 +7,7 @@ CREATE TABLE jobs (
     type                    text NOT NULL,
     status                  text NOT NULL,                  -- terminal phase: Completed | Failed | Cancelled
     priority                text NOT NULL,
-    params                  jsonb,
+    params                  json,                           -- json, not jsonb: key order kept as dispatched
     error_code              text,
     error_message           text,
     retry_count             integer NOT NULL DEFAULT 0,

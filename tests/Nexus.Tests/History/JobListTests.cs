@@ -18,9 +18,9 @@ public sealed class LoadedArchiveFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _database.InitializeAsync();
-        All = SampleJobs.Many(Count, Tenants);
+        All = SampleJobs.Many(Count, Tenants, withResults: true);
         await Db.Jobs.BulkImportAsync(All);
-        await using var analyze = Db.DataSource.CreateCommand("ANALYZE jobs");
+        await using var analyze = Db.DataSource.CreateCommand("ANALYZE jobs; ANALYZE job_results");
         await analyze.ExecuteNonQueryAsync();
     }
 

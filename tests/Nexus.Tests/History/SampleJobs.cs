@@ -49,8 +49,8 @@ public static class SampleJobs
             Error = new ArchivedError("WORKER_TIMEOUT", "Worker did not respond within the timeout window", 2),
         };
 
-    /// <summary>Many jobs for <paramref name="tenants"/>, one a minute apart going back from now, types and statuses cycling.</summary>
-    public static List<ArchivedJob> Many(int count, params string[] tenants)
+    /// <summary>Many jobs for <paramref name="tenants"/>, seven seconds apart going back from now, types and statuses cycling.</summary>
+    public static List<ArchivedJob> Many(int count, string[] tenants, bool withResults = false)
     {
         var start = DateTimeOffset.UtcNow.AddDays(-1);
         var jobs = new List<ArchivedJob>(count);
@@ -61,12 +61,14 @@ public static class SampleJobs
             {
                 Id = "job_" + Ulid.NewUlid(created),
                 Tenant = tenants[i % tenants.Length],
-                Type = Types[i % Types.Length],
-                Status = Statuses[i / 2 % Statuses.Length],
+                // Tenants cycle fastest, then statuses, then types: every tenant has every combination.
+                Type = Types[i / (tenants.Length * Statuses.Length) % Types.Length],
+                Status = Statuses[i / tenants.Length % Statuses.Length],
                 CreatedAt = created,
                 StartedAt = created.AddSeconds(1),
                 CompletedAt = created.AddSeconds(2),
                 Params = Json($$"""{"n":{{i}}}"""),
+                Result = withResults && i % 3 == 0 ? Json($$"""{"processed_count":{{i}}}""") : null,
             });
         }
         return jobs;

@@ -5,27 +5,34 @@ using Nexus.Tests.Support;
 
 namespace Nexus.Tests.History;
 
-/// <summary>
-/// The database going away and coming back, on a cluster of this class's own (stopping the shared one would fail
-/// the other classes): one exception type while it is down, recovery on the next call once it is back.
-/// </summary>
-public sealed class OutageTests : IAsyncLifetime
+/// <summary>A cluster of the outage tests' own: stopping the shared one would fail the other classes.</summary>
+public sealed class OwnClusterFixture : IAsyncLifetime
 {
-    private PostgresServer _server = null!;
-    private HistoryDatabase _db = null!;
+    public PostgresServer Server { get; private set; } = null!;
+    public HistoryDatabase Db { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        _server = await PostgresServer.StartOwnAsync("outage");
-        _db = new HistoryDatabase(new HistoryOptions { ConnectionString = _server.Url, ConnectTimeout = TimeSpan.FromSeconds(2) });
-        await _db.MigrateAsync();
+        Server = await PostgresServer.StartOwnAsync("outage");
+        Db = new HistoryDatabase(new HistoryOptions { ConnectionString = Server.Url, ConnectTimeout = TimeSpan.FromSeconds(2) });
+        await Db.MigrateAsync();
     }
 
     public async Task DisposeAsync()
     {
-        await _db.DisposeAsync();
-        await _server.StopAsync();
+        await Db.DisposeAsync();
+        await Server.DisposeAsync();
     }
+}
+
+/// <summary>
+/// The database going away and coming back: one exception type while it is down, recovery on the next call once
+/// it is back. Each test leaves the cluster running.
+/// </summary>
+public sealed class OutageTests(OwnClusterFixture fixture) : IClassFixture<OwnClusterFixture>
+{
+    private readonly PostgresServer _server = fixture.Server;
+    private readonly HistoryDatabase _db = fixture.Db;
 
     [Fact]
     public async Task A_restarted_database_is_unavailable_while_down_and_serves_again_on_the_next_call()

@@ -9,7 +9,7 @@ namespace Nexus.Tests.Support;
 /// <c>scripts/postgres.sh --fast</c> once per test run (stopped when the run ends). Each test class takes a fresh
 /// database of its own from it.
 /// </summary>
-public sealed class PostgresServer
+public sealed class PostgresServer : IAsyncDisposable
 {
     public const string UrlVariable = "NEXUS_TEST_DATABASE_URL";
 
@@ -34,11 +34,11 @@ public sealed class PostgresServer
     {
         if (Environment.GetEnvironmentVariable(UrlVariable) is { Length: > 0 } url) return new PostgresServer(url, null);
         var server = await StartOwnAsync("run").ConfigureAwait(false);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.StopAsync().GetAwaiter().GetResult();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DisposeAsync().AsTask().GetAwaiter().GetResult();
         return server;
     }
 
-    /// <summary>A cluster of the caller's own (for tests that stop and start it); the caller stops it.</summary>
+    /// <summary>A cluster of the caller's own (for tests that stop and start it); the caller disposes it.</summary>
     public static async Task<PostgresServer> StartOwnAsync(string name)
     {
         // The server runs as the postgres user when the tests run as root: every directory on the way must be searchable.
@@ -56,6 +56,14 @@ public sealed class PostgresServer
     public async Task StopAsync()
     {
         if (Directory is not null) await ScriptAsync("stop", Directory).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the cluster and deletes its directory; a no-op for an external server.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Directory is null) return;
+        await StopAsync().ConfigureAwait(false);
+        System.IO.Directory.Delete(Path.GetDirectoryName(Directory)!, recursive: true);
     }
 
     /// <summary>Starts the stopped cluster again, on the same port.</summary>

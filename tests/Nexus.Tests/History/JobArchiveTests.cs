@@ -212,7 +212,7 @@ public sealed class JobArchiveTests(HistoryDatabaseFixture fixture) : IClassFixt
     [Fact]
     public async Task Bad_input_is_refused_before_any_write()
     {
-        await Assert.ThrowsAsync<ArgumentException>(() => Jobs.ArchiveAsync(SampleJobs.Completed("") ));
+        await Assert.ThrowsAsync<ArgumentException>(() => Jobs.ArchiveAsync(SampleJobs.Completed("")));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Jobs.ListJobsAsync(new JobListQuery { Tenant = "acme", Limit = 0 }));
         await Assert.ThrowsAsync<ArgumentException>(() => fixture.Db.IdempotencyKeys.ClaimAsync("acme", "has space", "f", "job_1"));
     }

@@ -33,9 +33,45 @@ public sealed class PostgresServer : IAsyncDisposable
     private static async Task<PostgresServer> StartSharedAsync()
     {
         if (Environment.GetEnvironmentVariable(UrlVariable) is { Length: > 0 } url) return new PostgresServer(url, null);
+        await RemoveLeftoversAsync().ConfigureAwait(false);
         var server = await StartOwnAsync("run").ConfigureAwait(false);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DisposeAsync().AsTask().GetAwaiter().GetResult();
         return server;
+    }
+
+    /// <summary>
+    /// Clusters of earlier test runs whose process is gone (killed, or ended before its exit handler finished):
+    /// stopped if still running, and deleted.
+    /// </summary>
+    private static async Task RemoveLeftoversAsync()
+    {
+        foreach (var parent in System.IO.Directory.EnumerateDirectories(Path.GetTempPath(), "nexus-pg-*-*"))
+        {
+            var parts = Path.GetFileName(parent).Split('-');
+            if (parts.Length != 4 || !int.TryParse(parts[2], out var pid) || IsAlive(pid)) continue;
+            try
+            {
+                foreach (var dir in System.IO.Directory.EnumerateDirectories(parent)) await ScriptAsync("stop", dir).ConfigureAwait(false);
+                System.IO.Directory.Delete(parent, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                // Not ours to clean (another user's, or busy): leave it.
+            }
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     /// <summary>A cluster of the caller's own (for tests that stop and start it); the caller disposes it.</summary>

@@ -16,7 +16,7 @@ namespace Nexus.Gateway.Jobs;
 /// missing under the same name, so a gateway that dies half-way leaves nothing to clean up.
 /// </summary>
 public sealed class BatchDispatcher(JobRepository repository, Cache.JobStore store, Informer<AiJob> jobCache, Informer<AiJobBatch> batches,
-    JobReader reader, JobDispatcher jobs, QueueGate gate, IdempotencyStore idempotency, QueueFullPolicy queueFull,
+    JobReader reader, CompletionEstimator estimator, QueueGate gate, IdempotencyStore idempotency, QueueFullPolicy queueFull,
     ILogger<BatchDispatcher> logger)
 {
     public async Task<DispatchResult<BatchDispatchView>> DispatchAsync(Caller caller, BatchRequest request, string? idempotencyKey, CancellationToken ct)
@@ -86,25 +86,13 @@ public sealed class BatchDispatcher(JobRepository repository, Cache.JobStore sto
         return new(Summary(created), replayed, null);
     }
 
-    /// <summary>The child name of item <paramref name="index"/>: pre-assigned, else the operator's deterministic default.</summary>
-    public static string ChildName(AiJobBatch batch, int index) =>
-        batch.Spec.Jobs[index].Name is { Length: > 0 } assigned ? assigned : $"{batch.Metadata.Name}-{index}";
-
     private async Task CreateChildrenAsync(AiJobBatch batch, CancellationToken ct)
     {
-        var owner = new V1OwnerReference
-        {
-            ApiVersion = NexusGroup.ApiVersion, Kind = AiJobBatch.KindName, Name = batch.Metadata.Name,
-            Uid = batch.Metadata.Uid, Controller = true, BlockOwnerDeletion = true,
-        };
         var tasks = batch.Spec.Jobs.Select(async (item, index) =>
         {
-            var name = ChildName(batch, index);
+            var name = BatchChildren.Name(batch, index);
             if (store.TryGet(name, out _)) return;
-            var request = new JobRequest(item.Type, item.Priority, item.Params ?? JobRequestParser.Empty);
-            var dependsOn = batch.Spec.Sequential && index > 0 ? new List<string> { ChildName(batch, index - 1) } : null;
-            var child = jobs.Build(name, batch.Spec.Tenant, request, new AiJobBatchRef { Name = batch.Metadata.Name, Index = index }, dependsOn);
-            child.Metadata.OwnerReferences = [owner];
+            var child = NewJob.BatchChild(batch, index, estimator.Estimate(item.Type, JobTimes.CreatedAt(name, null)));
             try
             {
                 var created = await repository.CreateJobAsync(child, ct).ConfigureAwait(false);
@@ -127,5 +115,5 @@ public sealed class BatchDispatcher(JobRepository repository, Cache.JobStore sto
     private static BatchDispatchView Summary(AiJobBatch batch) => new(
         ResourceIds.BatchIdFromName(batch.Metadata.Name),
         batch.Spec.Jobs.Select((item, index) => new BatchJobSummary(
-            ResourceIds.JobIdFromName(ChildName(batch, index)), item.Type, "queued")).ToList());
+            ResourceIds.JobIdFromName(BatchChildren.Name(batch, index)), item.Type, "queued")).ToList());
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Nexus.Crds.Entities;
 using Nexus.Gateway.Api;
 using Nexus.Gateway.Auth;
@@ -64,37 +63,7 @@ public sealed class JobDispatcher(JobRepository repository, Informer<AiJob> cach
         }
     }
 
-    public AiJob Build(string name, string tenant, JobRequest request, AiJobBatchRef? batch = null, List<string>? dependsOn = null)
-    {
-        var createdAt = JobTimes.CreatedAt(name, null);
-        var estimate = estimator.Estimate(request.Type, createdAt);
-        var labels = new Dictionary<string, string>
-        {
-            [NexusGroup.TenantLabel] = tenant,
-            [NexusGroup.JobTypeLabel] = request.Type,
-            [NexusGroup.PriorityLabel] = request.Priority,
-        };
-        if (batch is not null) labels[NexusGroup.BatchLabel] = batch.Name;
-        return new AiJob
-        {
-            Metadata = new k8s.Models.V1ObjectMeta
-            {
-                Name = name,
-                Labels = labels,
-                Annotations = new Dictionary<string, string>
-                {
-                    [JobAnnotations.EstimatedCompletionAt] = estimate.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
-                },
-            },
-            Spec = new AiJobSpec
-            {
-                Type = request.Type,
-                Tenant = tenant,
-                Priority = request.Priority,
-                Params = request.Params,
-                Batch = batch,
-                DependsOn = dependsOn,
-            },
-        };
-    }
+    private AiJob Build(string name, string tenant, JobRequest request) =>
+        NewJob.Build(name, tenant, request.Type, request.Priority, request.Params,
+            estimator.Estimate(request.Type, JobTimes.CreatedAt(name, null)));
 }

@@ -1,0 +1,41 @@
+using System.Text.Json;
+using Nexus.Gateway.Idempotency;
+
+namespace Nexus.Tests.Gateway;
+
+public class IdempotencyTests
+{
+    private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement.Clone();
+
+    [Fact]
+    public void Request_hash_ignores_formatting_but_not_content()
+    {
+        var a = IdempotencyStore.RequestHash("job", [("competitor_scan", "normal", Json("""{"skus":["A"],"marketplace":"amazon_us"}"""))]);
+        var b = IdempotencyStore.RequestHash("job", [("competitor_scan", "normal", Json("""{ "skus" : [ "A" ] , "marketplace" : "amazon_us" }"""))]);
+        var c = IdempotencyStore.RequestHash("job", [("competitor_scan", "high", Json("""{"skus":["A"],"marketplace":"amazon_us"}"""))]);
+        var d = IdempotencyStore.RequestHash("batch", [("competitor_scan", "normal", Json("""{"skus":["A"],"marketplace":"amazon_us"}"""))]);
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+        Assert.NotEqual(a, d);
+    }
+
+    [Fact]
+    public void Records_are_named_per_tenant_and_key_and_round_trip()
+    {
+        Assert.NotEqual(IdempotencyRecord.RecordName("acme", "k"), IdempotencyRecord.RecordName("globex", "k"));
+        Assert.Equal(IdempotencyRecord.RecordName("acme", "k"), IdempotencyRecord.RecordName("acme", "k"));
+        Assert.True(IdempotencyRecord.RecordName("acme", "k").Length <= 63);
+        var record = new IdempotencyRecord("job", "abc", "job-01arz3ndektsv4rrffq69g5fav", DateTimeOffset.UtcNow);
+        Assert.Equal(record, IdempotencyRecord.From(record.ToConfigMap("n", "acme")));
+    }
+
+    [Theory]
+    [InlineData("order-42", true)]
+    [InlineData("", false)]
+    [InlineData("has space", false)]
+    [InlineData("ünïcode", false)]
+    public void Idempotency_keys_are_visible_ascii(string key, bool valid)
+    {
+        Assert.Equal(valid, IdempotencyStore.IsValidKey(key));
+    }
+}

@@ -27,7 +27,8 @@ public sealed class IdempotencyStore(JobRepository repository, TimeProvider time
 
     public static bool IsValidKey(string key) => key.Length is > 0 and <= MaxKeyLength && key.All(c => c is >= '!' and <= '~');
 
-    /// <summary>A hash of what the request asks for (not of its bytes: whitespace and key order of the envelope do not matter).</summary>
+    /// <summary>A hash of what the request asks for, not of its bytes: whitespace and key order (of the envelope and inside
+    /// params) do not matter.</summary>
     public static string RequestHash(string kind, IEnumerable<(string Type, string Priority, JsonElement Params)> jobs, string extra = "")
     {
         using var buffer = new MemoryStream();
@@ -40,7 +41,7 @@ public sealed class IdempotencyStore(JobRepository repository, TimeProvider time
             {
                 writer.WriteStringValue(type);
                 writer.WriteStringValue(priority);
-                parameters.WriteTo(writer);
+                CanonicalJson.Write(writer, parameters);
             }
             writer.WriteEndArray();
         }

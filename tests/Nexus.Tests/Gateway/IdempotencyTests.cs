@@ -20,6 +20,19 @@ public class IdempotencyTests
     }
 
     [Fact]
+    public void Request_hash_ignores_the_order_of_keys_inside_params_at_any_depth()
+    {
+        var a = IdempotencyStore.RequestHash("job", [("pricing_recalculate", "normal",
+            Json("""{"skus":["A","B"],"marketplace":"amazon_us","apply":false,"extra":{"x":1,"y":[{"p":1,"q":2}]}}"""))]);
+        var b = IdempotencyStore.RequestHash("job", [("pricing_recalculate", "normal",
+            Json("""{"extra":{"y":[{"q":2,"p":1}],"x":1},"apply":false,"marketplace":"amazon_us","skus":["A","B"]}"""))]);
+        var reorderedArray = IdempotencyStore.RequestHash("job", [("pricing_recalculate", "normal",
+            Json("""{"skus":["B","A"],"marketplace":"amazon_us","apply":false,"extra":{"x":1,"y":[{"p":1,"q":2}]}}"""))]);
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, reorderedArray);
+    }
+
+    [Fact]
     public void Records_are_named_per_tenant_and_key_and_round_trip()
     {
         Assert.NotEqual(IdempotencyRecord.RecordName("acme", "k"), IdempotencyRecord.RecordName("globex", "k"));

@@ -43,4 +43,10 @@ public static class BatchMapper
             Jobs = jobs,
         };
     }
+
+    /// <summary>The dispatch answer: the batch id and each job's id, type and status (queued).</summary>
+    public static BatchDispatchView ToDispatchView(AiJobBatch batch) => new(
+        ResourceIds.BatchIdFromName(batch.Metadata.Name),
+        batch.Spec.Jobs.Select((item, index) => new BatchJobSummary(
+            ResourceIds.JobIdFromName(BatchChildren.Name(batch, index)), item.Type, JobMapper.StatusOf(JobPhases.Queued))).ToList());
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Caching.Memory;
 using Nexus.Crds.Entities;
 using Nexus.Gateway.Cache;
+using Nexus.Gateway.Kube;
 
 namespace Nexus.Gateway.Jobs;
 
@@ -9,7 +10,7 @@ namespace Nexus.Gateway.Jobs;
 /// Serves results the operator stored outside the status (<c>status.resultRef</c>: a ConfigMap key in the
 /// contract's <see cref="ResultEncoding"/>). A stored result never changes, so it is read once and kept in a size-bounded memory cache.
 /// </summary>
-public sealed class ResultResolver(JobRepository repository, long cacheBytes, ILogger<ResultResolver> logger) : IDisposable
+public sealed class ResultResolver(KubeObjects kube, long cacheBytes, ILogger<ResultResolver> logger) : IDisposable
 {
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = cacheBytes });
 
@@ -27,7 +28,7 @@ public sealed class ResultResolver(JobRepository repository, long cacheBytes, IL
         if (_cache.TryGetValue(cacheKey, out JsonElement cached)) return cached;
 
         Interlocked.Increment(ref DirectReads);
-        var configMap = await repository.GetConfigMapAsync(reference.ConfigMap, ct).ConfigureAwait(false);
+        var configMap = await kube.GetConfigMapAsync(reference.ConfigMap, ct).ConfigureAwait(false);
         var bytes = configMap is null ? null : ResultEncoding.Read(configMap, reference);
         if (bytes is null)
         {

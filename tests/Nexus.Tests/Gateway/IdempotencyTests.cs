@@ -10,10 +10,10 @@ public class IdempotencyTests
     [Fact]
     public void Request_hash_ignores_formatting_but_not_content()
     {
-        var a = IdempotencyStore.RequestHash("job", [("competitor_scan", "normal", Json("""{"skus":["A"],"marketplace":"amazon_us"}"""))]);
-        var b = IdempotencyStore.RequestHash("job", [("competitor_scan", "normal", Json("""{ "skus" : [ "A" ] , "marketplace" : "amazon_us" }"""))]);
-        var c = IdempotencyStore.RequestHash("job", [("competitor_scan", "high", Json("""{"skus":["A"],"marketplace":"amazon_us"}"""))]);
-        var d = IdempotencyStore.RequestHash("batch", [("competitor_scan", "normal", Json("""{"skus":["A"],"marketplace":"amazon_us"}"""))]);
+        var a = IdempotencyKeys.RequestHash("job", [("competitor_scan", "normal", Json("""{"skus":["A"],"marketplace":"amazon_us"}"""))]);
+        var b = IdempotencyKeys.RequestHash("job", [("competitor_scan", "normal", Json("""{ "skus" : [ "A" ] , "marketplace" : "amazon_us" }"""))]);
+        var c = IdempotencyKeys.RequestHash("job", [("competitor_scan", "high", Json("""{"skus":["A"],"marketplace":"amazon_us"}"""))]);
+        var d = IdempotencyKeys.RequestHash("batch", [("competitor_scan", "normal", Json("""{"skus":["A"],"marketplace":"amazon_us"}"""))]);
         Assert.Equal(a, b);
         Assert.NotEqual(a, c);
         Assert.NotEqual(a, d);
@@ -22,11 +22,11 @@ public class IdempotencyTests
     [Fact]
     public void Request_hash_ignores_the_order_of_keys_inside_params_at_any_depth()
     {
-        var a = IdempotencyStore.RequestHash("job", [("pricing_recalculate", "normal",
+        var a = IdempotencyKeys.RequestHash("job", [("pricing_recalculate", "normal",
             Json("""{"skus":["A","B"],"marketplace":"amazon_us","apply":false,"extra":{"x":1,"y":[{"p":1,"q":2}]}}"""))]);
-        var b = IdempotencyStore.RequestHash("job", [("pricing_recalculate", "normal",
+        var b = IdempotencyKeys.RequestHash("job", [("pricing_recalculate", "normal",
             Json("""{"extra":{"y":[{"q":2,"p":1}],"x":1},"apply":false,"marketplace":"amazon_us","skus":["A","B"]}"""))]);
-        var reorderedArray = IdempotencyStore.RequestHash("job", [("pricing_recalculate", "normal",
+        var reorderedArray = IdempotencyKeys.RequestHash("job", [("pricing_recalculate", "normal",
             Json("""{"skus":["B","A"],"marketplace":"amazon_us","apply":false,"extra":{"x":1,"y":[{"p":1,"q":2}]}}"""))]);
         Assert.Equal(a, b);
         Assert.NotEqual(a, reorderedArray);
@@ -49,6 +49,6 @@ public class IdempotencyTests
     [InlineData("ünïcode", false)]
     public void Idempotency_keys_are_visible_ascii(string key, bool valid)
     {
-        Assert.Equal(valid, IdempotencyStore.IsValidKey(key));
+        Assert.Equal(valid, IdempotencyKeys.IsValidKey(key));
     }
 }

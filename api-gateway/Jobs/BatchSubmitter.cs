@@ -1,40 +1,39 @@
 using k8s.Models;
 using Nexus.Crds.Entities;
-using Nexus.Gateway.Api;
 using Nexus.Gateway.Auth;
+using Nexus.Gateway.Cache;
 using Nexus.Gateway.Idempotency;
 using Nexus.Gateway.Kube;
 using Nexus.Gateway.Metrics;
+using Nexus.Gateway.Outcomes;
 using Nexus.Gateway.Validation;
 using Nexus.Shared;
 
 namespace Nexus.Gateway.Jobs;
 
 /// <summary>
-/// Creates an AiJobBatch and its child AiJobs. Children get their names up front (in the batch spec), are owned by
-/// the batch, and in a sequential batch each depends on the previous one. The operator creates any child that is
-/// missing under the same name, so a gateway that dies half-way leaves nothing to clean up.
+/// Submits an AiJobBatch and its child AiJobs. Children get their names up front (in the batch spec) and are built
+/// by the contract's <see cref="NewJob.BatchChild"/>, as the operator builds any child that is missing, under the
+/// same name, so a gateway that dies half-way leaves nothing to clean up.
 /// </summary>
-public sealed class BatchDispatcher(JobRepository repository, Cache.JobStore store, Informer<AiJob> jobCache, Informer<AiJobBatch> batches,
-    JobReader reader, CompletionEstimator estimator, QueueGate gate, IdempotencyStore idempotency, QueueFullPolicy queueFull,
-    ILogger<BatchDispatcher> logger)
+public sealed class BatchSubmitter(KubeObjects kube, JobCache jobs, BatchCache batches, JobReader reader,
+    CompletionEstimator estimator, QueueGate gate, IdempotencyKeys idempotency, QueueFullPolicy queueFull,
+    ILogger<BatchSubmitter> logger)
 {
-    public async Task<DispatchResult<BatchDispatchView>> DispatchAsync(Caller caller, BatchRequest request, string? idempotencyKey, CancellationToken ct)
+    public async Task<SubmitOutcome<AiJobBatch>> SubmitAsync(Caller caller, BatchRequest request, string? idempotencyKey, CancellationToken ct)
     {
         string name;
         if (idempotencyKey is not null)
         {
-            var hash = IdempotencyStore.RequestHash("batch", request.Jobs.Select(j => (j.Type, j.Priority, j.Params)),
+            var hash = IdempotencyKeys.RequestHash("batch", request.Jobs.Select(j => (j.Type, j.Priority, j.Params)),
                 request.Sequential ? "sequential" : "parallel");
             var claim = await idempotency.ClaimAsync(caller.Tenant, idempotencyKey, "batch", hash, ResourceIds.NewBatchName, ct).ConfigureAwait(false);
-            if (claim.State == IdempotencyState.Mismatch)
-                return DispatchResult<BatchDispatchView>.Fail(ErrorCodes.Make(ErrorCodes.IdempotencyKeyReused,
-                    "This Idempotency-Key was already used with a different request"));
+            if (claim.Rejection is { } rejected) return SubmitOutcome<AiJobBatch>.Rejected(rejected);
             name = claim.ResourceName;
             if (claim.State == IdempotencyState.Repeat && await reader.FindBatchAsync(name, ct).ConfigureAwait(false) is { } existing)
             {
                 await CreateChildrenAsync(existing, ct).ConfigureAwait(false);
-                return new(Summary(existing), true, null);
+                return SubmitOutcome<AiJobBatch>.Repeat(existing);
             }
         }
         else
@@ -43,7 +42,7 @@ public sealed class BatchDispatcher(JobRepository repository, Cache.JobStore sto
         }
 
         using var reservation = gate.TryReserve(caller.Tenant, request.Jobs.Count);
-        if (reservation is null) return DispatchResult<BatchDispatchView>.Fail(queueFull.Error());
+        if (reservation is null) return SubmitOutcome<AiJobBatch>.Rejected(queueFull.Rejection());
 
         var batch = new AiJobBatch
         {
@@ -66,24 +65,26 @@ public sealed class BatchDispatcher(JobRepository repository, Cache.JobStore sto
         var replayed = false;
         try
         {
-            created = await repository.CreateBatchAsync(batch, ct).ConfigureAwait(false);
-            batches.Upsert(created);
+            created = await kube.CreateBatchAsync(batch, ct).ConfigureAwait(false);
+            batches.Record(created);
         }
-        catch (k8s.Autorest.HttpOperationException ex) when (KubeErrors.IsConflict(ex))
+        catch (KubeApiException ex) when (ex.IsConflict)
         {
-            created = await reader.FindBatchAsync(name, ct).ConfigureAwait(false)
-                      ?? throw new UpstreamUnavailableException("Batch exists but cannot be read yet; retry");
+            var existing = await reader.FindBatchAsync(name, ct).ConfigureAwait(false);
+            if (existing is null)
+                return SubmitOutcome<AiJobBatch>.Rejected(new Rejection(ErrorCodes.UpstreamUnavailable, "Batch exists but cannot be read yet; retry"));
+            created = existing;
             replayed = true;
         }
-        catch (k8s.Autorest.HttpOperationException ex) when (KubeErrors.StatusOf(ex) == System.Net.HttpStatusCode.UnprocessableEntity)
+        catch (KubeApiException ex) when (ex.IsInvalid)
         {
-            return DispatchResult<BatchDispatchView>.Fail(ErrorCodes.Make(ErrorCodes.InvalidRequest, KubeCall.StatusMessage(ex)));
+            return SubmitOutcome<AiJobBatch>.Rejected(new Rejection(ErrorCodes.InvalidRequest, ex.StatusMessage));
         }
 
         await CreateChildrenAsync(created, ct).ConfigureAwait(false);
         logger.LogInformation("Dispatched batch {Batch} of {Count} jobs (sequential {Sequential}) tenant {Tenant} key {KeyName}",
             name, request.Jobs.Count, request.Sequential, caller.Tenant, caller.Key.Name);
-        return new(Summary(created), replayed, null);
+        return new SubmitOutcome<AiJobBatch>(created, replayed, null);
     }
 
     private async Task CreateChildrenAsync(AiJobBatch batch, CancellationToken ct)
@@ -91,29 +92,25 @@ public sealed class BatchDispatcher(JobRepository repository, Cache.JobStore sto
         var tasks = batch.Spec.Jobs.Select(async (item, index) =>
         {
             var name = BatchChildren.Name(batch, index);
-            if (store.TryGet(name, out _)) return;
+            if (jobs.TryGet(name, out _)) return;
             var child = NewJob.BatchChild(batch, index, estimator.Estimate(item.Type, JobTimes.CreatedAt(name, null)));
             try
             {
-                var created = await repository.CreateJobAsync(child, ct).ConfigureAwait(false);
-                jobCache.Upsert(created);
+                var created = await kube.CreateJobAsync(child, ct).ConfigureAwait(false);
+                jobs.Record(created);
                 GatewayMetrics.JobsDispatched.WithLabels(item.Type, item.Priority).Inc();
             }
-            catch (k8s.Autorest.HttpOperationException ex) when (KubeErrors.IsConflict(ex))
+            catch (KubeApiException ex) when (ex.IsConflict)
             {
                 // The operator's batch reconciler (or an earlier attempt) created it first.
             }
-            catch (UpstreamUnavailableException ex)
+            catch (Exception ex) when (ex is KubeApiException { Status: >= System.Net.HttpStatusCode.InternalServerError } or HttpRequestException)
             {
-                // The batch exists; the operator creates the missing child under the same name.
+                // The API server failed or is unreachable; the batch exists, and the operator creates the missing
+                // child under the same name.
                 logger.LogWarning(ex, "Creating {Child} of batch {Batch} failed; the operator will create it", name, batch.Metadata.Name);
             }
         });
         await Task.WhenAll(tasks).ConfigureAwait(false);
     }
-
-    private static BatchDispatchView Summary(AiJobBatch batch) => new(
-        ResourceIds.BatchIdFromName(batch.Metadata.Name),
-        batch.Spec.Jobs.Select((item, index) => new BatchJobSummary(
-            ResourceIds.JobIdFromName(BatchChildren.Name(batch, index)), item.Type, "queued")).ToList());
 }

@@ -16,8 +16,6 @@ public sealed class GatewayCaches(JobCache jobs, BatchCache batches, ApiKeyCache
 
     public bool ReadsSynced => jobs.Informer.IsSynced && batches.Informer.IsSynced;
 
-    public bool KeysSynced => keys.Informer.IsSynced;
-
     public IEnumerable<string> Pending()
     {
         if (!jobs.Informer.IsSynced) yield return "aijobs";

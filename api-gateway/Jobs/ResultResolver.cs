@@ -14,8 +14,6 @@ public sealed class ResultResolver(KubeObjects kube, long cacheBytes, ILogger<Re
 {
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = cacheBytes });
 
-    public int DirectReads;
-
     /// <summary>The job's result, reading its ConfigMap when it is stored by reference; null when it has none.</summary>
     public async Task<JsonElement?> ResolveAsync(CachedJob job, CancellationToken ct)
     {
@@ -27,7 +25,6 @@ public sealed class ResultResolver(KubeObjects kube, long cacheBytes, ILogger<Re
         var cacheKey = $"{job.Job.Metadata.Uid}/{reference.ConfigMap}/{reference.Key}";
         if (_cache.TryGetValue(cacheKey, out JsonElement cached)) return cached;
 
-        Interlocked.Increment(ref DirectReads);
         var configMap = await kube.GetConfigMapAsync(reference.ConfigMap, ct).ConfigureAwait(false);
         var bytes = configMap is null ? null : ResultEncoding.Read(configMap, reference);
         if (bytes is null)

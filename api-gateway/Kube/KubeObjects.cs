@@ -11,8 +11,6 @@ namespace Nexus.Gateway.Kube;
 /// </summary>
 public sealed class KubeObjects(KubeApi api, string ns)
 {
-    public string Namespace => ns;
-
     public Task<AiJob> CreateJobAsync(AiJob job, CancellationToken ct) => api.CreateAsync(ResourceKind.AiJob.Collection(ns), job, ct);
 
     public Task<AiJob?> GetJobAsync(string name, CancellationToken ct) => api.GetAsync<AiJob>(ResourceKind.AiJob.Item(ns, name), ct);

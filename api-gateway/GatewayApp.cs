@@ -1,110 +1,81 @@
-using k8s;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Nexus.Crds.Entities;
+using Microsoft.Extensions.Options;
 using Nexus.Gateway.Api;
-using Nexus.Gateway.Auth;
 using Nexus.Gateway.Cache;
-using Nexus.Gateway.Idempotency;
-using Nexus.Gateway.Jobs;
-using Nexus.Gateway.Kube;
+using Nexus.Gateway.Extensions;
 using Nexus.Gateway.Metrics;
-using Nexus.Shared;
+using Nexus.Gateway.Settings;
 using Prometheus;
 
 namespace Nexus.Gateway;
 
-/// <summary>Builds the gateway; <see cref="StartAsync"/> runs it in-process (tests, benchmarks) on the given URLs.</summary>
+/// <summary>
+/// Builds the gateway: from the environment (<see cref="RunAsync"/>, the binary), or from given options
+/// (<see cref="StartAsync"/>: in-process, for tests and benchmarks). Both bind and check the same settings.
+/// </summary>
 public static class GatewayApp
 {
-    public static WebApplication Build(GatewayOptions options, IKubernetes? client = null)
+    /// <summary>Runs until stopped. A bad setting stops it at start: the message names the variable, exit code 2.</summary>
+    public static async Task<int> RunAsync(TextWriter errors)
+    {
+        WebApplication app;
+        try
+        {
+            app = Build(GatewayEnvironment.Read(Environment.GetEnvironmentVariables()));
+            await app.StartAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)
+        {
+            await errors.WriteLineAsync("gateway cannot start, invalid settings: " + GatewayEnvironment.Explain(e.Message)).ConfigureAwait(false);
+            return 2;
+        }
+        await app.WaitForShutdownAsync().ConfigureAwait(false);
+        await app.DisposeAsync().ConfigureAwait(false);
+        return 0;
+    }
+
+    public static WebApplication Build(GatewayOptions options) => Build(GatewayEnvironment.From(options));
+
+    private static WebApplication Build(IReadOnlyDictionary<string, string?> settings)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ApplicationName = typeof(GatewayApp).Assembly.GetName().Name,
             ContentRootPath = AppContext.BaseDirectory,
         });
-        builder.WebHost.UseUrls(options.Urls);
-        // Bodies are read and limited by the handlers (413 in the API's envelope); this is only the outer bound.
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Math.Max(options.MaxBodyBytes * 4L, 4 * 1024 * 1024));
-        ConfigureLogging(builder.Logging, options);
-
-        var services = builder.Services;
-        services.AddSingleton(options);
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(client ?? KubeClientFactory.Create(options.KubeconfigPath));
-        services.AddSingleton(_ => new KubeApi(KubeApi.LoadConfig(options.KubeconfigPath)));
-        services.AddSingleton<JobStore>();
-        services.AddSingleton<ApiKeyStore>();
-        services.AddSingleton<CacheSync>();
-        services.AddSingleton(sp => sp.GetRequiredService<CacheSync>().Jobs);
-        services.AddSingleton(sp => sp.GetRequiredService<CacheSync>().Batches);
-        services.AddHostedService(sp => sp.GetRequiredService<CacheSync>());
-        services.AddSingleton(sp => new Authenticator(sp.GetRequiredService<ApiKeyStore>(), () => sp.GetRequiredService<CacheSync>().Keys.IsSynced));
-        services.AddSingleton(sp => new JobRepository(sp.GetRequiredService<IKubernetes>(), options.Namespace));
-        services.AddSingleton(sp =>
-        {
-            var estimator = new CompletionEstimator(options.EstimatorSamples);
-            var store = sp.GetRequiredService<JobStore>();
-            store.Changed += estimator.Observe;
-            store.Changed += (_, _) => GatewayMetrics.CachedJobs.Set(store.Count);
-            return estimator;
-        });
-        services.AddSingleton(sp => new QueueGate(sp.GetRequiredService<JobStore>(), options.MaxQueuedJobs, options.MaxQueuedJobsPerTenant));
-        services.AddSingleton(new QueueFullPolicy(options.QueueFullRetryAfterSeconds));
-        services.AddSingleton(sp => new IdempotencyStore(sp.GetRequiredService<JobRepository>(), sp.GetRequiredService<TimeProvider>(), options.IdempotencyTtl));
-        services.AddHostedService<IdempotencySweeper>();
-        services.AddSingleton(sp => new JobReader(sp.GetRequiredService<JobStore>(), sp.GetRequiredService<Informer<AiJob>>(),
-            sp.GetRequiredService<Informer<AiJobBatch>>(),
-            sp.GetRequiredService<JobRepository>(), () => sp.GetRequiredService<CacheSync>().ReadsSynced,
-            options.CacheMissFallbackWindow, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<JobDispatcher>();
-        services.AddSingleton<BatchDispatcher>();
-        services.AddSingleton<JobCanceller>();
-        services.AddSingleton(sp => new ResultResolver(sp.GetRequiredService<JobRepository>(), options.ResultCacheBytes,
-            sp.GetRequiredService<ILogger<ResultResolver>>()));
-        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "Nexus AI Jobs API";
-            document.Info.Description = "Dispatch AI worker jobs, poll their status and read their results. "
-                                        + "Authenticate with 'Authorization: Bearer <api key>'; pick the tenant with X-Tenant-ID. Error codes: "
-                                        + string.Join(", ", ErrorCodes.Statuses.Select(kv => $"{kv.Key} ({kv.Value})"));
-            return Task.CompletedTask;
-        }));
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.WebHost.UseUrls(builder.Configuration[$"{GatewayOptions.Section}:{nameof(GatewayOptions.Urls)}"] ?? new GatewayOptions().Urls);
+        builder.Logging.AddGatewayLogging();
+        builder.Services
+            .AddGatewayOptions(builder.Configuration)
+            .AddKubernetesAccess()
+            .AddGatewayCaches()
+            .AddApiKeyAuthentication()
+            .AddJobSubmission()
+            .AddJobReading()
+            .AddGatewayOpenApi();
 
         var app = builder.Build();
         // Make sure the estimator is subscribed to the cache before the first list arrives.
-        app.Services.GetRequiredService<CompletionEstimator>();
+        app.Services.GetRequiredService<Jobs.CompletionEstimator>();
         GatewayMetrics.PublishKnownSeries();
         app.UseApiErrors();
         app.UseRouting();
         app.UseHttpMetrics();
-        JobEndpoints.Map(app);
-        OpsEndpoints.Map(app);
+        app.MapJobEndpoints();
+        app.MapOpsEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }
 
     /// <summary>Builds and starts the gateway; the returned app knows its real address (useful with port 0).</summary>
-    public static async Task<RunningGateway> StartAsync(GatewayOptions options, IKubernetes? client = null, CancellationToken ct = default)
+    public static async Task<RunningGateway> StartAsync(GatewayOptions options, CancellationToken ct = default)
     {
-        var app = Build(options, client);
+        var app = Build(options);
         await app.StartAsync(ct).ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new RunningGateway(app, new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)));
-    }
-
-    private static void ConfigureLogging(ILoggingBuilder logging, GatewayOptions options)
-    {
-        logging.ClearProviders();
-        if (options.LogFormat.Equals("simple", StringComparison.OrdinalIgnoreCase))
-            logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "; o.UseUtcTimestamp = true; });
-        else if (!options.LogFormat.Equals("none", StringComparison.OrdinalIgnoreCase))
-            logging.AddJsonConsole(o => { o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; o.UseUtcTimestamp = true; });
-        logging.SetMinimumLevel(options.LogLevel);
-        // Per-request framework logs would cost more than the requests; errors still surface.
-        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        logging.AddFilter("System.Net.Http", LogLevel.Warning);
     }
 }
 
@@ -118,7 +89,7 @@ public sealed class RunningGateway(WebApplication app, Uri baseAddress) : IAsync
     /// <summary>Waits until every cache is synced (what /readyz reports).</summary>
     public async Task WaitReadyAsync(TimeSpan timeout)
     {
-        var caches = App.Services.GetRequiredService<CacheSync>();
+        var caches = App.Services.GetRequiredService<GatewayCaches>();
         await caches.WaitForSyncAsync(CancellationToken.None).WaitAsync(timeout).ConfigureAwait(false);
     }
 

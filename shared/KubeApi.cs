@@ -84,16 +84,41 @@ public sealed class KubeApi : IDisposable
         WriteAsync<T>(HttpMethod.Patch, path, patch, "application/merge-patch+json", ct);
 
     /// <summary>Deletes with background propagation; false when the object was already gone.</summary>
-    public async Task<bool> DeleteAsync(string path, string? uidPrecondition, CancellationToken ct)
+    public Task<bool> DeleteAsync(string path, string? uidPrecondition, CancellationToken ct) =>
+        DeleteAsync(path, uidPrecondition, null, ct);
+
+    /// <summary>
+    /// Deletes with background propagation, only if the object still has the given uid and/or resourceVersion
+    /// (409 otherwise); false when the object was already gone.
+    /// </summary>
+    public async Task<bool> DeleteAsync(string path, string? uidPrecondition, string? resourceVersionPrecondition, CancellationToken ct)
     {
         Interlocked.Increment(ref _writes);
-        object body = uidPrecondition is null
+        object body = uidPrecondition is null && resourceVersionPrecondition is null
             ? new { propagationPolicy = "Background" }
-            : new { propagationPolicy = "Background", preconditions = new { uid = uidPrecondition } };
+            : new
+            {
+                propagationPolicy = "Background",
+                preconditions = new { uid = uidPrecondition, resourceVersion = resourceVersionPrecondition },
+            };
         using var response = await SendAsync(HttpMethod.Delete, path, body, "application/json", ct);
         if (response.StatusCode == HttpStatusCode.NotFound) return false;
         await EnsureSuccessAsync(response, ct);
         return true;
+    }
+
+    /// <summary>Every item of a collection, following continue tokens.</summary>
+    public async Task<List<T>> ListAllAsync<T>(string path, CancellationToken ct, string? labelSelector = null)
+    {
+        var items = new List<T>();
+        string? cont = null;
+        do
+        {
+            var page = await ListAsync<T>(path, cont, 500, ct, labelSelector);
+            items.AddRange(page.Items);
+            cont = page.Continue;
+        } while (cont is not null);
+        return items;
     }
 
     /// <summary>Event writes are counted apart from object writes.</summary>

@@ -1,17 +1,37 @@
+using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.Metadata;
 using Nexus.Gateway.Metrics;
+using Nexus.Gateway.Outcomes;
 
 namespace Nexus.Gateway.Api;
 
-/// <summary>An error answer: <c>{"error": {"code", "message", "details"?}}</c>, counted by code.</summary>
-public sealed class ApiError(int status, string code, string message, IReadOnlyList<FieldError>? details = null) : IResult
+/// <summary>
+/// An error answer: <c>{"error": {"code", "message", "details"?}}</c> with the status of its code, counted by code.
+/// As a handler's declared result it documents, in the OpenAPI document, the statuses of the codes the handler
+/// lists in its <see cref="RejectsAttribute"/>.
+/// </summary>
+public sealed class ApiError : IResult, IEndpointMetadataProvider
 {
-    public int Status { get; } = status;
-    public string Code { get; } = code;
-    public string Message { get; } = message;
-    public IReadOnlyList<FieldError>? Details { get; } = details;
-    public int? RetryAfterSeconds { get; init; }
+    public ApiError(Rejection rejection) : this(ErrorStatuses.Of(rejection.Code), rejection)
+    {
+    }
+
+    /// <summary>An answer whose status is not the code's own (framework status pages: 4xx/5xx as they came).</summary>
+    public ApiError(int status, Rejection rejection)
+    {
+        Status = status;
+        Rejection = rejection;
+    }
+
+    public int Status { get; }
+    public Rejection Rejection { get; }
+    public string Code => Rejection.Code;
+
+    public static ApiError Of(string code, string message, IReadOnlyList<FieldError>? details = null) => new(new Rejection(code, message, details));
+
+    public static implicit operator ApiError(Rejection rejection) => new(rejection);
 
     public async Task ExecuteAsync(HttpContext context)
     {
@@ -19,10 +39,25 @@ public sealed class ApiError(int status, string code, string message, IReadOnlyL
         var response = context.Response;
         response.StatusCode = Status;
         response.ContentType = "application/json; charset=utf-8";
-        if (RetryAfterSeconds is { } seconds) response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var body = new ErrorEnvelope(new ErrorBody(Code, Message, Details is { Count: > 0 } ? Details : null));
+        if (Rejection.RetryAfterSeconds is { } seconds)
+            response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var body = new ErrorEnvelope(new ErrorBody(Code, Rejection.Message, Rejection.Details is { Count: > 0 } d ? d : null));
         await JsonSerializer.SerializeAsync(response.Body, body, ApiJson.Options, context.RequestAborted).ConfigureAwait(false);
     }
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
+    {
+        var codes = method.GetCustomAttributes<RejectsAttribute>().SelectMany(a => a.Codes);
+        foreach (var status in codes.Select(ErrorStatuses.Of).Distinct().Order())
+            builder.Metadata.Add(new ProducesResponseTypeMetadata(status, typeof(ErrorEnvelope), ["application/json"]));
+    }
+}
+
+/// <summary>The error codes a handler can answer with (besides authentication's and the Kubernetes API's 503).</summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+public sealed class RejectsAttribute(params string[] codes) : Attribute
+{
+    public IReadOnlyList<string> Codes { get; } = codes;
 }
 
 public sealed record ErrorEnvelope([property: JsonPropertyName("error")] ErrorBody Error);

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
-using Nexus.Gateway.Kube;
+using Nexus.Gateway.Outcomes;
+using Nexus.Shared;
 
 namespace Nexus.Gateway.Api;
 
@@ -15,12 +16,15 @@ public static class ErrorPipeline
                 var exception = context.Features.Get<IExceptionHandlerFeature>()?.Error;
                 var error = exception switch
                 {
-                    UpstreamUnavailableException e => ErrorCodes.Make(ErrorCodes.UpstreamUnavailable, e.Message),
-                    k8s.Autorest.HttpOperationException => ErrorCodes.Make(ErrorCodes.UpstreamUnavailable, "The Kubernetes API refused the request"),
-                    BadHttpRequestException { StatusCode: 413 } => ErrorCodes.Make(ErrorCodes.PayloadTooLarge, "Request body too large"),
-                    BadHttpRequestException e => new ApiError(e.StatusCode, ErrorCodes.InvalidRequest, e.Message),
+                    // The Kubernetes API answered with a failure no handler decides on, or cannot be reached: the
+                    // client gets 503 and may retry.
+                    KubeApiException e => ApiError.Of(ErrorCodes.UpstreamUnavailable, $"Kubernetes API failed: {(int)e.Status} {e.Reason}".TrimEnd()),
+                    HttpRequestException => ApiError.Of(ErrorCodes.UpstreamUnavailable, "Kubernetes API unreachable"),
                     OperationCanceledException when context.RequestAborted.IsCancellationRequested => null,
-                    _ => ErrorCodes.Make(ErrorCodes.Internal, "Internal error"),
+                    TaskCanceledException => ApiError.Of(ErrorCodes.UpstreamUnavailable, "Kubernetes API timed out"),
+                    BadHttpRequestException { StatusCode: 413 } => ApiError.Of(ErrorCodes.PayloadTooLarge, "Request body too large"),
+                    BadHttpRequestException e => new ApiError(e.StatusCode, new Rejection(ErrorCodes.InvalidRequest, e.Message)),
+                    _ => ApiError.Of(ErrorCodes.Internal, "Internal error"),
                 };
                 if (error is null) return;
                 if (error.Code == ErrorCodes.Internal)
@@ -35,12 +39,12 @@ public static class ErrorPipeline
             var http = context.HttpContext;
             var error = http.Response.StatusCode switch
             {
-                404 => ErrorCodes.Make(ErrorCodes.NotFound, $"No route {http.Request.Method} {http.Request.Path}"),
-                405 => ErrorCodes.Make(ErrorCodes.MethodNotAllowed, $"Method {http.Request.Method} is not allowed on {http.Request.Path}"),
-                415 => ErrorCodes.Make(ErrorCodes.UnsupportedMediaType, "Unsupported media type"),
-                413 => ErrorCodes.Make(ErrorCodes.PayloadTooLarge, "Request body too large"),
-                var s when s >= 500 => new ApiError(s, ErrorCodes.Internal, "Internal error"),
-                var s => new ApiError(s, ErrorCodes.InvalidRequest, "Bad request"),
+                404 => ApiError.Of(ErrorCodes.NotFound, $"No route {http.Request.Method} {http.Request.Path}"),
+                405 => ApiError.Of(ErrorCodes.MethodNotAllowed, $"Method {http.Request.Method} is not allowed on {http.Request.Path}"),
+                415 => ApiError.Of(ErrorCodes.UnsupportedMediaType, "Unsupported media type"),
+                413 => ApiError.Of(ErrorCodes.PayloadTooLarge, "Request body too large"),
+                var s when s >= 500 => new ApiError(s, new Rejection(ErrorCodes.Internal, "Internal error")),
+                var s => new ApiError(s, new Rejection(ErrorCodes.InvalidRequest, "Bad request")),
             };
             await error.ExecuteAsync(http);
         });

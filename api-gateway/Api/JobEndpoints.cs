@@ -1,201 +1,165 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Nexus.Crds.Entities;
 using Nexus.Gateway.Auth;
 using Nexus.Gateway.Cache;
 using Nexus.Gateway.Idempotency;
 using Nexus.Gateway.Jobs;
+using Nexus.Gateway.Outcomes;
 using Nexus.Gateway.Validation;
 
 namespace Nexus.Gateway.Api;
 
-/// <summary>The AI Jobs REST API: dispatch, read, list, cancel, batches.</summary>
+/// <summary>
+/// The AI Jobs REST API: dispatch, read, list, cancel, batches. Handlers turn requests into calls of the domain and
+/// its outcomes into answers; each declares its results (and, in <see cref="RejectsAttribute"/>, the error codes it
+/// can answer with), which the OpenAPI document is built from.
+/// </summary>
 public static class JobEndpoints
 {
     public const string IdempotencyHeader = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
     public const int MaxWaitSeconds = 60;
 
-    public static void Map(IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapJobEndpoints(this IEndpointRouteBuilder app)
     {
         var jobs = app.MapGroup("/api/ai-jobs").WithTags("AI jobs");
 
-        jobs.MapPost("", Dispatch).WithName("dispatchJob")
+        AuthFilter.Require(jobs.MapPost("", Dispatch).WithName("dispatchJob")
             .WithSummary("Dispatch a job").WithDescription("Required scope: ai-jobs:write. Optional Idempotency-Key header.")
-            .Accepts<DispatchJobBody>("application/json")
-            .Produces<DataEnvelope<JobView>>(StatusCodes.Status202Accepted)
-            .ProducesErrors(400, 401, 403, 413, 415, 422, 429, 503)
-            .AddEndpointFilter(new AuthFilter(Access.Write));
+            .Accepts<DispatchJobBody>("application/json"), Access.Write);
 
-        jobs.MapGet("", List).WithName("listJobs")
-            .WithSummary("List jobs, newest first").WithDescription("Required scope: ai-jobs:read (or any read scope). Cursor paging.")
-            .Produces<ListEnvelope>()
-            .ProducesErrors(400, 401, 403, 422, 503)
-            .AddEndpointFilter(new AuthFilter(Access.Read));
+        AuthFilter.Require(jobs.MapGet("", List).WithName("listJobs")
+            .WithSummary("List jobs, newest first").WithDescription("Required scope: ai-jobs:read (or any read scope). Cursor paging."), Access.Read);
 
-        jobs.MapPost("/batch", DispatchBatch).WithName("dispatchBatch")
+        AuthFilter.Require(jobs.MapPost("/batch", DispatchBatch).WithName("dispatchBatch")
             .WithSummary("Dispatch 1-20 jobs at once").WithDescription("Required scope: ai-jobs:write. sequential=true runs them in order.")
-            .Accepts<DispatchBatchBody>("application/json")
-            .Produces<DataEnvelope<BatchDispatchView>>(StatusCodes.Status202Accepted)
-            .ProducesErrors(400, 401, 403, 413, 415, 422, 429, 503)
-            .AddEndpointFilter(new AuthFilter(Access.Write));
+            .Accepts<DispatchBatchBody>("application/json"), Access.Write);
 
-        jobs.MapGet("/batch/{batchId}", GetBatch).WithName("getBatch")
-            .WithSummary("A batch's aggregate status and its jobs").WithDescription("Required scope: ai-jobs:read (or any read scope).")
-            .Produces<DataEnvelope<BatchView>>()
-            .ProducesErrors(401, 403, 404, 503)
-            .AddEndpointFilter(new AuthFilter(Access.Read));
+        AuthFilter.Require(jobs.MapGet("/batch/{batchId}", GetBatch).WithName("getBatch")
+            .WithSummary("A batch's aggregate status and its jobs").WithDescription("Required scope: ai-jobs:read (or any read scope)."), Access.Read);
 
-        jobs.MapGet("/{jobId}", Get).WithName("getJob")
+        AuthFilter.Require(jobs.MapGet("/{jobId}", Get).WithName("getJob")
             .WithSummary("Job status and result").WithDescription(
-                $"Required scope: ai-jobs:read (or any read scope). ?wait=N (N <= {MaxWaitSeconds}) answers as soon as the job is terminal or after N seconds.")
-            .Produces<DataEnvelope<JobView>>()
-            .ProducesErrors(400, 401, 403, 404, 503)
-            .AddEndpointFilter(new AuthFilter(Access.Read));
+                $"Required scope: ai-jobs:read (or any read scope). ?wait=N (N <= {MaxWaitSeconds}) answers as soon as the job is terminal or after N seconds."),
+            Access.Read);
 
-        jobs.MapDelete("/{jobId}", Cancel).WithName("cancelJob")
-            .WithSummary("Cancel a queued job").WithDescription("Required scope: ai-jobs:write. 409 JOB_NOT_CANCELLABLE once running.")
-            .Produces(StatusCodes.Status204NoContent)
-            .ProducesErrors(401, 403, 404, 409, 503)
-            .AddEndpointFilter(new AuthFilter(Access.Write));
+        AuthFilter.Require(jobs.MapDelete("/{jobId}", Cancel).WithName("cancelJob")
+            .WithSummary("Cancel a queued job").WithDescription("Required scope: ai-jobs:write. 409 JOB_NOT_CANCELLABLE once running."), Access.Write);
+        return app;
     }
 
-    private static async Task<IResult> Dispatch(HttpContext http, JobDispatcher dispatcher, GatewayOptions options)
+    [Rejects(ErrorCodes.InvalidIdempotencyKey, ErrorCodes.InvalidJson, ErrorCodes.PayloadTooLarge, ErrorCodes.UnsupportedMediaType,
+        ErrorCodes.InvalidJobType, ErrorCodes.InvalidParams, ErrorCodes.InvalidPriority, ErrorCodes.IdempotencyKeyReused, ErrorCodes.QueueFull)]
+    private static async Task<Results<Accepted<DataEnvelope<JobView>>, ApiError>> Dispatch(HttpContext http, JobSubmitter submitter, GatewayOptions options)
     {
         var caller = AuthFilter.CallerOf(http);
-        if (!TryIdempotencyKey(http, out var key, out var keyError)) return keyError!;
-        var (document, error) = await RequestBody.ReadJsonAsync(http.Request, options.MaxBodyBytes, http.RequestAborted);
-        if (error is not null) return error;
+        if (!TryIdempotencyKey(http, out var key, out var keyRejection)) return new ApiError(keyRejection!);
+        var (document, unreadable) = await RequestBody.ReadJsonAsync(http.Request, options.MaxBodyBytes, http.RequestAborted);
+        if (unreadable is not null) return new ApiError(unreadable);
         using (document)
         {
-            var outcome = JobRequestParser.ParseJob(document!.RootElement);
-            if (!outcome.Ok) return ErrorCodes.Make(outcome.Code!, MessageFor(outcome.Code!, outcome.Details), outcome.Details);
-            var result = await dispatcher.DispatchAsync(caller, outcome.Job!, key, http.RequestAborted);
-            if (result.Error is not null) return result.Error;
-            http.Response.Headers.Location = $"/api/ai-jobs/{result.View!.Id}";
-            if (result.Replayed) http.Response.Headers[ReplayedHeader] = "true";
-            return Results.Json(new DataEnvelope<JobView>(result.View), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+            var parsed = JobRequestParser.ParseJob(document!.RootElement);
+            if (!parsed.Ok) return new ApiError(parsed.ToRejection());
+            var outcome = await submitter.SubmitAsync(caller, parsed.Job!, key, http.RequestAborted);
+            if (outcome.Rejection is { } rejection) return new ApiError(rejection);
+            var view = JobMapper.ToDispatchView(outcome.Created!);
+            if (outcome.Replayed) http.Response.Headers[ReplayedHeader] = "true";
+            return TypedResults.Accepted($"/api/ai-jobs/{view.Id}", new DataEnvelope<JobView>(view));
         }
     }
 
-    private static async Task<IResult> DispatchBatch(HttpContext http, BatchDispatcher dispatcher, GatewayOptions options)
+    [Rejects(ErrorCodes.InvalidIdempotencyKey, ErrorCodes.InvalidJson, ErrorCodes.PayloadTooLarge, ErrorCodes.UnsupportedMediaType,
+        ErrorCodes.InvalidRequest, ErrorCodes.BatchTooLarge, ErrorCodes.IdempotencyKeyReused, ErrorCodes.QueueFull)]
+    private static async Task<Results<Accepted<DataEnvelope<BatchDispatchView>>, ApiError>> DispatchBatch(HttpContext http,
+        BatchSubmitter submitter, GatewayOptions options)
     {
         var caller = AuthFilter.CallerOf(http);
-        if (!TryIdempotencyKey(http, out var key, out var keyError)) return keyError!;
-        var (document, error) = await RequestBody.ReadJsonAsync(http.Request, options.MaxBodyBytes, http.RequestAborted);
-        if (error is not null) return error;
+        if (!TryIdempotencyKey(http, out var key, out var keyRejection)) return new ApiError(keyRejection!);
+        var (document, unreadable) = await RequestBody.ReadJsonAsync(http.Request, options.MaxBodyBytes, http.RequestAborted);
+        if (unreadable is not null) return new ApiError(unreadable);
         using (document)
         {
             var (batch, invalid) = BatchRequestParser.Parse(document!.RootElement);
-            if (invalid is not null) return invalid;
-            var result = await dispatcher.DispatchAsync(caller, batch!, key, http.RequestAborted);
-            if (result.Error is not null) return result.Error;
-            http.Response.Headers.Location = $"/api/ai-jobs/batch/{result.View!.BatchId}";
-            if (result.Replayed) http.Response.Headers[ReplayedHeader] = "true";
-            return Results.Json(new DataEnvelope<BatchDispatchView>(result.View), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+            if (invalid is not null) return new ApiError(invalid);
+            var outcome = await submitter.SubmitAsync(caller, batch!, key, http.RequestAborted);
+            if (outcome.Rejection is { } rejection) return new ApiError(rejection);
+            var view = BatchMapper.ToDispatchView(outcome.Created!);
+            if (outcome.Replayed) http.Response.Headers[ReplayedHeader] = "true";
+            return TypedResults.Accepted($"/api/ai-jobs/batch/{view.BatchId}", new DataEnvelope<BatchDispatchView>(view));
         }
     }
 
-    private static async Task<IResult> Get(HttpContext http, string jobId, JobReader reader, JobStore store, ResultResolver results)
+    [Rejects(ErrorCodes.InvalidQuery, ErrorCodes.JobNotFound)]
+    private static async Task<Results<Ok<DataEnvelope<JobView>>, ApiError>> Get(HttpContext http, string jobId, JobReader reader, ResultResolver results)
     {
         var caller = AuthFilter.CallerOf(http);
         var wait = 0;
         if (http.Request.Query.TryGetValue("wait", out var waitText)
             && (!int.TryParse(waitText[^1], NumberStyles.None, CultureInfo.InvariantCulture, out wait) || wait > MaxWaitSeconds))
-            return ErrorCodes.Query("wait", $"must be an integer from 0 to {MaxWaitSeconds} (seconds)");
-        if (!ApiIds.TryJobName(jobId, out var name)) return ErrorCodes.JobNotFoundError(jobId);
+            return new ApiError(ErrorCodes.Query("wait", $"must be an integer from 0 to {MaxWaitSeconds} (seconds)"));
+        if (!ApiIds.TryJobName(jobId, out var name)) return new ApiError(ErrorCodes.JobNotFoundError(jobId));
 
         var job = await reader.FindJobAsync(name, http.RequestAborted);
-        if (job is null || job.Tenant != caller.Tenant) return ErrorCodes.JobNotFoundError(jobId);
-        if (wait > 0 && !job.IsTerminal) job = await WaitForTerminalAsync(store, job, TimeSpan.FromSeconds(wait), http.RequestAborted);
+        if (job is null || job.Tenant != caller.Tenant) return new ApiError(ErrorCodes.JobNotFoundError(jobId));
+        if (wait > 0 && !job.IsTerminal) job = await reader.WaitForTerminalAsync(job, TimeSpan.FromSeconds(wait), http.RequestAborted);
 
         var result = job.Job.Status?.ResultRef is not null ? await results.ResolveAsync(job, http.RequestAborted) : null;
-        return Results.Json(new DataEnvelope<JobView>(JobMapper.ToView(job, result)), ApiJson.Options);
+        return TypedResults.Ok(new DataEnvelope<JobView>(JobMapper.ToView(job, result)));
     }
 
-    private static IResult List(HttpContext http, JobStore store)
+    [Rejects(ErrorCodes.InvalidQuery, ErrorCodes.InvalidJobType)]
+    private static Results<Ok<ListEnvelope>, ApiError> List(HttpContext http, JobCache jobs)
     {
         var caller = AuthFilter.CallerOf(http);
-        var (query, error) = ListQuery.Parse(http.Request.Query);
-        if (error is not null) return error;
-        var (page, hasMore) = query!.Run(store.All, caller.Tenant);
+        var (query, rejection) = ListQuery.Parse(http.Request.Query);
+        if (rejection is not null) return new ApiError(rejection);
+        var (page, hasMore) = query!.Run(jobs.All, caller.Tenant);
         var next = hasMore ? new PageCursor(page[^1].CreatedAt.ToUnixTimeMilliseconds(), page[^1].Name).Encode() : null;
         var views = page.Select(j => JobMapper.ToView(j)).ToList();
-        return Results.Json(new ListEnvelope(views, new PageView(query.Limit, hasMore, next)), ApiJson.Options);
+        return TypedResults.Ok(new ListEnvelope(views, new PageView(query.Limit, hasMore, next)));
     }
 
-    private static async Task<IResult> Cancel(HttpContext http, string jobId, JobCanceller canceller)
+    [Rejects(ErrorCodes.JobNotFound, ErrorCodes.JobNotCancellable)]
+    private static async Task<Results<NoContent, ApiError>> Cancel(HttpContext http, string jobId, JobCanceller canceller)
     {
         var caller = AuthFilter.CallerOf(http);
-        if (!ApiIds.TryJobName(jobId, out var name)) return ErrorCodes.JobNotFoundError(jobId);
-        var (outcome, phase) = await canceller.CancelAsync(caller, name, http.RequestAborted);
-        return outcome switch
+        if (!ApiIds.TryJobName(jobId, out var name)) return new ApiError(ErrorCodes.JobNotFoundError(jobId));
+        var outcome = await canceller.CancelAsync(caller, name, http.RequestAborted);
+        return outcome.Result switch
         {
-            CancelOutcome.Cancelled => Results.NoContent(),
-            CancelOutcome.NotFound => ErrorCodes.JobNotFoundError(jobId),
-            _ => ErrorCodes.Make(ErrorCodes.JobNotCancellable,
-                $"Job is {JobMapper.StatusOf(phase!)} and cannot be cancelled; only queued jobs can"),
+            CancelResult.Cancelled => TypedResults.NoContent(),
+            CancelResult.NotFound => new ApiError(ErrorCodes.JobNotFoundError(jobId)),
+            CancelResult.NotCancellable => new ApiError(new Rejection(ErrorCodes.JobNotCancellable,
+                $"Job is {JobMapper.StatusOf(outcome.Phase!)} and cannot be cancelled; only queued jobs can")),
+            _ => new ApiError(new Rejection(ErrorCodes.UpstreamUnavailable, "The job kept changing while cancelling it; retry")),
         };
     }
 
-    private static async Task<IResult> GetBatch(HttpContext http, string batchId, JobReader reader, JobStore store)
+    [Rejects(ErrorCodes.BatchNotFound)]
+    private static async Task<Results<Ok<DataEnvelope<BatchView>>, ApiError>> GetBatch(HttpContext http, string batchId, JobReader reader, JobCache jobs)
     {
         var caller = AuthFilter.CallerOf(http);
-        if (!ApiIds.TryBatchName(batchId, out var name)) return ErrorCodes.BatchNotFoundError(batchId);
+        if (!ApiIds.TryBatchName(batchId, out var name)) return new ApiError(ErrorCodes.BatchNotFoundError(batchId));
         var batch = await reader.FindBatchAsync(name, http.RequestAborted);
-        if (batch is null || batch.Spec.Tenant != caller.Tenant) return ErrorCodes.BatchNotFoundError(batchId);
-        var view = BatchMapper.ToView(batch, n => store.TryGet(n, out var j) ? j : null);
-        return Results.Json(new DataEnvelope<BatchView>(view), ApiJson.Options);
+        if (batch is null || batch.Spec.Tenant != caller.Tenant) return new ApiError(ErrorCodes.BatchNotFoundError(batchId));
+        var view = BatchMapper.ToView(batch, n => jobs.TryGet(n, out var j) ? j : null);
+        return TypedResults.Ok(new DataEnvelope<BatchView>(view));
     }
 
-    /// <summary>Waits on the cache's change signal for the job, so a long-poll costs nothing until the job moves.</summary>
-    private static async Task<CachedJob> WaitForTerminalAsync(JobStore store, CachedJob job, TimeSpan wait, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + wait;
-        while (!job.IsTerminal)
-        {
-            var changed = store.NextChange(job.Name);
-            // Re-read after subscribing: a change between the first read and the subscription is not missed.
-            if (store.TryGet(job.Name, out var latest)) job = latest;
-            if (job.IsTerminal) break;
-            var remaining = deadline - DateTime.UtcNow;
-            if (remaining <= TimeSpan.Zero) break;
-            try
-            {
-                await changed.WaitAsync(remaining, ct);
-            }
-            catch (TimeoutException)
-            {
-                break;
-            }
-            if (store.TryGet(job.Name, out latest)) job = latest;
-        }
-        return job;
-    }
-
-    private static bool TryIdempotencyKey(HttpContext http, out string? key, out ApiError? error)
+    private static bool TryIdempotencyKey(HttpContext http, out string? key, out Rejection? rejection)
     {
         key = null;
-        error = null;
+        rejection = null;
         if (!http.Request.Headers.TryGetValue(IdempotencyHeader, out var values)) return true;
         var text = values.ToString().Trim();
-        if (!IdempotencyStore.IsValidKey(text))
+        if (!IdempotencyKeys.IsValidKey(text))
         {
-            error = ErrorCodes.Make(ErrorCodes.InvalidIdempotencyKey,
-                $"{IdempotencyHeader} must be 1-{IdempotencyStore.MaxKeyLength} visible ASCII characters");
+            rejection = new Rejection(ErrorCodes.InvalidIdempotencyKey,
+                $"{IdempotencyHeader} must be 1-{IdempotencyKeys.MaxKeyLength} visible ASCII characters");
             return false;
         }
         key = text;
         return true;
-    }
-
-    private static string MessageFor(string code, List<FieldError> details)
-    {
-        var first = details.Count > 0 ? $"{details[0].Field}: {details[0].Message}" : "";
-        return code switch
-        {
-            ErrorCodes.InvalidJobType => $"Unknown or missing job type ({first})",
-            ErrorCodes.InvalidPriority => "Priority must be one of low, normal, high",
-            ErrorCodes.InvalidParams => $"Invalid params for this job type ({first})",
-            _ => $"Invalid request ({first})",
-        };
     }
 }

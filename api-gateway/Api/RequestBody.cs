@@ -1,16 +1,17 @@
 using System.Buffers;
 using System.Text.Json;
+using Nexus.Gateway.Outcomes;
 
 namespace Nexus.Gateway.Api;
 
 /// <summary>Reads a JSON request body with a size limit: too large → 413, not JSON → 400, wrong media type → 415.</summary>
 public static class RequestBody
 {
-    public static async Task<(JsonDocument? Document, ApiError? Error)> ReadJsonAsync(HttpRequest request, int maxBytes, CancellationToken ct)
+    public static async Task<(JsonDocument? Document, Rejection? Rejection)> ReadJsonAsync(HttpRequest request, int maxBytes, CancellationToken ct)
     {
         var contentType = request.ContentType;
         if (!string.IsNullOrEmpty(contentType) && !IsJson(contentType))
-            return (null, ErrorCodes.Make(ErrorCodes.UnsupportedMediaType, $"Content-Type must be application/json, got '{contentType}'"));
+            return (null, new Rejection(ErrorCodes.UnsupportedMediaType, $"Content-Type must be application/json, got '{contentType}'"));
         if (request.ContentLength > maxBytes) return (null, TooLarge(maxBytes));
 
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(maxBytes + 1, (int)(request.ContentLength ?? 16 * 1024) + 1));
@@ -32,7 +33,7 @@ public static class RequestBody
                 length += read;
                 if (length > maxBytes) return (null, TooLarge(maxBytes));
             }
-            if (length == 0) return (null, ErrorCodes.Make(ErrorCodes.InvalidJson, "Request body is empty; a JSON object is required"));
+            if (length == 0) return (null, new Rejection(ErrorCodes.InvalidJson, "Request body is empty; a JSON object is required"));
             try
             {
                 // The document keeps referring to the memory it parsed: give it its own copy, not the pooled buffer.
@@ -40,7 +41,7 @@ public static class RequestBody
             }
             catch (JsonException ex)
             {
-                return (null, ErrorCodes.Make(ErrorCodes.InvalidJson, "Request body is not valid JSON: " + ex.Message));
+                return (null, new Rejection(ErrorCodes.InvalidJson, "Request body is not valid JSON: " + ex.Message));
             }
         }
         finally
@@ -49,8 +50,8 @@ public static class RequestBody
         }
     }
 
-    private static ApiError TooLarge(int maxBytes) =>
-        ErrorCodes.Make(ErrorCodes.PayloadTooLarge, $"Request body exceeds {maxBytes} bytes");
+    private static Rejection TooLarge(int maxBytes) =>
+        new Rejection(ErrorCodes.PayloadTooLarge, $"Request body exceeds {maxBytes} bytes");
 
     private static bool IsJson(string contentType)
     {

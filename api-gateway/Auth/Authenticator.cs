@@ -1,27 +1,27 @@
-using Nexus.Gateway.Api;
+using Nexus.Gateway.Outcomes;
 
 namespace Nexus.Gateway.Auth;
 
 /// <summary>Bearer API key → key → scope check → tenant (from <c>X-Tenant-ID</c>, or the key's only tenant).</summary>
-public sealed class Authenticator(ApiKeyStore keys, Func<bool> keysSynced)
+public sealed class Authenticator(Func<string, ApiKey?> findKey, Func<bool> keysSynced)
 {
     public const string TenantHeader = "X-Tenant-ID";
 
-    public ApiError? Authenticate(HttpRequest request, Access access, out Caller? caller)
+    public Rejection? Authenticate(HttpRequest request, Access access, out Caller? caller)
     {
         caller = null;
         var header = request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length <= 7)
-            return ErrorCodes.Make(ErrorCodes.Unauthenticated, "Missing API key: send 'Authorization: Bearer <key>'");
+            return new Rejection(ErrorCodes.Unauthenticated, "Missing API key: send 'Authorization: Bearer <key>'");
         if (!keysSynced())
-            return ErrorCodes.Make(ErrorCodes.NotReady, "The gateway is still loading API keys; retry shortly");
+            return new Rejection(ErrorCodes.NotReady, "The gateway is still loading API keys; retry shortly");
 
-        var key = keys.FindByKey(header[7..].Trim());
-        if (key is null) return ErrorCodes.Make(ErrorCodes.Unauthenticated, "Invalid or revoked API key");
+        var key = findKey(header[7..].Trim());
+        if (key is null) return new Rejection(ErrorCodes.Unauthenticated, "Invalid or revoked API key");
         if (!Scopes.Allows(key.Scopes, access))
         {
             var needed = access == Access.Write ? Scopes.Write : $"{Scopes.Read} (or any read scope)";
-            return ErrorCodes.Make(ErrorCodes.InsufficientScope, $"API key lacks the {needed} scope");
+            return new Rejection(ErrorCodes.InsufficientScope, $"API key lacks the {needed} scope");
         }
 
         var requested = request.Headers[TenantHeader].ToString().Trim();
@@ -29,7 +29,7 @@ public sealed class Authenticator(ApiKeyStore keys, Func<bool> keysSynced)
         if (requested.Length > 0)
         {
             if (!key.Tenants.Contains(requested, StringComparer.Ordinal))
-                return ErrorCodes.Make(ErrorCodes.TenantNotAllowed, $"API key is not bound to tenant '{requested}'");
+                return new Rejection(ErrorCodes.TenantNotAllowed, $"API key is not bound to tenant '{requested}'");
             tenant = requested;
         }
         else if (key.Tenants.Count == 1)
@@ -39,8 +39,8 @@ public sealed class Authenticator(ApiKeyStore keys, Func<bool> keysSynced)
         else
         {
             return key.Tenants.Count == 0
-                ? ErrorCodes.Make(ErrorCodes.TenantNotAllowed, "API key is bound to no tenant")
-                : ErrorCodes.Make(ErrorCodes.TenantRequired, $"API key serves several tenants: send {TenantHeader}");
+                ? new Rejection(ErrorCodes.TenantNotAllowed, "API key is bound to no tenant")
+                : new Rejection(ErrorCodes.TenantRequired, $"API key serves several tenants: send {TenantHeader}");
         }
 
         caller = new Caller(key, tenant);

@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using k8s;
-using Nexus.Gateway.Kube;
+using k8s.Models;
+using Microsoft.Extensions.Options;
+using Nexus.Gateway.Settings;
+using Nexus.Shared;
 
 namespace Nexus.Gateway.Auth;
 
@@ -18,24 +20,41 @@ public static partial class KeysCli
         Uses KUBECONFIG (or in-cluster config) and NEXUS_NAMESPACE (default 'default').
         """;
 
-    public static async Task<int> RunAsync(string[] args, GatewayOptions options, TextWriter output, TextWriter errors,
-        IKubernetes? client = null, CancellationToken ct = default)
+    /// <summary>Runs a verb with the settings of the environment (<c>NEXUS_NAMESPACE</c>, <c>KUBECONFIG</c>).</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter errors, CancellationToken ct = default)
     {
-        if (args.Length == 0) { await errors.WriteLineAsync(Usage); return 2; }
+        GatewayOptions options;
         try
         {
-            client ??= KubeClientFactory.Create(options.KubeconfigPath);
+            options = GatewayEnvironment.Load(GatewayEnvironment.Read(Environment.GetEnvironmentVariables()));
+        }
+        catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)
+        {
+            await errors.WriteLineAsync("error: invalid settings: " + GatewayEnvironment.Explain(e.Message));
+            return 2;
+        }
+        return await RunAsync(args, options, output, errors, null, ct);
+    }
+
+    public static async Task<int> RunAsync(string[] args, GatewayOptions options, TextWriter output, TextWriter errors,
+        KubeApi? api = null, CancellationToken ct = default)
+    {
+        if (args.Length == 0) { await errors.WriteLineAsync(Usage); return 2; }
+        var owned = api is null ? new KubeApi(KubeApi.LoadConfig(options.KubeconfigPath)) : null;
+        api ??= owned!;
+        try
+        {
             return args[0] switch
             {
-                "create" => await CreateAsync(args[1..], client, options.Namespace, output, errors, ct),
-                "revoke" when args.Length == 2 => await RevokeAsync(args[1], client, options.Namespace, output, errors, ct),
-                "list" when args.Length == 1 => await ListAsync(client, options.Namespace, output, ct),
+                "create" => await CreateAsync(args[1..], api, options.Namespace, output, errors, ct),
+                "revoke" when args.Length == 2 => await RevokeAsync(args[1], api, options.Namespace, output, errors, ct),
+                "list" when args.Length == 1 => await ListAsync(api, options.Namespace, output, ct),
                 _ => await UsageError(errors, $"unknown or incomplete command: {string.Join(' ', args)}"),
             };
         }
-        catch (k8s.Autorest.HttpOperationException ex)
+        catch (KubeApiException ex)
         {
-            await errors.WriteLineAsync($"error: Kubernetes API answered {(int?)ex.Response?.StatusCode}: {KubeCall.StatusMessage(ex)}");
+            await errors.WriteLineAsync($"error: Kubernetes API answered {(int)ex.Status}: {ex.StatusMessage}");
             return 1;
         }
         catch (HttpRequestException ex)
@@ -43,9 +62,13 @@ public static partial class KeysCli
             await errors.WriteLineAsync($"error: cannot reach the Kubernetes API: {ex.Message}");
             return 1;
         }
+        finally
+        {
+            owned?.Dispose();
+        }
     }
 
-    private static async Task<int> CreateAsync(string[] args, IKubernetes client, string ns, TextWriter output, TextWriter errors, CancellationToken ct)
+    private static async Task<int> CreateAsync(string[] args, KubeApi api, string ns, TextWriter output, TextWriter errors, CancellationToken ct)
     {
         var tenants = new List<string>();
         var scopes = new List<string>();
@@ -73,26 +96,23 @@ public static partial class KeysCli
 
         var key = ApiKeyFormat.NewKey();
         var secret = ApiKeySecret.Build(name, ApiKeyFormat.Hash(key), tenants.Distinct(), scopes.Distinct(), description);
-        await client.CoreV1.CreateNamespacedSecretAsync(secret, ns, cancellationToken: ct);
+        await api.CreateAsync(ResourceKind.Secret.Collection(ns), secret, ct);
         await output.WriteLineAsync(key);
         await errors.WriteLineAsync($"Created API key '{name}' in namespace {ns} for tenants [{string.Join(',', tenants)}] " +
                                     $"with scopes [{string.Join(',', scopes)}]. The key above is shown only once; only its SHA-256 is stored.");
         return 0;
     }
 
-    private static async Task<int> RevokeAsync(string name, IKubernetes client, string ns, TextWriter output, TextWriter errors, CancellationToken ct)
+    private static async Task<int> RevokeAsync(string name, KubeApi api, string ns, TextWriter output, TextWriter errors, CancellationToken ct)
     {
-        try
+        var secret = await api.GetAsync<V1Secret>(ResourceKind.Secret.Item(ns, name), ct);
+        if (secret is not null && (secret.Metadata.Labels?.TryGetValue(ApiKeySecret.Label, out var v) != true || v != "true"))
         {
-            var secret = await client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: ct);
-            if (secret.Metadata.Labels?.TryGetValue(ApiKeySecret.Label, out var v) != true || v != "true")
-            {
-                await errors.WriteLineAsync($"error: Secret '{name}' is not an API key (no {ApiKeySecret.Selector} label)");
-                return 1;
-            }
-            await client.CoreV1.DeleteNamespacedSecretAsync(name, ns, cancellationToken: ct);
+            await errors.WriteLineAsync($"error: Secret '{name}' is not an API key (no {ApiKeySecret.Selector} label)");
+            return 1;
         }
-        catch (k8s.Autorest.HttpOperationException ex) when (KubeErrors.IsNotFound(ex))
+        // Delete only the Secret that was checked (uid precondition), in case it was replaced since.
+        if (secret is null || !await api.DeleteAsync(ResourceKind.Secret.Item(ns, name), secret.Metadata.Uid, ct))
         {
             await errors.WriteLineAsync($"error: no API key named '{name}'");
             return 1;
@@ -101,11 +121,11 @@ public static partial class KeysCli
         return 0;
     }
 
-    private static async Task<int> ListAsync(IKubernetes client, string ns, TextWriter output, CancellationToken ct)
+    private static async Task<int> ListAsync(KubeApi api, string ns, TextWriter output, CancellationToken ct)
     {
-        var secrets = await client.CoreV1.ListNamespacedSecretAsync(ns, labelSelector: ApiKeySecret.Selector, cancellationToken: ct);
+        var secrets = await api.ListAllAsync<V1Secret>(ResourceKind.Secret.Collection(ns), ct, ApiKeySecret.Selector);
         await output.WriteLineAsync($"{"NAME",-32} {"TENANTS",-24} {"SCOPES",-32} DESCRIPTION");
-        foreach (var secret in secrets.Items.OrderBy(s => s.Metadata.Name, StringComparer.Ordinal))
+        foreach (var secret in secrets.OrderBy(s => s.Metadata.Name, StringComparer.Ordinal))
         {
             var key = ApiKeySecret.Parse(secret);
             if (key is null) continue;

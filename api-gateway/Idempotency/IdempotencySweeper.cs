@@ -1,7 +1,7 @@
 namespace Nexus.Gateway.Idempotency;
 
 /// <summary>Removes expired Idempotency-Key records every few minutes.</summary>
-public sealed class IdempotencySweeper(IdempotencyStore store, ILogger<IdempotencySweeper> logger) : BackgroundService
+public sealed class IdempotencySweeper(IdempotencyKeys keys, ILogger<IdempotencySweeper> logger) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMinutes(10);
 
@@ -12,7 +12,7 @@ public sealed class IdempotencySweeper(IdempotencyStore store, ILogger<Idempoten
             try
             {
                 await Task.Delay(Interval, stoppingToken).ConfigureAwait(false);
-                var deleted = await store.SweepAsync(stoppingToken).ConfigureAwait(false);
+                var deleted = await keys.SweepAsync(stoppingToken).ConfigureAwait(false);
                 if (deleted > 0) logger.LogInformation("Removed {Count} expired idempotency records", deleted);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

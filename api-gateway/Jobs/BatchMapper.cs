@@ -3,65 +3,50 @@ using Nexus.Gateway.Cache;
 
 namespace Nexus.Gateway.Jobs;
 
-/// <summary>A batch as the API shows it: its jobs (from the cache, in batch order) and their aggregate status.</summary>
+/// <summary>
+/// A batch as the API shows it: its jobs (from the cache, in batch order) and their aggregate status, derived by the
+/// contract's <see cref="BatchAggregate"/> exactly as the operator derives the batch status.
+/// </summary>
 public static class BatchMapper
 {
     public static BatchView ToView(AiJobBatch batch, Func<string, CachedJob?> findJob)
     {
-        var jobs = new List<JobView>(batch.Spec.Jobs.Count);
-        var phases = new List<string>(batch.Spec.Jobs.Count);
+        var children = BatchAggregate.Children(batch, name => findJob(name)?.Job);
+        var jobs = new List<JobView>(children.Count);
         DateTime? lastCompleted = null;
-        for (var i = 0; i < batch.Spec.Jobs.Count; i++)
+        foreach (var child in children)
         {
-            var name = BatchDispatcher.ChildName(batch, i);
-            var child = findJob(name);
-            if (child is null)
+            if (child.Job is not null && findJob(child.Name) is { } cached)
             {
-                // Not created yet (the operator creates missing children): it is waiting like any queued job.
-                var item = batch.Spec.Jobs[i];
-                jobs.Add(new JobView
-                {
-                    Id = ResourceIds.JobIdFromName(name), Type = item.Type, Status = JobMapper.StatusOf(JobPhases.Queued),
-                    Priority = item.Priority, Params = item.Params, BatchId = ResourceIds.BatchIdFromName(batch.Metadata.Name),
-                });
-                phases.Add(JobPhases.Queued);
+                jobs.Add(JobMapper.ToView(cached));
+                if (cached.Job.Status?.CompletedAt is { } c && (lastCompleted is null || c > lastCompleted)) lastCompleted = c;
                 continue;
             }
-            jobs.Add(JobMapper.ToView(child));
-            phases.Add(child.Phase);
-            if (child.Job.Status?.CompletedAt is { } c && (lastCompleted is null || c > lastCompleted)) lastCompleted = c;
+            // Not created yet (queued), or deleted after the batch status recorded it (its last recorded phase).
+            var item = batch.Spec.Jobs[child.Index];
+            jobs.Add(new JobView
+            {
+                Id = ResourceIds.JobIdFromName(child.Name), Type = item.Type, Status = JobMapper.StatusOf(child.Phase),
+                Priority = item.Priority, Params = item.Params, BatchId = ResourceIds.BatchIdFromName(batch.Metadata.Name),
+            });
         }
 
-        var phase = Aggregate(phases);
+        var (phase, counts) = BatchAggregate.Of(children);
         return new BatchView
         {
             BatchId = ResourceIds.BatchIdFromName(batch.Metadata.Name),
             Status = JobMapper.StatusOf(phase),
             Sequential = batch.Spec.Sequential,
-            CreatedAt = JobTimes.Format(JobTimes.CreatedAt("job-" + UlidOf(batch.Metadata.Name), batch.Metadata.CreationTimestamp)),
-            CompletedAt = JobPhases.IsTerminal(phase) ? JobTimes.Format(lastCompleted) : null,
-            Counts = new BatchCountsView(phases.Count,
-                phases.Count(p => p == JobPhases.Queued), phases.Count(p => p == JobPhases.Running),
-                phases.Count(p => p == JobPhases.Completed), phases.Count(p => p == JobPhases.Failed),
-                phases.Count(p => p == JobPhases.Cancelled)),
+            CreatedAt = JobTimes.Format(JobTimes.CreatedAt(batch.Metadata.Name, batch.Metadata.CreationTimestamp)),
+            CompletedAt = JobPhases.IsTerminal(phase) ? JobTimes.Format(lastCompleted ?? batch.Status?.CompletedAt) : null,
+            Counts = new BatchCountsView(counts.Total, counts.Queued, counts.Running, counts.Completed, counts.Failed, counts.Cancelled),
             Jobs = jobs,
         };
     }
 
-    /// <summary>
-    /// All completed → completed; all terminal with a failure → failed; all terminal otherwise → cancelled;
-    /// anything started or finished while others wait → running; else queued.
-    /// </summary>
-    public static string Aggregate(IReadOnlyCollection<string> phases)
-    {
-        if (phases.Count == 0) return JobPhases.Queued;
-        if (phases.All(JobPhases.IsTerminal))
-        {
-            if (phases.All(p => p == JobPhases.Completed)) return JobPhases.Completed;
-            return phases.Contains(JobPhases.Failed) ? JobPhases.Failed : JobPhases.Cancelled;
-        }
-        return phases.Any(p => p != JobPhases.Queued) ? JobPhases.Running : JobPhases.Queued;
-    }
-
-    private static string UlidOf(string batchName) => batchName.StartsWith("batch-", StringComparison.Ordinal) ? batchName[6..] : "";
+    /// <summary>The dispatch answer: the batch id and each job's id, type and status (queued).</summary>
+    public static BatchDispatchView ToDispatchView(AiJobBatch batch) => new(
+        ResourceIds.BatchIdFromName(batch.Metadata.Name),
+        batch.Spec.Jobs.Select((item, index) => new BatchJobSummary(
+            ResourceIds.JobIdFromName(BatchChildren.Name(batch, index)), item.Type, JobMapper.StatusOf(JobPhases.Queued))).ToList());
 }

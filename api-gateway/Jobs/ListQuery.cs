@@ -1,8 +1,8 @@
 using System.Globalization;
 using Microsoft.Extensions.Primitives;
 using Nexus.Crds.Entities;
-using Nexus.Gateway.Api;
 using Nexus.Gateway.Cache;
+using Nexus.Gateway.Outcomes;
 
 namespace Nexus.Gateway.Jobs;
 
@@ -14,7 +14,7 @@ public sealed record ListQuery(string? Type, string? Phase, DateTimeOffset? Star
 
     private static readonly HashSet<string> Known = ["type", "status", "start_date", "end_date", "limit", "cursor"];
 
-    public static (ListQuery? Query, ApiError? Error) Parse(IQueryCollection query)
+    public static (ListQuery? Query, Rejection? Rejection) Parse(IQueryCollection query)
     {
         foreach (var key in query.Keys)
             if (!Known.Contains(key)) return (null, ErrorCodes.Query(key, $"unknown query parameter '{key}'; known: {string.Join(", ", Known)}"));
@@ -23,7 +23,7 @@ public sealed record ListQuery(string? Type, string? Phase, DateTimeOffset? Star
         if (Single(query, "type") is { } t)
         {
             if (!JobTypes.IsKnown(t))
-                return (null, ErrorCodes.Make(ErrorCodes.InvalidJobType, $"Unknown job type '{t}'", [new("type", $"known: {string.Join(", ", JobTypes.All)}")]));
+                return (null, new Rejection(ErrorCodes.InvalidJobType, $"Unknown job type '{t}'", [new("type", $"known: {string.Join(", ", JobTypes.All)}")]));
             type = t;
         }
 

@@ -7,7 +7,7 @@ namespace Nexus.Gateway.Jobs;
 /// gateway is creating right now (reserved before the create, released once the cache holds them), so concurrent
 /// dispatches cannot all slip under the limit together.
 /// </summary>
-public sealed class QueueGate(JobStore store, int maxQueued, int maxQueuedPerTenant)
+public sealed class QueueGate(JobIndex store, int maxQueued, int maxQueuedPerTenant)
 {
     private readonly Dictionary<string, int> _pendingByTenant = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();

@@ -31,6 +31,6 @@ public static class GatewayMetrics
         {
             foreach (var priority in Priorities.All) JobsDispatched.WithLabels(type, priority).Publish();
         }
-        foreach (var code in ErrorCodes.Statuses.Keys) RequestsRejected.WithLabels(code).Publish();
+        foreach (var code in ErrorStatuses.ByCode.Keys) RequestsRejected.WithLabels(code).Publish();
     }
 }

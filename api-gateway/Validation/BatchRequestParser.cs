@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Nexus.Crds.Entities;
-using Nexus.Gateway.Api;
+using Nexus.Gateway.Outcomes;
 
 namespace Nexus.Gateway.Validation;
 
@@ -9,7 +9,7 @@ public sealed record BatchRequest(IReadOnlyList<JobRequest> Jobs, bool Sequentia
 /// <summary>Validates <c>{"jobs": [1..20 jobs], "sequential": bool}</c>; every item's problems are reported at once.</summary>
 public static class BatchRequestParser
 {
-    public static (BatchRequest? Batch, ApiError? Error) Parse(JsonElement body)
+    public static (BatchRequest? Batch, Rejection? Rejection) Parse(JsonElement body)
     {
         try
         {
@@ -17,34 +17,34 @@ public static class BatchRequestParser
         }
         catch (InvalidOperationException)
         {
-            return (null, ErrorCodes.Make(ErrorCodes.InvalidRequest, "Request contains a string that is not valid Unicode"));
+            return (null, new Rejection(ErrorCodes.InvalidRequest, "Request contains a string that is not valid Unicode"));
         }
     }
 
-    private static (BatchRequest? Batch, ApiError? Error) ParseBody(JsonElement body)
+    private static (BatchRequest? Batch, Rejection? Rejection) ParseBody(JsonElement body)
     {
         if (body.ValueKind != JsonValueKind.Object)
-            return (null, ErrorCodes.Make(ErrorCodes.InvalidRequest, "Request body must be a JSON object", [new("body", "must be a JSON object")]));
+            return (null, new Rejection(ErrorCodes.InvalidRequest, "Request body must be a JSON object", [new("body", "must be a JSON object")]));
 
         var unknown = body.EnumerateObject().Where(p => p.Name is not ("jobs" or "sequential"))
             .Select(p => new FieldError(p.Name, "unknown field")).ToList();
-        if (unknown.Count > 0) return (null, ErrorCodes.Make(ErrorCodes.InvalidRequest, "Unknown fields in batch request", unknown));
+        if (unknown.Count > 0) return (null, new Rejection(ErrorCodes.InvalidRequest, "Unknown fields in batch request", unknown));
 
         var sequential = false;
         if (body.TryGetProperty("sequential", out var seq) && seq.ValueKind != JsonValueKind.Null)
         {
             if (seq.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
-                return (null, ErrorCodes.Make(ErrorCodes.InvalidRequest, "sequential must be a boolean", [new("sequential", "must be a boolean")]));
+                return (null, new Rejection(ErrorCodes.InvalidRequest, "sequential must be a boolean", [new("sequential", "must be a boolean")]));
             sequential = seq.GetBoolean();
         }
 
         if (!body.TryGetProperty("jobs", out var jobs) || jobs.ValueKind != JsonValueKind.Array)
-            return (null, ErrorCodes.Make(ErrorCodes.InvalidRequest, "jobs must be a list of 1-20 jobs", [new("jobs", "is required and must be a list")]));
+            return (null, new Rejection(ErrorCodes.InvalidRequest, "jobs must be a list of 1-20 jobs", [new("jobs", "is required and must be a list")]));
         var count = jobs.GetArrayLength();
         if (count == 0)
-            return (null, ErrorCodes.Make(ErrorCodes.InvalidRequest, "A batch needs at least one job", [new("jobs", "must contain 1-20 jobs")]));
+            return (null, new Rejection(ErrorCodes.InvalidRequest, "A batch needs at least one job", [new("jobs", "must contain 1-20 jobs")]));
         if (count > AiJobBatch.MaxJobs)
-            return (null, ErrorCodes.Make(ErrorCodes.BatchTooLarge, $"A batch holds at most {AiJobBatch.MaxJobs} jobs, got {count}",
+            return (null, new Rejection(ErrorCodes.BatchTooLarge, $"A batch holds at most {AiJobBatch.MaxJobs} jobs, got {count}",
                 [new("jobs", $"must contain at most {AiJobBatch.MaxJobs} jobs")]));
 
         var parsed = new List<JobRequest>(count);
@@ -61,7 +61,7 @@ public static class BatchRequestParser
                 details.AddRange(outcome.Details);
             }
         }
-        if (code is not null) return (null, ErrorCodes.Make(code, "One or more jobs of the batch are invalid", details));
+        if (code is not null) return (null, new Rejection(code, "One or more jobs of the batch are invalid", details));
         return (new BatchRequest(parsed, sequential), null);
     }
 }

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Nexus.Crds.Entities;
-using Nexus.Gateway.Api;
+using Nexus.Gateway.Outcomes;
 
 namespace Nexus.Gateway.Validation;
 
@@ -8,6 +8,20 @@ namespace Nexus.Gateway.Validation;
 public sealed record ParseOutcome(JobRequest? Job, string? Code, List<FieldError> Details)
 {
     public bool Ok => Job is not null;
+
+    /// <summary>Why the job was refused: the code, a message naming the first problem, every field problem.</summary>
+    public Rejection ToRejection()
+    {
+        var first = Details.Count > 0 ? $"{Details[0].Field}: {Details[0].Message}" : "";
+        var message = Code switch
+        {
+            ErrorCodes.InvalidJobType => $"Unknown or missing job type ({first})",
+            ErrorCodes.InvalidPriority => "Priority must be one of low, normal, high",
+            ErrorCodes.InvalidParams => $"Invalid params for this job type ({first})",
+            _ => $"Invalid request ({first})",
+        };
+        return new Rejection(Code!, message, Details);
+    }
 }
 
 /// <summary>Turns a JSON job (<c>{"type", "params", "priority"}</c>) into a <see cref="JobRequest"/> or field errors.</summary>
@@ -72,7 +86,7 @@ public static class JobRequestParser
             CheckParams(type, hasParams ? parameters : null, prefix + "params", details, ref code);
 
         if (code is not null) return new(null, code, details);
-        var kept = hasParams ? parameters.Clone() : EmptyObject();
+        var kept = hasParams ? parameters.Clone() : Empty;
         return new(new JobRequest(type!, priority, kept), null, details);
     }
 
@@ -96,9 +110,7 @@ public static class JobRequestParser
         if (details.Count > before) code ??= ErrorCodes.InvalidParams;
     }
 
-    public static readonly JsonElement Empty = ParseEmpty();
-
-    private static JsonElement EmptyObject() => Empty;
+    private static readonly JsonElement Empty = ParseEmpty();
 
     private static JsonElement ParseEmpty()
     {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Nexus.Gateway.Api;
+using Nexus.Gateway.Outcomes;
 
 namespace Nexus.Gateway.Validation;
 

@@ -24,7 +24,7 @@ await gateway.WaitReadyAsync(TimeSpan.FromSeconds(30));
 var key = ApiKeyFormat.NewKey();
 using (var client = kube.CreateClient())
     await client.CoreV1.CreateNamespacedSecretAsync(ApiKeySecret.Build("bench", ApiKeyFormat.Hash(key), ["bench"], ["ai-jobs:read", "ai-jobs:write"], null), "default");
-var keys = gateway.Services.GetRequiredService<ApiKeyStore>();
+var keys = gateway.Services.GetRequiredService<ApiKeyCache>();
 while (keys.FindByKey(key) is null) await Task.Delay(10);
 
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = gateway.BaseAddress };

@@ -45,7 +45,7 @@ public sealed class BatchController
 
         if (finished)
         {
-            var done = batch.Status!.CompletedAt is { } c ? Jobs.JobTimes.Utc(c) : batch.Metadata.CreationTimestamp ?? DateTime.UtcNow;
+            var done = batch.Status!.CompletedAt is { } c ? JobTimes.Utc(c) : batch.Metadata.CreationTimestamp ?? DateTime.UtcNow;
             var expires = done + _ctx.Options.TtlAfterFinished;
             if (DateTime.UtcNow >= expires)
             {
@@ -55,28 +55,20 @@ public sealed class BatchController
             return expires - DateTime.UtcNow > TimeSpan.FromHours(1) ? TimeSpan.FromHours(1) : expires - DateTime.UtcNow;
         }
 
-        var recorded = batch.Status?.Jobs?.Select(j => j.Name).ToHashSet(StringComparer.Ordinal) ?? [];
-        var phases = new List<string?>();
-        var perJob = new List<AiJobBatchJobStatus>();
+        // Create what is missing first, then aggregate: a child recorded in status and gone since is not re-run.
         for (var i = 0; i < batch.Spec.Jobs.Count; i++)
         {
-            var childName = BatchAggregate.ChildName(batch, i);
-            var child = _ctx.Jobs.Get(childName);
-            if (child is null && !recorded.Contains(childName))
-            {
-                child = await CreateChildAsync(batch, i, childName, ct);
-            }
-            var phase = child?.Status?.Phase;
-            if (child is null && recorded.Contains(childName))
-            {
-                // Deleted after it was seen: keep what it last was rather than re-running it.
-                phase = batch.Status!.Jobs!.First(j => j.Name == childName).Phase;
-            }
-            phases.Add(JobPhases.OrQueued(phase));
-            perJob.Add(new AiJobBatchJobStatus { Name = childName, Index = i, Type = batch.Spec.Jobs[i].Type, Phase = JobPhases.OrQueued(phase) });
+            var childName = BatchChildren.Name(batch, i);
+            if (_ctx.Jobs.Get(childName) is null && !BatchAggregate.WasRecorded(batch, childName))
+                await CreateChildAsync(batch, i, childName, ct);
         }
+        var children = BatchAggregate.Children(batch, _ctx.Jobs.Get);
+        var perJob = children.Select(c => new AiJobBatchJobStatus
+        {
+            Name = c.Name, Index = c.Index, Type = batch.Spec.Jobs[c.Index].Type, Phase = c.Phase,
+        }).ToList();
 
-        var (aggregate, counts) = BatchAggregate.Of(phases, batch.Spec.Jobs.Count);
+        var (aggregate, counts) = BatchAggregate.Of(children);
         var status = new AiJobBatchStatus
         {
             Phase = aggregate,
@@ -103,41 +95,8 @@ public sealed class BatchController
 
     private async Task<AiJob?> CreateChildAsync(AiJobBatch batch, int index, string childName, CancellationToken ct)
     {
-        var item = batch.Spec.Jobs[index];
-        var child = new AiJob
-        {
-            Metadata = new V1ObjectMeta
-            {
-                Name = childName,
-                NamespaceProperty = _ctx.Options.Namespace,
-                Labels = new Dictionary<string, string>
-                {
-                    [NexusGroup.TenantLabel] = batch.Spec.Tenant,
-                    [NexusGroup.JobTypeLabel] = item.Type,
-                    [NexusGroup.PriorityLabel] = item.Priority,
-                    [NexusGroup.BatchLabel] = batch.Metadata.Name,
-                },
-                OwnerReferences =
-                [
-                    new V1OwnerReference
-                    {
-                        ApiVersion = batch.ApiVersion, Kind = batch.Kind, Name = batch.Metadata.Name, Uid = batch.Metadata.Uid,
-                        Controller = true, BlockOwnerDeletion = true,
-                    },
-                ],
-            },
-            Spec = new AiJobSpec
-            {
-                Type = item.Type,
-                Tenant = batch.Spec.Tenant,
-                Priority = item.Priority,
-                Params = item.Params,
-                TimeoutSeconds = item.TimeoutSeconds,
-                MaxRetries = item.MaxRetries ?? 2,
-                Batch = new AiJobBatchRef { Name = batch.Metadata.Name, Index = index },
-                DependsOn = batch.Spec.Sequential && index > 0 ? [BatchAggregate.ChildName(batch, index - 1)] : null,
-            },
-        };
+        var child = NewJob.BatchChild(batch, index, DateTimeOffset.UtcNow + JobTimes.Typical(batch.Spec.Jobs[index].Type));
+        child.Metadata.NamespaceProperty = _ctx.Options.Namespace;
         try
         {
             var created = await _ctx.Api.CreateAsync(ResourceKind.AiJob.Collection(_ctx.Options.Namespace), child, ct);

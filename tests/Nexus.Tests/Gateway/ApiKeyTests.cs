@@ -1,7 +1,7 @@
 using System.Text;
 using k8s.Models;
 using Microsoft.AspNetCore.Http;
-using Nexus.Gateway.Api;
+using Nexus.Gateway.Outcomes;
 using Nexus.Gateway.Auth;
 
 namespace Nexus.Tests.Gateway;
@@ -48,7 +48,7 @@ public class ApiKeyTests
     [Fact]
     public void The_store_finds_keys_by_hash_and_forgets_revoked_and_replaced_ones()
     {
-        var store = new ApiKeyStore();
+        var store = new ApiKeyIndex();
         var s1 = ApiKeySecret.Build("k1", ApiKeyFormat.Hash("key-1"), ["acme"], ["ai-jobs:read"], null);
         var s2 = ApiKeySecret.Build("k2", ApiKeyFormat.Hash("key-2"), ["acme"], ["ai-jobs:write"], null);
         store.Upsert(s1);
@@ -75,19 +75,19 @@ public class ApiKeyTests
         Assert.Equal(allowed, Scopes.Allows([scope], access));
     }
 
-    private static (ApiError? Error, Caller? Caller) Authenticate(ApiKeyStore store, string? bearer, string? tenant, Access access)
+    private static (Rejection? Error, Caller? Caller) Authenticate(ApiKeyIndex store, string? bearer, string? tenant, Access access)
     {
         var http = new DefaultHttpContext();
         if (bearer is not null) http.Request.Headers.Authorization = "Bearer " + bearer;
         if (tenant is not null) http.Request.Headers["X-Tenant-ID"] = tenant;
-        var error = new Authenticator(store, () => true).Authenticate(http.Request, access, out var caller);
+        var error = new Authenticator(store.FindByKey, () => true).Authenticate(http.Request, access, out var caller);
         return (error, caller);
     }
 
     [Fact]
     public void Authentication_picks_the_tenant_and_refuses_what_the_key_does_not_allow()
     {
-        var store = new ApiKeyStore();
+        var store = new ApiKeyIndex();
         store.Upsert(ApiKeySecret.Build("one", ApiKeyFormat.Hash("k-one"), ["acme"], ["ai-jobs:read"], null));
         store.Upsert(ApiKeySecret.Build("two", ApiKeyFormat.Hash("k-two"), ["acme", "globex"], ["ai-jobs:read", "ai-jobs:write"], null));
 

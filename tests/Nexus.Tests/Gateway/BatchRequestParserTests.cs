@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Nexus.Gateway.Api;
+using Nexus.Gateway.Outcomes;
 using Nexus.Gateway.Validation;
 
 namespace Nexus.Tests.Gateway;
@@ -8,7 +8,7 @@ public class BatchRequestParserTests
 {
     private const string Job = """{"type":"competitor_scan","params":{"skus":["SKU-001"],"marketplace":"amazon_us"}}""";
 
-    private static (BatchRequest? Batch, ApiError? Error) Parse(string json)
+    private static (BatchRequest? Batch, Rejection? Error) Parse(string json)
     {
         using var doc = JsonDocument.Parse(json);
         return BatchRequestParser.Parse(doc.RootElement);
@@ -39,7 +39,7 @@ public class BatchRequestParserTests
         Assert.Null(Parse($$$"""{"jobs":[{{{string.Join(",", Enumerable.Repeat(Job, 20))}}}]}""").Error);
         var (_, error) = Parse($$$"""{"jobs":[{{{string.Join(",", Enumerable.Repeat(Job, 21))}}}]}""");
         Assert.Equal(ErrorCodes.BatchTooLarge, error!.Code);
-        Assert.Equal(422, error.Status);
+        Assert.Equal(422, new Nexus.Gateway.Api.ApiError(error).Status);
     }
 
     [Theory]

@@ -81,4 +81,41 @@ public class BatchTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
         Assert.Equal("BATCH_NOT_FOUND", hidden.ErrorCode);
         Assert.Equal("BATCH_NOT_FOUND", (await H.GetAsync("/api/ai-jobs/batch/batch_01ARZ3NDEKTSV4RRFFQ69G5FAV", key)).ErrorCode);
     }
+
+    [Fact]
+    public async Task A_child_deleted_after_the_batch_recorded_it_keeps_its_recorded_phase_in_the_view()
+    {
+        var key = await H.CreateKeyAsync(GatewayFixture.NewTenant());
+        var response = await H.PostAsync("/api/ai-jobs/batch", key, SpecExample(sequential: false));
+        Assert.Equal(202, response.Status);
+        var batchId = response.Data.GetProperty("batch_id").GetString()!;
+        var firstId = response.Data.GetProperty("jobs")[0].GetProperty("id").GetString()!;
+        var first = GatewayHarness.NameOf(firstId);
+        Assert.True(ResourceIds.TryBatchNameFromId(batchId, out var batchName));
+
+        // What the operator does: the child completes, the batch status records it; then the child is deleted.
+        await H.WriteStatusAsync(await H.ReadJobAsync(first),
+            new AiJobStatus { Phase = JobPhases.Completed, StartedAt = DateTime.UtcNow, CompletedAt = DateTime.UtcNow });
+        var batch = await H.Client.CustomObjects.GetNamespacedCustomObjectAsync<AiJobBatch>(NexusGroup.Group, NexusGroup.Version,
+            GatewayHarness.Namespace, AiJobBatch.Plural, batchName);
+        batch.Status = new AiJobBatchStatus
+        {
+            Phase = JobPhases.Running,
+            Jobs = [new AiJobBatchJobStatus { Name = first, Index = 0, Type = batch.Spec.Jobs[0].Type, Phase = JobPhases.Completed }],
+        };
+        await H.Client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<AiJobBatch>(batch, NexusGroup.Group, NexusGroup.Version,
+            GatewayHarness.Namespace, AiJobBatch.Plural, batchName);
+        await H.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(NexusGroup.Group, NexusGroup.Version, GatewayHarness.Namespace, AiJob.Plural, first);
+
+        var jobs = H.Gateway.Services.GetRequiredService<Nexus.Gateway.Cache.JobCache>();
+        var batches = H.Gateway.Services.GetRequiredService<Nexus.Gateway.Cache.BatchCache>();
+        await Wait.UntilAsync(() => !jobs.TryGet(first, out _) && batches.Get(batchName)?.Status?.Jobs is { Count: 1 },
+            "the deletion and the batch status reach the caches");
+        var view = (await H.GetAsync($"/api/ai-jobs/batch/{batchId}", key)).Data;
+        Assert.Equal("completed", view.GetProperty("jobs")[0].GetProperty("status").GetString());
+        Assert.Equal(firstId, view.GetProperty("jobs")[0].GetProperty("id").GetString());
+        Assert.Equal(1, view.GetProperty("counts").GetProperty("completed").GetInt32());
+        Assert.Equal(1, view.GetProperty("counts").GetProperty("queued").GetInt32());
+        Assert.Equal("running", view.GetProperty("status").GetString());
+    }
 }

@@ -42,7 +42,7 @@ public class CompletionEstimatorTests
     public void It_learns_from_jobs_seen_completing_in_the_cache_once_each()
     {
         var estimator = new CompletionEstimator(50);
-        var store = new JobStore();
+        var store = new JobIndex();
         store.Changed += estimator.Observe;
         var created = DateTimeOffset.UtcNow.AddMinutes(-5);
         var job = GatewayFixtures.Job(type: JobTypes.ReturnClassify, createdAt: created);

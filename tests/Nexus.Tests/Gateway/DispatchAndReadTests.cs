@@ -204,7 +204,7 @@ public partial class DispatchAndReadTests(GatewayFixture fixture) : IClassFixtur
     {
         var key = await H.CreateKeyAsync(GatewayFixture.NewTenant());
         var id = await H.DispatchAsync(key);
-        var store = H.Gateway.Services.GetRequiredService<Nexus.Gateway.Cache.JobStore>();
+        var store = H.Gateway.Services.GetRequiredService<Nexus.Gateway.Cache.JobCache>();
         await Wait.UntilAsync(() => store.TryGet(GatewayHarness.NameOf(id), out Nexus.Gateway.Cache.CachedJob _), "the job is cached");
 
         var before = H.Kube.Requests.Total - H.Kube.Requests.CountByVerb("watch");
@@ -240,33 +240,33 @@ public partial class DispatchAndReadTests(GatewayFixture fixture) : IClassFixtur
     {
         var key = await H.CreateKeyAsync(GatewayFixture.NewTenant());
         var name = GatewayHarness.NameOf(await H.DispatchAsync(key));
-        var caches = H.Gateway.Services.GetRequiredService<Nexus.Gateway.Cache.CacheSync>();
-        var store = H.Gateway.Services.GetRequiredService<Nexus.Gateway.Cache.JobStore>();
+        var jobs = H.Gateway.Services.GetRequiredService<Nexus.Gateway.Cache.JobCache>();
+        var store = jobs;
         var stale = await H.ReadJobAsync(name);
         await H.WriteStatusAsync(await H.ReadJobAsync(name), new AiJobStatus { Phase = JobPhases.Running, StartedAt = DateTime.UtcNow });
         await Wait.UntilAsync(() => store.TryGet(name, out var c) && c.Phase == JobPhases.Running, "the running status is cached");
 
         // A late answer of the gateway's own create carries an older resourceVersion: the cache keeps the newer state.
-        caches.Jobs.Upsert(stale);
+        jobs.Record(stale);
         Assert.True(store.TryGet(name, out var cached));
         Assert.Equal(JobPhases.Running, cached.Phase);
 
         await H.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(NexusGroup.Group, NexusGroup.Version, GatewayHarness.Namespace, AiJob.Plural, name);
         await Wait.UntilAsync(() => !store.TryGet(name, out _), "the deletion reaches the cache");
-        caches.Jobs.Upsert(stale);
+        jobs.Record(stale);
         Assert.False(store.TryGet(name, out _));
-        Assert.Null(caches.Jobs.Get(name));
+        Assert.Null(jobs.Informer.Get(name));
     }
 
     [Fact]
     public async Task The_cache_recovers_after_its_watch_history_expires()
     {
         var key = await H.CreateKeyAsync(GatewayFixture.NewTenant());
-        var caches = H.Gateway.Services.GetRequiredService<Nexus.Gateway.Cache.CacheSync>();
-        var lists = caches.Jobs.Relists;
+        var jobs = H.Gateway.Services.GetRequiredService<Nexus.Gateway.Cache.JobCache>();
+        var lists = jobs.Informer.Relists;
         H.Kube.Faults.CompactHistory();
         H.Kube.Faults.DropAllWatches();
-        await Wait.UntilAsync(() => caches.Jobs.Relists > lists, "the job informer re-lists after 410");
+        await Wait.UntilAsync(() => jobs.Informer.Relists > lists, "the job informer re-lists after 410");
 
         // A job changed behind the gateway's back is seen through the new watch.
         var id = await H.DispatchAsync(key);

@@ -68,7 +68,7 @@ public sealed class GatewayHarness : IAsyncDisposable
         name ??= "key-" + Guid.NewGuid().ToString("N")[..10];
         var secret = ApiKeySecret.Build(name, ApiKeyFormat.Hash(key), ApiKeySecret.List(tenants), ApiKeySecret.List(scopes), null);
         await Client.CoreV1.CreateNamespacedSecretAsync(secret, Namespace);
-        var keys = Gateway.Services.GetRequiredService<ApiKeyStore>();
+        var keys = Gateway.Services.GetRequiredService<ApiKeyCache>();
         await Wait.UntilAsync(() => keys.FindByKey(key) is not null, "gateway sees the new key");
         return key;
     }

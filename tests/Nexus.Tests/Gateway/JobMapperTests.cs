@@ -79,16 +79,4 @@ public class JobMapperTests
         Assert.Equal(ResourceIds.BatchIdFromName(batchName), json.GetProperty("batch_id").GetString());
         Assert.StartsWith("batch_", json.GetProperty("batch_id").GetString());
     }
-
-    [Theory]
-    [InlineData(new[] { "Queued", "Queued" }, "Queued")]
-    [InlineData(new[] { "Completed", "Queued" }, "Running")]
-    [InlineData(new[] { "Running", "Queued" }, "Running")]
-    [InlineData(new[] { "Completed", "Completed" }, "Completed")]
-    [InlineData(new[] { "Completed", "Failed", "Cancelled" }, "Failed")]
-    [InlineData(new[] { "Completed", "Cancelled" }, "Cancelled")]
-    public void Batch_status_aggregates_its_jobs(string[] phases, string expected)
-    {
-        Assert.Equal(expected, BatchMapper.Aggregate(phases));
-    }
 }

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Nexus.Gateway.Api;
+using Nexus.Gateway.Outcomes;
 using Nexus.Gateway.Validation;
 
 namespace Nexus.Tests.Gateway;

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Nexus.Crds.Entities;
-using Nexus.Gateway.Api;
+using Nexus.Gateway.Outcomes;
 using Nexus.Gateway.Cache;
 using Nexus.Gateway.Jobs;
 
@@ -9,7 +9,7 @@ namespace Nexus.Tests.Gateway;
 
 public class ListQueryTests
 {
-    private static (ListQuery? Query, ApiError? Error) Parse(params (string Key, string Value)[] pairs) =>
+    private static (ListQuery? Query, Rejection? Error) Parse(params (string Key, string Value)[] pairs) =>
         ListQuery.Parse(new QueryCollection(pairs.ToDictionary(p => p.Key, p => new StringValues(p.Value))));
 
     [Fact]
@@ -32,7 +32,7 @@ public class ListQueryTests
     {
         var (_, error) = Parse((key, value));
         Assert.Equal(ErrorCodes.InvalidQuery, error!.Code);
-        Assert.Equal(400, error.Status);
+        Assert.Equal(400, new Nexus.Gateway.Api.ApiError(error).Status);
         Assert.Equal(key, error.Details!.Single().Field);
     }
 

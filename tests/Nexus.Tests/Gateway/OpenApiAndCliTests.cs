@@ -40,11 +40,12 @@ public class OpenApiAndCliTests(GatewayFixture fixture) : IClassFixture<GatewayF
     {
         var tenant = GatewayFixture.NewTenant();
         var options = H.Options with { Namespace = GatewayHarness.Namespace };
+        using var api = new Nexus.Shared.KubeApi(Nexus.Shared.KubeApi.LoadConfig(H.Kube.KubeconfigPath));
         var output = new StringWriter();
         var errors = new StringWriter();
         var name = "cli-" + tenant;
         var code = await KeysCli.RunAsync(["create", "--tenant", tenant, "--scopes", "ai-jobs:read,ai-jobs:write", "--name", name],
-            options, output, errors, H.Client);
+            options, output, errors, api);
         Assert.True(code == 0, errors.ToString());
         var key = output.ToString().Trim();
         Assert.StartsWith("nxk_", key);
@@ -55,15 +56,15 @@ public class OpenApiAndCliTests(GatewayFixture fixture) : IClassFixture<GatewayF
         await Wait.UntilAsync(async () => (await H.GetAsync("/api/ai-jobs", key)).Status == 200, "the new key works");
 
         var listed = new StringWriter();
-        Assert.Equal(0, await KeysCli.RunAsync(["list"], options, listed, errors, H.Client));
+        Assert.Equal(0, await KeysCli.RunAsync(["list"], options, listed, errors, api));
         Assert.Contains(name, listed.ToString());
         Assert.DoesNotContain(key, listed.ToString());
 
-        Assert.Equal(0, await KeysCli.RunAsync(["revoke", name], options, new StringWriter(), errors, H.Client));
+        Assert.Equal(0, await KeysCli.RunAsync(["revoke", name], options, new StringWriter(), errors, api));
         await Wait.UntilAsync(async () => (await H.GetAsync("/api/ai-jobs", key)).Status == 401, "the revoked key is refused");
 
-        Assert.Equal(2, await KeysCli.RunAsync(["create", "--tenant", "Bad Tenant", "--scopes", "ai-jobs:read"], options, new StringWriter(), new StringWriter(), H.Client));
-        Assert.Equal(1, await KeysCli.RunAsync(["revoke", "no-such-key"], options, new StringWriter(), new StringWriter(), H.Client));
+        Assert.Equal(2, await KeysCli.RunAsync(["create", "--tenant", "Bad Tenant", "--scopes", "ai-jobs:read"], options, new StringWriter(), new StringWriter(), api));
+        Assert.Equal(1, await KeysCli.RunAsync(["revoke", "no-such-key"], options, new StringWriter(), new StringWriter(), api));
     }
 
     [Fact]

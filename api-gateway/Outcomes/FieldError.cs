@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Nexus.Gateway.Api;
+namespace Nexus.Gateway.Outcomes;
 
 /// <summary>One field-level problem: <c>field</c> is a path into the request, e.g. <c>params.skus[3]</c>.</summary>
 public sealed record FieldError(

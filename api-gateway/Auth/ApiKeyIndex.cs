@@ -1,11 +1,10 @@
 using System.Collections.Concurrent;
 using k8s.Models;
-using Nexus.Gateway.Cache;
 
 namespace Nexus.Gateway.Auth;
 
-/// <summary>API keys by hash, kept in step with their Secrets by a watch: a new or revoked key counts within seconds.</summary>
-public sealed class ApiKeyStore : IStoreSink<V1Secret>
+/// <summary>API keys by hash, kept in step with their Secrets by <see cref="ApiKeyCache"/>: a new or revoked key counts within seconds.</summary>
+public sealed class ApiKeyIndex
 {
     private readonly ConcurrentDictionary<string, ApiKey> _byHash = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _hashBySecret = new(StringComparer.Ordinal);

@@ -1,6 +1,6 @@
-namespace Nexus.Gateway.Jobs;
+namespace Nexus.Crds.Entities;
 
-/// <summary>Annotations the gateway puts on the AiJobs it creates.</summary>
+/// <summary>Annotations put on the AiJobs that are created for a request.</summary>
 public static class JobAnnotations
 {
     /// <summary>The completion estimate given at dispatch, so every later read shows the same figure.</summary>

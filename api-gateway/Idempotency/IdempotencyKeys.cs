@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Nexus.Gateway.Jobs;
 using Nexus.Gateway.Kube;
+using Nexus.Gateway.Outcomes;
+using Nexus.Shared;
 
 namespace Nexus.Gateway.Idempotency;
 
@@ -12,14 +13,15 @@ public enum IdempotencyState
     Fresh,
     /// <summary>A repeat of the same request: answer with the resource already named.</summary>
     Repeat,
-    /// <summary>The key was used for a different request.</summary>
-    Mismatch,
+    /// <summary>The key was used for a different request, or could not be claimed: see the rejection.</summary>
+    Rejected,
 }
 
-public sealed record IdempotencyClaim(IdempotencyState State, string ResourceName);
+/// <summary>The outcome of claiming a key: the name of the resource the request creates (or created), or why not.</summary>
+public sealed record IdempotencyClaim(IdempotencyState State, string ResourceName, Rejection? Rejection = null);
 
 /// <summary>Claims Idempotency-Keys (per tenant, for <see cref="Ttl"/>) through records kept in the Kubernetes API.</summary>
-public sealed class IdempotencyStore(JobRepository repository, TimeProvider time, TimeSpan ttl)
+public sealed class IdempotencyKeys(KubeObjects kube, TimeProvider time, TimeSpan ttl)
 {
     public const int MaxKeyLength = 255;
 
@@ -27,7 +29,8 @@ public sealed class IdempotencyStore(JobRepository repository, TimeProvider time
 
     public static bool IsValidKey(string key) => key.Length is > 0 and <= MaxKeyLength && key.All(c => c is >= '!' and <= '~');
 
-    /// <summary>A hash of what the request asks for (not of its bytes: whitespace and key order of the envelope do not matter).</summary>
+    /// <summary>A hash of what the request asks for, not of its bytes: whitespace and key order (of the envelope and inside
+    /// params) do not matter.</summary>
     public static string RequestHash(string kind, IEnumerable<(string Type, string Priority, JsonElement Params)> jobs, string extra = "")
     {
         using var buffer = new MemoryStream();
@@ -40,7 +43,7 @@ public sealed class IdempotencyStore(JobRepository repository, TimeProvider time
             {
                 writer.WriteStringValue(type);
                 writer.WriteStringValue(priority);
-                parameters.WriteTo(writer);
+                CanonicalJson.Write(writer, parameters);
             }
             writer.WriteEndArray();
         }
@@ -56,37 +59,39 @@ public sealed class IdempotencyStore(JobRepository repository, TimeProvider time
             var record = new IdempotencyRecord(kind, requestHash, newResourceName(), time.GetUtcNow());
             try
             {
-                await repository.CreateConfigMapAsync(record.ToConfigMap(recordName, tenant), ct).ConfigureAwait(false);
+                await kube.CreateConfigMapAsync(record.ToConfigMap(recordName, tenant), ct).ConfigureAwait(false);
                 return new IdempotencyClaim(IdempotencyState.Fresh, record.ResourceName);
             }
-            catch (k8s.Autorest.HttpOperationException ex) when (KubeErrors.IsConflict(ex))
+            catch (KubeApiException ex) when (ex.IsConflict)
             {
-                var existing = await repository.GetConfigMapAsync(recordName, ct).ConfigureAwait(false);
+                var existing = await kube.GetConfigMapAsync(recordName, ct).ConfigureAwait(false);
                 if (existing is null) continue; // expired and swept between our create and read
                 var stored = IdempotencyRecord.From(existing);
                 if (stored is null || stored.CreatedAt + ttl < time.GetUtcNow())
                 {
-                    await repository.DeleteConfigMapAsync(recordName, existing.Metadata.ResourceVersion, ct).ConfigureAwait(false);
+                    await kube.DeleteConfigMapAsync(recordName, existing.Metadata.ResourceVersion, ct).ConfigureAwait(false);
                     continue;
                 }
                 return stored.Kind == kind && stored.RequestHash == requestHash
                     ? new IdempotencyClaim(IdempotencyState.Repeat, stored.ResourceName)
-                    : new IdempotencyClaim(IdempotencyState.Mismatch, stored.ResourceName);
+                    : new IdempotencyClaim(IdempotencyState.Rejected, stored.ResourceName,
+                        new Rejection(ErrorCodes.IdempotencyKeyReused, "This Idempotency-Key was already used with a different request"));
             }
         }
-        throw new UpstreamUnavailableException("Could not claim the idempotency key; retry");
+        return new IdempotencyClaim(IdempotencyState.Rejected, "",
+            new Rejection(ErrorCodes.UpstreamUnavailable, "Could not claim the idempotency key; retry"));
     }
 
     /// <summary>Deletes records older than the TTL; run periodically.</summary>
     public async Task<int> SweepAsync(CancellationToken ct)
     {
-        var list = await repository.ListConfigMapsAsync(IdempotencyRecord.Selector, ct).ConfigureAwait(false);
+        var records = await kube.ListConfigMapsAsync(IdempotencyRecord.Selector, ct).ConfigureAwait(false);
         var deleted = 0;
-        foreach (var configMap in list.Items)
+        foreach (var configMap in records)
         {
             var record = IdempotencyRecord.From(configMap);
             if (record is not null && record.CreatedAt + ttl >= time.GetUtcNow()) continue;
-            await repository.DeleteConfigMapAsync(configMap.Metadata.Name, configMap.Metadata.ResourceVersion, ct).ConfigureAwait(false);
+            await kube.DeleteConfigMapAsync(configMap.Metadata.Name, configMap.Metadata.ResourceVersion, ct).ConfigureAwait(false);
             deleted++;
         }
         return deleted;

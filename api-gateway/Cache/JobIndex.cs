@@ -4,11 +4,10 @@ using Nexus.Crds.Entities;
 namespace Nexus.Gateway.Cache;
 
 /// <summary>
-/// The gateway's index over the AiJob informer: lock-free reads, serialized writes that keep per-tenant queue
-/// counts and wake long-polls waiting on a job. The gateway's own creates reach it through the informer's
-/// <c>Upsert</c>, so counts and reads see a new job before its watch event arrives.
+/// The index <see cref="JobCache"/> keeps over its informer, fed only by the informer's changes: lock-free reads,
+/// serialized writes that keep per-tenant queue counts and wake long-polls waiting on a job.
 /// </summary>
-public sealed class JobStore : IStoreSink<AiJob>
+public sealed class JobIndex
 {
     private readonly ConcurrentDictionary<string, CachedJob> _jobs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _changeSignals = new(StringComparer.Ordinal);

@@ -4,12 +4,12 @@ using Nexus.Gateway.Jobs;
 
 namespace Nexus.Tests.Gateway;
 
-public class JobStoreTests
+public class JobIndexTests
 {
     [Fact]
     public void Waiting_counts_follow_phase_changes_cancel_intent_and_deletes()
     {
-        var store = new JobStore();
+        var store = new JobIndex();
         var a = GatewayFixtures.Job(tenant: "acme");
         var b = GatewayFixtures.Job(tenant: "acme");
         var c = GatewayFixtures.Job(tenant: "globex");
@@ -32,7 +32,7 @@ public class JobStoreTests
     [Fact]
     public async Task NextChange_completes_when_the_job_changes()
     {
-        var store = new JobStore();
+        var store = new JobIndex();
         var job = GatewayFixtures.Job();
         store.Upsert(job);
         var changed = store.NextChange(job.Metadata.Name);
@@ -46,7 +46,7 @@ public class JobStoreTests
     [Fact]
     public void The_queue_gate_counts_cached_and_in_flight_jobs_against_both_limits()
     {
-        var store = new JobStore();
+        var store = new JobIndex();
         store.Upsert(GatewayFixtures.Job(tenant: "acme"));
         store.Upsert(GatewayFixtures.Job(tenant: "acme"));
         var gate = new QueueGate(store, maxQueued: 5, maxQueuedPerTenant: 3);

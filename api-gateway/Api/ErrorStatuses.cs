@@ -1,0 +1,27 @@
+using Nexus.Gateway.Outcomes;
+
+namespace Nexus.Gateway.Api;
+
+/// <summary>The one mapping from an error code to its HTTP status; the OpenAPI document and the README list these.</summary>
+public static class ErrorStatuses
+{
+    public static readonly IReadOnlyDictionary<string, int> ByCode = new Dictionary<string, int>
+    {
+        [ErrorCodes.InvalidJson] = 400, [ErrorCodes.InvalidQuery] = 400, [ErrorCodes.InvalidIdempotencyKey] = 400,
+        [ErrorCodes.TenantRequired] = 400,
+        [ErrorCodes.Unauthenticated] = 401,
+        [ErrorCodes.InsufficientScope] = 403, [ErrorCodes.TenantNotAllowed] = 403,
+        [ErrorCodes.JobNotFound] = 404, [ErrorCodes.BatchNotFound] = 404, [ErrorCodes.NotFound] = 404,
+        [ErrorCodes.MethodNotAllowed] = 405,
+        [ErrorCodes.JobNotCancellable] = 409,
+        [ErrorCodes.PayloadTooLarge] = 413,
+        [ErrorCodes.UnsupportedMediaType] = 415,
+        [ErrorCodes.InvalidRequest] = 422, [ErrorCodes.InvalidJobType] = 422, [ErrorCodes.InvalidParams] = 422,
+        [ErrorCodes.InvalidPriority] = 422, [ErrorCodes.BatchTooLarge] = 422, [ErrorCodes.IdempotencyKeyReused] = 422,
+        [ErrorCodes.QueueFull] = 429,
+        [ErrorCodes.Internal] = 500,
+        [ErrorCodes.UpstreamUnavailable] = 503, [ErrorCodes.NotReady] = 503,
+    };
+
+    public static int Of(string code) => ByCode[code];
+}

@@ -1,0 +1,116 @@
+using k8s.Models;
+using Nexus.Crds.Entities;
+using Nexus.Gateway.Auth;
+using Nexus.Gateway.Cache;
+using Nexus.Gateway.Idempotency;
+using Nexus.Gateway.Kube;
+using Nexus.Gateway.Metrics;
+using Nexus.Gateway.Outcomes;
+using Nexus.Gateway.Validation;
+using Nexus.Shared;
+
+namespace Nexus.Gateway.Jobs;
+
+/// <summary>
+/// Submits an AiJobBatch and its child AiJobs. Children get their names up front (in the batch spec) and are built
+/// by the contract's <see cref="NewJob.BatchChild"/>, as the operator builds any child that is missing, under the
+/// same name, so a gateway that dies half-way leaves nothing to clean up.
+/// </summary>
+public sealed class BatchSubmitter(KubeObjects kube, JobCache jobs, BatchCache batches, JobReader reader,
+    CompletionEstimator estimator, QueueGate gate, IdempotencyKeys idempotency, QueueFullPolicy queueFull,
+    ILogger<BatchSubmitter> logger)
+{
+    public async Task<SubmitOutcome<AiJobBatch>> SubmitAsync(Caller caller, BatchRequest request, string? idempotencyKey, CancellationToken ct)
+    {
+        string name;
+        if (idempotencyKey is not null)
+        {
+            var hash = IdempotencyKeys.RequestHash("batch", request.Jobs.Select(j => (j.Type, j.Priority, j.Params)),
+                request.Sequential ? "sequential" : "parallel");
+            var claim = await idempotency.ClaimAsync(caller.Tenant, idempotencyKey, "batch", hash, ResourceIds.NewBatchName, ct).ConfigureAwait(false);
+            if (claim.Rejection is { } rejected) return SubmitOutcome<AiJobBatch>.Rejected(rejected);
+            name = claim.ResourceName;
+            if (claim.State == IdempotencyState.Repeat && await reader.FindBatchAsync(name, ct).ConfigureAwait(false) is { } existing)
+            {
+                await CreateChildrenAsync(existing, ct).ConfigureAwait(false);
+                return SubmitOutcome<AiJobBatch>.Repeat(existing);
+            }
+        }
+        else
+        {
+            name = ResourceIds.NewBatchName();
+        }
+
+        using var reservation = gate.TryReserve(caller.Tenant, request.Jobs.Count);
+        if (reservation is null) return SubmitOutcome<AiJobBatch>.Rejected(queueFull.Rejection());
+
+        var batch = new AiJobBatch
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = name,
+                Labels = new Dictionary<string, string> { [NexusGroup.TenantLabel] = caller.Tenant },
+            },
+            Spec = new AiJobBatchSpec
+            {
+                Tenant = caller.Tenant,
+                Sequential = request.Sequential,
+                Jobs = request.Jobs.Select(j => new AiJobBatchItem
+                {
+                    Type = j.Type, Params = j.Params, Priority = j.Priority, Name = ResourceIds.NewJobName(),
+                }).ToList(),
+            },
+        };
+        AiJobBatch created;
+        var replayed = false;
+        try
+        {
+            created = await kube.CreateBatchAsync(batch, ct).ConfigureAwait(false);
+            batches.Record(created);
+        }
+        catch (KubeApiException ex) when (ex.IsConflict)
+        {
+            var existing = await reader.FindBatchAsync(name, ct).ConfigureAwait(false);
+            if (existing is null)
+                return SubmitOutcome<AiJobBatch>.Rejected(new Rejection(ErrorCodes.UpstreamUnavailable, "Batch exists but cannot be read yet; retry"));
+            created = existing;
+            replayed = true;
+        }
+        catch (KubeApiException ex) when (ex.IsInvalid)
+        {
+            return SubmitOutcome<AiJobBatch>.Rejected(new Rejection(ErrorCodes.InvalidRequest, ex.StatusMessage));
+        }
+
+        await CreateChildrenAsync(created, ct).ConfigureAwait(false);
+        logger.LogInformation("Dispatched batch {Batch} of {Count} jobs (sequential {Sequential}) tenant {Tenant} key {KeyName}",
+            name, request.Jobs.Count, request.Sequential, caller.Tenant, caller.Key.Name);
+        return new SubmitOutcome<AiJobBatch>(created, replayed, null);
+    }
+
+    private async Task CreateChildrenAsync(AiJobBatch batch, CancellationToken ct)
+    {
+        var tasks = batch.Spec.Jobs.Select(async (item, index) =>
+        {
+            var name = BatchChildren.Name(batch, index);
+            if (jobs.TryGet(name, out _)) return;
+            var child = NewJob.BatchChild(batch, index, estimator.Estimate(item.Type, JobTimes.CreatedAt(name, null)));
+            try
+            {
+                var created = await kube.CreateJobAsync(child, ct).ConfigureAwait(false);
+                jobs.Record(created);
+                GatewayMetrics.JobsDispatched.WithLabels(item.Type, item.Priority).Inc();
+            }
+            catch (KubeApiException ex) when (ex.IsConflict)
+            {
+                // The operator's batch reconciler (or an earlier attempt) created it first.
+            }
+            catch (Exception ex) when (ex is KubeApiException { Status: >= System.Net.HttpStatusCode.InternalServerError } or HttpRequestException)
+            {
+                // The API server failed or is unreachable; the batch exists, and the operator creates the missing
+                // child under the same name.
+                logger.LogWarning(ex, "Creating {Child} of batch {Batch} failed; the operator will create it", name, batch.Metadata.Name);
+            }
+        });
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+    }
+}

@@ -54,6 +54,8 @@ public sealed class FakeWorker : IAsyncDisposable
     /// (the operator was killed) is dropped, as if it never arrived.
     /// </summary>
     public TimeSpan FirstSubmitHold { get; set; }
+    /// <summary>Submits being held right now.</summary>
+    public int HeldNow;
     /// <summary>Held submits dropped because their caller went away.</summary>
     public int DroppedSubmits;
     /// <summary>Submits of an attempt this instance already had (idempotent re-submits).</summary>
@@ -65,6 +67,10 @@ public sealed class FakeWorker : IAsyncDisposable
         _runs.Select(e => (e.Id, e.Attempt, e.Started, e.Finished)).ToList();
     private readonly ConcurrentQueue<Entry> _runs = new();
     private readonly ConcurrentDictionary<string, byte> _heldOnce = new();
+    private CancellationTokenSource _dropHeld = new();
+
+    /// <summary>The callers of the submits held right now are gone (killed): drop those submits, as if they never arrived.</summary>
+    public void DropHeldSubmits() => Interlocked.Exchange(ref _dropHeld, new CancellationTokenSource()).Cancel();
     public int MaxConcurrent;
     /// <summary>Attempts started while another attempt of the same job was running here.</summary>
     public int Overlaps;
@@ -108,14 +114,20 @@ public sealed class FakeWorker : IAsyncDisposable
         JsonElement? parameters = body.TryGetProperty("params", out var p) && p.ValueKind != JsonValueKind.Null ? p.Clone() : null;
         if (FirstSubmitHold > TimeSpan.Zero && _heldOnce.TryAdd(id, 0))
         {
+            Interlocked.Increment(ref HeldNow);
             try
             {
-                await Task.Delay(FirstSubmitHold, ctx.RequestAborted);
+                using var dropped = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, Volatile.Read(ref _dropHeld).Token);
+                await Task.Delay(FirstSubmitHold, dropped.Token);
             }
             catch (OperationCanceledException)
             {
                 Interlocked.Increment(ref DroppedSubmits);
                 return Results.StatusCode(499);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref HeldNow);
             }
         }
         if (_jobs.TryGetValue(id, out var existing) && existing.Attempt == attempt)

@@ -64,7 +64,7 @@ public sealed class OperatorHost : IAsyncDisposable
         builder.WebHost.UseUrls(options.ListenUrl);
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
-        builder.Logging.SetMinimumLevel(Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("NEXUS_LOG_LEVEL"), true, out var level) ? level : LogLevel.Information);
+        builder.Logging.SetMinimumLevel(options.LogLevel);
         // Probes and scrapes arrive every few seconds: per-request hosting logs would drown the operator's own.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);

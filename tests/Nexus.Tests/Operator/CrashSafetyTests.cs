@@ -131,7 +131,7 @@ public sealed class CrashSafetyTests
                 // The first kill waits for a moment with a submit on its way to a worker: an attempt claimed but
                 // not yet received. Later ones prefer such a moment but do not wait long for it.
                 var held = () => c.Workers.Any(w => Volatile.Read(ref w.HeldNow) > 0);
-                if (kill == 0) await Wait.UntilAsync(held, "a submit in flight", TimeSpan.FromSeconds(20));
+                if (kill == 0) await Wait.UntilAsync(held, "a submit in flight", TimeSpan.FromSeconds(60));
                 else
                 {
                     try { await Wait.UntilAsync(held, "a submit in flight", TimeSpan.FromSeconds(3)); } catch (TimeoutException) { }

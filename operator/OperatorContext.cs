@@ -1,14 +1,15 @@
 using Microsoft.Extensions.Logging;
 using Nexus.Crds.Entities;
 using Nexus.Operator.Control;
-using Nexus.Operator.Dispatch;
 using Nexus.Operator.Metrics;
-using Nexus.Operator.Pools;
 using Nexus.Shared;
 
 namespace Nexus.Operator;
 
-/// <summary>What the controllers of one leadership term share: API, caches, slots, metrics, events.</summary>
+/// <summary>
+/// What <see cref="Batches.BatchController"/> still takes in one object; every other component takes the
+/// dependencies it uses through its constructor. Goes once the batch controller does the same.
+/// </summary>
 public sealed class OperatorContext
 {
     public required OperatorOptions Options { get; init; }
@@ -16,10 +17,6 @@ public sealed class OperatorContext
     public required ILoggerFactory Logs { get; init; }
     public required OperatorMetrics Metrics { get; init; }
     public required EventRecorder Events { get; init; }
-    public required WorkerClient Workers { get; init; }
     public required Informer<AiJob> Jobs { get; init; }
     public required Informer<AiJobBatch> Batches { get; init; }
-    public required Informer<WorkerPool> Pools { get; init; }
-    public required PoolRegistry Registry { get; init; }
-    public required Jobs.JobStats Stats { get; init; }
 }

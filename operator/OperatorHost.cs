@@ -25,23 +25,26 @@ public sealed class OperatorHost : IAsyncDisposable
     private readonly WebApplication _web;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _run;
-    private volatile OperatorContext? _term;
+    private volatile LeadershipTerm? _term;
     private volatile bool _ready;
 
-    private OperatorHost(OperatorOptions options, WebApplication web, KubeApi api, OperatorMetrics metrics, ILoggerFactory logs)
+    private OperatorHost(OperatorOptions options, TimeProvider time, WebApplication web, KubeApi api, OperatorMetrics metrics, ILoggerFactory logs)
     {
         Options = options;
+        Time = time;
         _web = web;
         Api = api;
         Metrics = metrics;
         Logs = logs;
-        Elector = new LeaderElector(api, options, logs.CreateLogger("Nexus.Operator.Leader"));
+        Elector = new LeaderElector(api, options, time, logs.CreateLogger("Nexus.Operator.Leader"));
         Elector.LeadershipChanged += leading => metrics.IsLeader.Set(leading ? 1 : 0);
         Url = web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         _run = Task.Run(() => RunAsync(_stop.Token));
     }
 
     public OperatorOptions Options { get; }
+    /// <summary>The clock every component reads (a fake one in tests of timeouts and leases).</summary>
+    public TimeProvider Time { get; }
     public KubeApi Api { get; }
     public OperatorMetrics Metrics { get; }
     public ILoggerFactory Logs { get; }
@@ -50,15 +53,18 @@ public sealed class OperatorHost : IAsyncDisposable
     public string Url { get; }
     public bool IsLeader => Elector.IsLeader;
     /// <summary>The state of the current leadership term; null while standing by.</summary>
-    public OperatorContext? Term => _term;
+    public LeadershipTerm? Term => _term;
 
-    public static async Task<OperatorHost> StartAsync(OperatorOptions options, CancellationToken ct = default)
+    public static Task<OperatorHost> StartAsync(OperatorOptions options, CancellationToken ct = default) =>
+        StartAsync(options, TimeProvider.System, ct);
+
+    public static async Task<OperatorHost> StartAsync(OperatorOptions options, TimeProvider time, CancellationToken ct = default)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(OperatorHost).Assembly.GetName().Name });
         builder.WebHost.UseUrls(options.ListenUrl);
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
-        builder.Logging.SetMinimumLevel(Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("NEXUS_LOG_LEVEL"), true, out var level) ? level : LogLevel.Information);
+        builder.Logging.SetMinimumLevel(options.LogLevel);
         // Probes and scrapes arrive every few seconds: per-request hosting logs would drown the operator's own.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
@@ -70,7 +76,7 @@ public sealed class OperatorHost : IAsyncDisposable
         web.MapMetrics("/metrics", metrics.Registry);
         await web.StartAsync(ct);
         var api = new KubeApi(KubeApi.LoadConfig(options.Kubeconfig));
-        host = new OperatorHost(options, web, api, metrics, web.Services.GetRequiredService<ILoggerFactory>());
+        host = new OperatorHost(options, time, web, api, metrics, web.Services.GetRequiredService<ILoggerFactory>());
         return host;
     }
 
@@ -90,55 +96,46 @@ public sealed class OperatorHost : IAsyncDisposable
     private async Task LeadAsync(CancellationToken ct)
     {
         var log = Logs.CreateLogger("Nexus.Operator");
-        var ctx = new OperatorContext
-        {
-            Options = Options,
-            Api = Api,
-            Logs = Logs,
-            Metrics = Metrics,
-            Events = new EventRecorder(Api, Options, Logs.CreateLogger("Nexus.Operator.Events")),
-            Workers = new WorkerClient(Options.WorkerRequestTimeout),
-            Jobs = new Informer<AiJob>(Api, ResourceKind.AiJob, Options.ForInformers(), Logs.CreateLogger("Nexus.Operator.Informer.aijobs")),
-            Batches = new Informer<AiJobBatch>(Api, ResourceKind.AiJobBatch, Options.ForInformers(), Logs.CreateLogger("Nexus.Operator.Informer.aijobbatches")),
-            Pools = new Informer<WorkerPool>(Api, ResourceKind.WorkerPool, Options.ForInformers(), Logs.CreateLogger("Nexus.Operator.Informer.workerpools")),
-            Registry = new PoolRegistry(),
-            Stats = new JobStats(),
-        };
-        ctx.Jobs.Changed += ctx.Stats.Apply;
-        foreach (var informer in new (Action<Action> Hook, string Kind)[]
-                 {
-                     (h => ctx.Jobs.Restarted += h, AiJob.KindName),
-                     (h => ctx.Batches.Restarted += h, AiJobBatch.KindName),
-                     (h => ctx.Pools.Restarted += h, WorkerPool.KindName),
-                 })
-        {
-            var counter = Metrics.WatchRestarts.WithLabels(informer.Kind);
-            informer.Hook(() => counter.Inc());
-        }
-        var writer = new JobStatusWriter(Api, ctx.Jobs, Options);
-        var runner = new JobRunner(ctx, writer);
-        var dispatcher = new Dispatcher(Options, ctx.Registry, runner);
-        var jobs = new JobController(ctx, writer, dispatcher, runner);
-        var batches = new BatchController(ctx);
-        var pools = new PoolController(ctx);
-        Metrics.Registry.AddBeforeCollectCallback(() => PublishJobGauges(ctx));
+        var events = new EventRecorder(Api, Options, Logs.CreateLogger<EventRecorder>());
+        using var workers = new WorkerClient(Options.WorkerRequestTimeout);
+        var jobs = new Informer<AiJob>(Api, ResourceKind.AiJob, Options.ForInformers(), Logs.CreateLogger("Nexus.Operator.Informer.aijobs"));
+        var batches = new Informer<AiJobBatch>(Api, ResourceKind.AiJobBatch, Options.ForInformers(), Logs.CreateLogger("Nexus.Operator.Informer.aijobbatches"));
+        var pools = new Informer<WorkerPool>(Api, ResourceKind.WorkerPool, Options.ForInformers(), Logs.CreateLogger("Nexus.Operator.Informer.workerpools"));
+        var registry = new PoolRegistry();
+        var stats = new JobStats();
+        jobs.Changed += stats.Apply;
+        CountRestarts(h => jobs.Restarted += h, AiJob.KindName);
+        CountRestarts(h => batches.Restarted += h, AiJobBatch.KindName);
+        CountRestarts(h => pools.Restarted += h, WorkerPool.KindName);
 
-        var tasks = new List<Task>
+        var writer = new JobStatusWriter(Api, jobs, Options);
+        var outcomes = new OutcomeWriter(jobs, writer, new ResultConfigMaps(Api, Options), events, Metrics, Options, Time);
+        var runner = new JobRunner(jobs, writer, new WorkerAttempt(workers, registry, Metrics, Options, Time), outcomes,
+            registry, events, Metrics, Time, Logs.CreateLogger<JobRunner>());
+        var scheduler = new SlotScheduler(Options.AgingThreshold, registry, runner, Time);
+        var jobController = new JobController(jobs, new JobDependencies(jobs, batches, Api, Options), Api, writer, scheduler, runner,
+            events, Metrics, Options, Time, Logs.CreateLogger<JobController>());
+        var batchController = new BatchController(new OperatorContext
         {
-            ctx.Jobs.RunAsync(ct), ctx.Batches.RunAsync(ct), ctx.Pools.RunAsync(ct), ctx.Events.RunAsync(ct),
-        };
+            Options = Options, Api = Api, Logs = Logs, Metrics = Metrics, Events = events, Jobs = jobs, Batches = batches,
+        });
+        var poolController = new PoolController(pools, registry, workers, stats, Api, events, Metrics, Options, Time, Logs.CreateLogger<PoolController>());
+        var term = new LeadershipTerm(jobs, batches, pools, registry, stats, runner, scheduler);
+        Metrics.Registry.AddBeforeCollectCallback(() => PublishJobGauges(term));
+
+        var tasks = new List<Task> { jobs.RunAsync(ct), batches.RunAsync(ct), pools.RunAsync(ct), events.RunAsync(ct) };
         try
         {
-            await Task.WhenAll(ctx.Jobs.WaitForSyncAsync(ct), ctx.Batches.WaitForSyncAsync(ct), ctx.Pools.WaitForSyncAsync(ct));
+            await Task.WhenAll(jobs.WaitForSyncAsync(ct), batches.WaitForSyncAsync(ct), pools.WaitForSyncAsync(ct));
             // Pools first, so running jobs re-attach to known instances and claims see real capacity.
-            var poolsRun = pools.RunAsync(ct);
-            await WaitForPoolsAsync(ctx, ct);
+            var poolsRun = poolController.RunAsync(ct);
+            await WaitForPoolsAsync(pools, registry, ct);
             tasks.Add(poolsRun);
-            tasks.Add(dispatcher.RunAsync(ct));
-            tasks.Add(jobs.RunAsync(ct));
-            tasks.Add(batches.RunAsync(ct));
-            _term = ctx;
-            log.LogInformation("leading: {Jobs} jobs, {Batches} batches, {Pools} pools cached", ctx.Jobs.Count, ctx.Batches.Count, ctx.Pools.Count);
+            tasks.Add(scheduler.RunAsync(ct));
+            tasks.Add(jobController.RunAsync(ct));
+            tasks.Add(batchController.RunAsync(ct));
+            _term = term;
+            log.LogInformation("leading: {Jobs} jobs, {Batches} batches, {Pools} pools cached", jobs.Count, batches.Count, pools.Count);
             await Task.WhenAll(tasks);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -148,28 +145,33 @@ public sealed class OperatorHost : IAsyncDisposable
         {
             _term = null;
             try { await Task.WhenAll(tasks); } catch (OperationCanceledException) { }
-            ctx.Workers.Dispose();
         }
     }
 
-    private static async Task WaitForPoolsAsync(OperatorContext ctx, CancellationToken ct)
+    private void CountRestarts(Action<Action> hook, string kind)
+    {
+        var counter = Metrics.WatchRestarts.WithLabels(kind);
+        hook(() => counter.Inc());
+    }
+
+    private static async Task WaitForPoolsAsync(Informer<WorkerPool> pools, PoolRegistry registry, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        var expected = ctx.Pools.Count;
-        while (expected > 0 && ctx.Registry.Snapshot().Count < expected && DateTime.UtcNow < deadline)
+        var expected = pools.Count;
+        while (expected > 0 && registry.Snapshot().Count < expected && DateTime.UtcNow < deadline)
         {
             await Task.Delay(20, ct);
         }
     }
 
-    private void PublishJobGauges(OperatorContext ctx)
+    private void PublishJobGauges(LeadershipTerm term)
     {
-        if (!ReferenceEquals(_term, ctx) && _term is not null) return;
-        foreach (var ((phase, type, priority), n) in ctx.Stats.Counts()) Metrics.Jobs.WithLabels(phase, type, priority).Set(n);
-        var now = DateTime.UtcNow;
+        if (!ReferenceEquals(_term, term) && _term is not null) return;
+        foreach (var ((phase, type, priority), n) in term.Stats.Counts()) Metrics.Jobs.WithLabels(phase, type, priority).Set(n);
+        var now = Time.GetUtcNow().UtcDateTime;
         foreach (var type in JobTypes.All)
         {
-            var oldest = ctx.Stats.OldestQueued(type);
+            var oldest = term.Stats.OldestQueued(type);
             Metrics.OldestQueued.WithLabels(type).Set(oldest is { } o ? Math.Max(0, (now - o).TotalSeconds) : 0);
         }
     }

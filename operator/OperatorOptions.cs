@@ -1,11 +1,12 @@
-using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Nexus.Shared;
 
 namespace Nexus.Operator;
 
 /// <summary>
-/// Every setting of the operator, with code defaults. Read from <c>NEXUS_*</c> environment variables and
-/// <c>--name=value</c> arguments (arguments win); no configuration files, so several hosts can share a process.
+/// Every setting of the operator, with code defaults: what the components read. A process gets them from its
+/// environment and arguments through <see cref="OperatorSettings"/>; tests build them directly, so several hosts
+/// can share a process.
 /// </summary>
 public sealed record OperatorOptions
 {
@@ -56,49 +57,8 @@ public sealed record OperatorOptions
     public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromMinutes(2);
 
-    public static OperatorOptions FromEnvironment(string[]? args = null)
-    {
-        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
-        {
-            var key = (string)e.Key;
-            if (key.StartsWith("NEXUS_", StringComparison.Ordinal)) values[key["NEXUS_".Length..]] = (string?)e.Value ?? "";
-        }
-        foreach (var arg in args ?? [])
-        {
-            if (!arg.StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"unexpected argument '{arg}' (use --name=value)");
-            var eq = arg.IndexOf('=');
-            if (eq < 0) throw new ArgumentException($"argument '{arg}' needs a value (--name=value)");
-            values[arg[2..eq].Replace('-', '_')] = arg[(eq + 1)..];
-        }
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
-        var o = new OperatorOptions();
-        string? S(string k) => values.TryGetValue(k, out var v) && v.Length > 0 ? v : null;
-        TimeSpan Secs(string k, TimeSpan d) => S(k) is { } v ? TimeSpan.FromSeconds(double.Parse(v, CultureInfo.InvariantCulture)) : d;
-        int I(string k, int d) => S(k) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : d;
-        return o with
-        {
-            Namespace = S("NAMESPACE") ?? o.Namespace,
-            Kubeconfig = S("KUBECONFIG") ?? (Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } kc ? kc : null),
-            ListenUrl = S("OPERATOR_URL") ?? o.ListenUrl,
-            Identity = S("OPERATOR_IDENTITY") ?? Environment.GetEnvironmentVariable("POD_NAME") ?? o.Identity,
-            LeaseName = S("LEASE_NAME") ?? o.LeaseName,
-            LeaseDuration = Secs("LEASE_DURATION_SECONDS", o.LeaseDuration),
-            RenewDeadline = Secs("LEASE_RENEW_DEADLINE_SECONDS", o.RenewDeadline),
-            RetryPeriod = Secs("LEASE_RETRY_PERIOD_SECONDS", o.RetryPeriod),
-            WatchTimeoutSeconds = I("WATCH_TIMEOUT_SECONDS", o.WatchTimeoutSeconds),
-            WatchStallTimeout = Secs("WATCH_STALL_SECONDS", o.WatchStallTimeout),
-            ReconcileConcurrency = I("RECONCILE_CONCURRENCY", o.ReconcileConcurrency),
-            AgingThreshold = Secs("AGING_THRESHOLD_SECONDS", o.AgingThreshold),
-            MaxQueueTime = Secs("MAX_QUEUE_SECONDS", o.MaxQueueTime),
-            TtlAfterFinished = Secs("TTL_SECONDS_AFTER_FINISHED", o.TtlAfterFinished),
-            ResultInlineMaxBytes = I("RESULT_INLINE_MAX_BYTES", o.ResultInlineMaxBytes),
-            ResultConfigMapMaxBytes = I("RESULT_CONFIGMAP_MAX_BYTES", o.ResultConfigMapMaxBytes),
-            PollInterval = Secs("POLL_INTERVAL_SECONDS", o.PollInterval),
-            PoolResyncInterval = Secs("POOL_RESYNC_SECONDS", o.PoolResyncInterval),
-            WorkerRequestTimeout = Secs("WORKER_TIMEOUT_SECONDS", o.WorkerRequestTimeout),
-            RetryBaseDelay = Secs("RETRY_BASE_SECONDS", o.RetryBaseDelay),
-            RetryMaxDelay = Secs("RETRY_MAX_SECONDS", o.RetryMaxDelay),
-        };
-    }
+    /// <summary>The settings of this process from its environment and arguments, validated (see <see cref="OperatorSettings"/>).</summary>
+    public static OperatorOptions FromEnvironment(string[]? args = null) => OperatorSettings.Load(args);
 }

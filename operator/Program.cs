@@ -1,12 +1,19 @@
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Options;
 using Nexus.Operator;
 
 OperatorOptions options;
 try
 {
-    options = OperatorOptions.FromEnvironment(args);
+    options = OperatorSettings.Load(args);
 }
-catch (Exception e) when (e is ArgumentException or FormatException)
+catch (OptionsValidationException e)
+{
+    // A bad setting stops the process before it does anything, naming each setting to fix.
+    foreach (var failure in e.Failures) Console.Error.WriteLine($"nexus-operator: invalid setting {failure}");
+    return 2;
+}
+catch (ArgumentException e)
 {
     Console.Error.WriteLine($"nexus-operator: {e.Message}");
     return 2;

@@ -14,21 +14,26 @@ public sealed class LeaderElector
 {
     private readonly KubeApi _api;
     private readonly OperatorOptions _options;
+    private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly string _path;
+    private long _rounds;
     private string? _observedRecord;
     private DateTime _observedAt;
     private volatile bool _isLeader;
 
-    public LeaderElector(KubeApi api, OperatorOptions options, ILogger log)
+    public LeaderElector(KubeApi api, OperatorOptions options, TimeProvider time, ILogger log)
     {
         _api = api;
         _options = options;
+        _time = time;
         _log = log;
         _path = ResourceKind.Lease.Item(options.Namespace, options.LeaseName);
     }
 
     public bool IsLeader => _isLeader;
+    /// <summary>Acquire-or-renew rounds done so far (each reads the lease once): lets a test step a fake clock in lockstep.</summary>
+    public long Rounds => Interlocked.Read(ref _rounds);
     public event Action<bool>? LeadershipChanged;
 
     /// <summary>Runs <paramref name="whileLeading"/> each time leadership is acquired; cancels it when lost.</summary>
@@ -38,7 +43,7 @@ public sealed class LeaderElector
         {
             if (!await TryAcquireOrRenewAsync(ct))
             {
-                try { await Task.Delay(_options.RetryPeriod, ct); }
+                try { await Task.Delay(_options.RetryPeriod, _time, ct); }
                 catch (OperationCanceledException) { break; }
                 continue;
             }
@@ -47,20 +52,20 @@ public sealed class LeaderElector
             using var leading = CancellationTokenSource.CreateLinkedTokenSource(ct);
             SetLeader(true);
             var work = Task.Run(() => whileLeading(leading.Token), CancellationToken.None);
-            var lastRenew = DateTime.UtcNow;
+            var lastRenew = Now();
             while (!ct.IsCancellationRequested && !work.IsCompleted)
             {
-                try { await Task.WhenAny(work, Task.Delay(_options.RetryPeriod, ct)); }
+                try { await Task.WhenAny(work, Task.Delay(_options.RetryPeriod, _time, ct)); }
                 catch (OperationCanceledException) { break; }
                 if (ct.IsCancellationRequested || work.IsCompleted) break;
-                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                var remaining = _options.RenewDeadline - (DateTime.UtcNow - lastRenew);
-                attempt.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1));
+                var remaining = _options.RenewDeadline - (Now() - lastRenew);
+                using var renewTimeout = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1), _time);
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct, renewTimeout.Token);
                 bool renewed;
                 try { renewed = await TryAcquireOrRenewAsync(attempt.Token); }
                 catch (OperationCanceledException) { renewed = false; }
-                if (renewed) lastRenew = DateTime.UtcNow;
-                else if (DateTime.UtcNow - lastRenew >= _options.RenewDeadline)
+                if (renewed) lastRenew = Now();
+                else if (Now() - lastRenew >= _options.RenewDeadline)
                 {
                     _log.LogWarning("{Identity} could not renew the lease for {Deadline}; stepping down", _options.Identity, _options.RenewDeadline);
                     break;
@@ -81,6 +86,8 @@ public sealed class LeaderElector
         }
     }
 
+    private DateTime Now() => _time.GetUtcNow().UtcDateTime;
+
     private void SetLeader(bool value)
     {
         _isLeader = value;
@@ -91,7 +98,19 @@ public sealed class LeaderElector
     {
         try
         {
-            var now = DateTime.UtcNow;
+            return await AcquireOrRenewAsync(ct);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _rounds);
+        }
+    }
+
+    private async Task<bool> AcquireOrRenewAsync(CancellationToken ct)
+    {
+        try
+        {
+            var now = Now();
             var lease = await _api.GetAsync<V1Lease>(_path, ct);
             if (lease is null)
             {

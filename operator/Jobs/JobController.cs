@@ -1,44 +1,55 @@
 using Microsoft.Extensions.Logging;
 using Nexus.Crds.Entities;
+using Nexus.Operator.Control;
 using Nexus.Operator.Dispatch;
+using Nexus.Operator.Metrics;
 using Nexus.Shared;
 
 namespace Nexus.Operator.Jobs;
 
 /// <summary>
-/// Reconciles one AiJob from the latest cached copy: gives new jobs their Queued status, honours cancel
-/// while queued (and says why it is ignored while running), enforces dependencies and the queue-time limit,
-/// offers claimable jobs to the dispatcher, re-attaches running ones, and deletes finished ones after the TTL.
-/// A terminal phase is final: nothing here moves a job out of it.
+/// Reconciles one AiJob from the latest cached copy: reads its dependencies, asks <see cref="JobDecisions.Decide"/>
+/// what is to happen, and applies that decision — one switch, as a controller runtime turns a result into requeue,
+/// requeue-after or forget. A terminal phase is final: nothing here moves a job out of it.
 /// </summary>
 public sealed class JobController
 {
-    public const string CancelIgnoredCondition = "CancelIgnored";
-    public const string DependencyFailed = "DEPENDENCY_FAILED";
-    public const string QueueTimeout = "QUEUE_TIMEOUT";
-
-    private readonly OperatorContext _ctx;
+    private readonly Informer<AiJob> _jobs;
+    private readonly JobDependencies _dependencies;
+    private readonly KubeApi _api;
     private readonly JobStatusWriter _writer;
-    private readonly Dispatcher _dispatcher;
+    private readonly SlotScheduler _scheduler;
     private readonly JobRunner _runner;
-    private readonly ILogger _log;
+    private readonly EventRecorder _events;
+    private readonly OperatorMetrics _metrics;
+    private readonly OperatorOptions _options;
+    private readonly JobRules _rules;
+    private readonly TimeProvider _time;
     private readonly object _depLock = new();
     private readonly Dictionary<string, HashSet<string>> _dependents = new(StringComparer.Ordinal);
     /// <summary>When this term first saw each job without status: the initial-status delay counts from then.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTime> _firstSeen = new(StringComparer.Ordinal);
     private CancellationToken _leading;
 
-    public JobController(OperatorContext ctx, JobStatusWriter writer, Dispatcher dispatcher, JobRunner runner)
+    public JobController(Informer<AiJob> jobs, JobDependencies dependencies, KubeApi api, JobStatusWriter writer,
+        SlotScheduler scheduler, JobRunner runner, EventRecorder events, OperatorMetrics metrics, OperatorOptions options,
+        TimeProvider time, ILogger<JobController> log)
     {
-        _ctx = ctx;
+        _jobs = jobs;
+        _dependencies = dependencies;
+        _api = api;
         _writer = writer;
-        _dispatcher = dispatcher;
+        _scheduler = scheduler;
         _runner = runner;
-        _log = ctx.Logs.CreateLogger("Nexus.Operator.JobController");
-        Queue = new WorkQueue("aijobs", ctx.Options.ReconcileConcurrency, ReconcileAsync, _log,
-            ok => ctx.Metrics.Reconciles.WithLabels(AiJob.KindName, ok ? "success" : "error").Inc());
-        ctx.Jobs.Changed += OnChanged;
-        runner.Requeue += name => Queue.Add(name);
+        _events = events;
+        _metrics = metrics;
+        _options = options;
+        _rules = JobRules.From(options);
+        _time = time;
+        Queue = new WorkQueue("aijobs", options.ReconcileConcurrency, ReconcileAsync, log,
+            ok => metrics.Reconciles.WithLabels(AiJob.KindName, ok ? "success" : "error").Inc());
+        jobs.Changed += OnChanged;
+        runner.RunEnded += name => Queue.Add(name);
     }
 
     public WorkQueue Queue { get; }
@@ -80,109 +91,72 @@ public sealed class JobController
 
     private async Task<TimeSpan?> ReconcileAsync(string name, CancellationToken ct)
     {
-        var job = _ctx.Jobs.Get(name);
+        var job = _jobs.Get(name);
         if (job is null)
         {
-            _dispatcher.Withdraw(name);
+            _scheduler.Withdraw(name);
             _firstSeen.TryRemove(name, out _);
             lock (_depLock) _dependents.Remove(name);
             return null;
         }
-        var now = DateTime.UtcNow;
-        var status = job.Status;
-        var phase = status?.Phase;
+        var now = _time.GetUtcNow().UtcDateTime;
+        var isNew = string.IsNullOrEmpty(job.Status?.Phase);
+        DateTime firstSeen;
+        if (isNew) firstSeen = _firstSeen.GetOrAdd(name, now);
+        else
+        {
+            _firstSeen.TryRemove(name, out _);
+            firstSeen = now;
+        }
+        var dependencies = await _dependencies.ResolveAsync(job, ct);
+        var decision = JobDecisions.Decide(job, dependencies, now, firstSeen, _runner.IsActive(name), _rules);
 
-        if (JobPhases.IsTerminal(phase) || phase == JobPhases.Running) _firstSeen.TryRemove(name, out _);
-        if (JobPhases.IsTerminal(phase))
+        if (decision is not (JobDecision.Claimable or JobDecision.LeaveToRunner)) _scheduler.Withdraw(name);
+        switch (decision)
         {
-            _dispatcher.Withdraw(name);
-            var finished = status!.CompletedAt is { } c ? JobTimes.Utc(c) : JobTimes.Created(job);
-            var expires = finished + _ctx.Options.TtlAfterFinished;
-            if (now < expires) return Cap(expires - now);
-            await _ctx.Api.DeleteAsync(ResourceKind.AiJob.Item(_ctx.Options.Namespace, name), job.Metadata.Uid, ct);
-            return null;
+            case JobDecision.KeepUntil keep:
+                return Until(keep.At, now);
+            case JobDecision.Delete:
+                await _api.DeleteAsync(ResourceKind.AiJob.Item(_options.Namespace, name), job.Metadata.Uid, ct);
+                return null;
+            case JobDecision.Track track:
+                if (track.NoteCancelIgnored)
+                {
+                    job = await NoteCancelIgnoredAsync(job, ct);
+                    if (job is null) return null;
+                }
+                if (!_runner.IsActive(name)) _runner.Reattach(job, _leading);
+                return null;
+            case JobDecision.LeaveToRunner:
+                return null;
+            case JobDecision.Finish finish:
+                await FinishQueuedAsync(job, finish, ct);
+                return null;
+            case JobDecision.WaitUntil wait:
+                if (wait.Initialise && await InitialiseAsync(job, ct) is null) return null;
+                return Until(wait.At, now);
+            case JobDecision.Claimable claim:
+                if (claim.Initialise)
+                {
+                    job = await InitialiseAsync(job, ct);
+                    if (job is null) return null;
+                }
+                _scheduler.Offer(new QueuedJob(name, job.Spec.Type, job.Spec.Tenant, Priorities.Rank(job.Spec.Priority),
+                    JobTimes.Created(job), JobTimes.QueuedAt(job)));
+                return Until(claim.RecheckAt, now);
+            default:
+                throw new InvalidOperationException($"unhandled decision {decision}");
         }
-
-        if (phase == JobPhases.Running)
-        {
-            _dispatcher.Withdraw(name);
-            if (job.Spec.Cancel && status!.Conditions?.Any(x => x.Type == CancelIgnoredCondition) != true)
-            {
-                var s = JobStatusWriter.CloneStatus(status);
-                JobStatusWriter.SetCondition(s, CancelIgnoredCondition, "AlreadyRunning",
-                    "cancel was requested after the job started; a running job runs to its end", job.Metadata.Generation);
-                job = await WriteOrRequeue(job, s, ct);
-                if (job is not null) _ctx.Events.Normal(job, "CancelIgnored", "cancel requested while running: ignored");
-            }
-            if (job is not null && !_runner.IsActive(name)) _runner.Reattach(job, _leading);
-            return null;
-        }
-
-        // Queued, or new (no status yet).
-        if (_runner.IsActive(name)) return null;
-        var queuedAt = JobTimes.QueuedAt(job);
-        if (job.Spec.Cancel)
-        {
-            _dispatcher.Withdraw(name);
-            await FinishQueuedAsync(job, JobPhases.Cancelled, null, "Cancelled", "cancelled while queued", ct);
-            return null;
-        }
-        if (now - queuedAt >= _ctx.Options.MaxQueueTime)
-        {
-            _dispatcher.Withdraw(name);
-            await FinishQueuedAsync(job, JobPhases.Failed, QueueTimeout,
-                "QueueTimeout", $"queued longer than {_ctx.Options.MaxQueueTime.TotalSeconds:0}s", ct);
-            return null;
-        }
-        var untilQueueTimeout = queuedAt + _ctx.Options.MaxQueueTime - now;
-
-        var (ready, failedDep) = Dependencies(job);
-        if (failedDep is not null)
-        {
-            _dispatcher.Withdraw(name);
-            await FinishQueuedAsync(job, JobPhases.Cancelled, DependencyFailed, "DependencyFailed",
-                $"dependency {failedDep} did not complete", ct);
-            return null;
-        }
-
-        if (!string.IsNullOrEmpty(phase)) _firstSeen.TryRemove(name, out _);
-        var initDue = (string.IsNullOrEmpty(phase) ? _firstSeen.GetOrAdd(name, now) : now) + _ctx.Options.InitialStatusDelay;
-        if (!ready || status?.NextAttemptAt is { } next && JobTimes.Utc(next) > now)
-        {
-            _dispatcher.Withdraw(name);
-            if (string.IsNullOrEmpty(phase))
-            {
-                if (now < initDue) return initDue - now;
-                await InitialiseAsync(job, ct);
-            }
-            var wake = status?.NextAttemptAt is { } n && JobTimes.Utc(n) > now ? JobTimes.Utc(n) - now : untilQueueTimeout;
-            return Cap(wake < untilQueueTimeout ? wake : untilQueueTimeout);
-        }
-
-        // Claimable. A job without status is offered at once; it gets its Queued status only if it waits,
-        // which saves a write per job when capacity is free.
-        if (string.IsNullOrEmpty(phase) && now >= initDue)
-        {
-            job = await InitialiseAsync(job, ct);
-            if (job is null) return null;
-        }
-        _dispatcher.Offer(new QueuedJob(name, job.Spec.Type, job.Spec.Tenant, Priorities.Rank(job.Spec.Priority),
-            JobTimes.Created(job), queuedAt));
-        return string.IsNullOrEmpty(job.Status?.Phase) ? initDue - now : Cap(untilQueueTimeout);
     }
 
-    private (bool Ready, string? Failed) Dependencies(AiJob job)
+    private async Task<AiJob?> NoteCancelIgnoredAsync(AiJob job, CancellationToken ct)
     {
-        if (job.Spec.DependsOn is not { Count: > 0 } deps) return (true, null);
-        var ready = true;
-        foreach (var dep in deps)
-        {
-            var d = _ctx.Jobs.Get(dep);
-            var phase = d?.Status?.Phase;
-            if (phase is JobPhases.Failed or JobPhases.Cancelled) return (false, dep);
-            if (phase != JobPhases.Completed) ready = false;
-        }
-        return (ready, null);
+        var s = JobStatusWriter.CloneStatus(job.Status);
+        JobStatusWriter.SetCondition(s, JobDecisions.CancelIgnoredCondition, "AlreadyRunning",
+            "cancel was requested after the job started; a running job runs to its end", job.Metadata.Generation, _time);
+        var written = await WriteOrRequeue(job, s, ct);
+        if (written is not null) _events.Normal(written, "CancelIgnored", "cancel requested while running: ignored");
+        return written;
     }
 
     private async Task<AiJob?> InitialiseAsync(AiJob job, CancellationToken ct)
@@ -190,32 +164,32 @@ public sealed class JobController
         var s = JobStatusWriter.CloneStatus(job.Status);
         s.Phase = JobPhases.Queued;
         s.QueuedAt ??= JobTimes.Created(job);
-        s.EstimatedCompletionAt = DateTime.UtcNow + JobTimes.Typical(job.Spec.Type);
+        s.EstimatedCompletionAt = _time.GetUtcNow().UtcDateTime + JobTimes.Typical(job.Spec.Type);
         var written = await WriteOrRequeue(job, s, ct);
-        if (written is not null) _ctx.Events.Normal(written, "Queued", $"queued with priority {job.Spec.Priority}");
+        if (written is not null) _events.Normal(written, "Queued", $"queued with priority {job.Spec.Priority}");
         return written;
     }
 
-    private async Task FinishQueuedAsync(AiJob job, string phase, string? code, string reason, string message, CancellationToken ct)
+    private async Task FinishQueuedAsync(AiJob job, JobDecision.Finish finish, CancellationToken ct)
     {
         var s = JobStatusWriter.CloneStatus(job.Status);
-        s.Phase = phase;
+        s.Phase = finish.Phase;
         s.QueuedAt ??= JobTimes.Created(job);
-        s.CompletedAt = DateTime.UtcNow;
+        s.CompletedAt = _time.GetUtcNow().UtcDateTime;
         s.NextAttemptAt = null;
         s.EstimatedCompletionAt = null;
-        if (code is not null) s.Error = new AiJobError { Code = code, Message = message, RetryCount = Math.Max(0, s.Attempts - 1) };
+        if (finish.Code is not null) s.Error = new AiJobError { Code = finish.Code, Message = finish.Message, RetryCount = Math.Max(0, s.Attempts - 1) };
         var written = await WriteOrRequeue(job, s, ct);
         if (written is null) return;
-        var outcome = phase == JobPhases.Cancelled ? "cancelled" : "failed";
-        _ctx.Metrics.Finished.WithLabels(job.Spec.Type, outcome).Inc();
-        if (code is not null) _ctx.Metrics.Failures.WithLabels(job.Spec.Type, code).Inc();
-        if (phase == JobPhases.Failed) _ctx.Events.Warning(written, reason, message);
-        else _ctx.Events.Normal(written, reason, message);
+        var outcome = finish.Phase == JobPhases.Cancelled ? "cancelled" : "failed";
+        _metrics.Finished.WithLabels(job.Spec.Type, outcome).Inc();
+        if (finish.Code is not null) _metrics.Failures.WithLabels(job.Spec.Type, finish.Code).Inc();
+        if (finish.Phase == JobPhases.Failed) _events.Warning(written, finish.Reason, finish.Message);
+        else _events.Normal(written, finish.Reason, finish.Message);
     }
 
     /// <summary>A write from a stale read loses; the watch brings the newer version, which is reconciled again.</summary>
-    private async Task<AiJob?> WriteOrRequeue(AiJob job, Crds.Entities.AiJobStatus status, CancellationToken ct)
+    private async Task<AiJob?> WriteOrRequeue(AiJob job, AiJobStatus status, CancellationToken ct)
     {
         try
         {
@@ -228,5 +202,10 @@ public sealed class JobController
         }
     }
 
-    private static TimeSpan Cap(TimeSpan t) => t > TimeSpan.FromHours(1) ? TimeSpan.FromHours(1) : t < TimeSpan.Zero ? TimeSpan.Zero : t;
+    /// <summary>How long until <paramref name="at"/>, at most an hour (a periodic look guards against missed wake-ups).</summary>
+    private static TimeSpan Until(DateTime at, DateTime now)
+    {
+        var t = at - now;
+        return t > TimeSpan.FromHours(1) ? TimeSpan.FromHours(1) : t < TimeSpan.Zero ? TimeSpan.Zero : t;
+    }
 }

@@ -53,7 +53,7 @@ public sealed class JobStatusWriter(KubeApi api, Informer<AiJob> jobs, OperatorO
         throw new InvalidOperationException($"status of {name} kept conflicting");
     }
 
-    public static void SetCondition(AiJobStatus status, string type, string reason, string message, long? generation)
+    public static void SetCondition(AiJobStatus status, string type, string reason, string message, long? generation, TimeProvider time)
     {
         status.Conditions ??= [];
         var existing = status.Conditions.FirstOrDefault(c => c.Type == type);
@@ -65,7 +65,7 @@ public sealed class JobStatusWriter(KubeApi api, Informer<AiJob> jobs, OperatorO
             Status = "True",
             Reason = reason,
             Message = message,
-            LastTransitionTime = DateTime.UtcNow,
+            LastTransitionTime = time.GetUtcNow().UtcDateTime,
             ObservedGeneration = generation,
         });
     }

@@ -25,6 +25,8 @@ public sealed class OperatorMetrics
         PoolCapacity = f.CreateGauge("nexus_workerpool_capacity", "Jobs a pool can run at once (ready instances x concurrency).", "pool");
         Reconciles = f.CreateCounter("nexus_operator_reconcile_total", "Reconciles by kind and result.", "kind", "result");
         IsLeader = f.CreateGauge("nexus_operator_is_leader", "1 while this replica holds the leader lease.");
+        Reattached = f.CreateCounter("nexus_operator_reattached_total", "Running jobs whose attempt this replica took over (after a restart or a change of leader).");
+        Resubmits = f.CreateCounter("nexus_operator_resubmitted_total", "Attempts submitted again because their worker did not have them when re-attached.");
         WatchRestarts = f.CreateCounter("nexus_operator_watch_restarts_total", "Watch streams reopened, by kind.", "kind");
     }
 
@@ -41,4 +43,6 @@ public sealed class OperatorMetrics
     public Counter Reconciles { get; }
     public Gauge IsLeader { get; }
     public Counter WatchRestarts { get; }
+    public Counter Reattached { get; }
+    public Counter Resubmits { get; }
 }

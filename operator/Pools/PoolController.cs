@@ -1,6 +1,10 @@
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Nexus.Crds.Entities;
+using Nexus.Operator.Control;
+using Nexus.Operator.Dispatch;
+using Nexus.Operator.Jobs;
+using Nexus.Operator.Metrics;
 using Nexus.Shared;
 
 namespace Nexus.Operator.Pools;
@@ -13,17 +17,32 @@ namespace Nexus.Operator.Pools;
 /// </summary>
 public sealed class PoolController
 {
-    private readonly OperatorContext _ctx;
-    private readonly ILogger _log;
+    private readonly Informer<WorkerPool> _pools;
+    private readonly PoolRegistry _registry;
+    private readonly WorkerClient _workers;
+    private readonly JobStats _stats;
+    private readonly KubeApi _api;
+    private readonly EventRecorder _events;
+    private readonly OperatorMetrics _metrics;
+    private readonly OperatorOptions _options;
+    private readonly TimeProvider _time;
     private readonly Dictionary<string, ScalingMath.ScaleDownGate> _gates = new(StringComparer.Ordinal);
 
-    public PoolController(OperatorContext ctx)
+    public PoolController(Informer<WorkerPool> pools, PoolRegistry registry, WorkerClient workers, JobStats stats, KubeApi api,
+        EventRecorder events, OperatorMetrics metrics, OperatorOptions options, TimeProvider time, ILogger<PoolController> log)
     {
-        _ctx = ctx;
-        _log = ctx.Logs.CreateLogger("Nexus.Operator.PoolController");
-        Queue = new WorkQueue("workerpools", 4, ReconcileAsync, _log,
-            ok => ctx.Metrics.Reconciles.WithLabels(WorkerPool.KindName, ok ? "success" : "error").Inc());
-        ctx.Pools.Changed += (old, @new) => Queue.Add((@new ?? old)!.Metadata.Name);
+        _pools = pools;
+        _registry = registry;
+        _workers = workers;
+        _stats = stats;
+        _api = api;
+        _events = events;
+        _metrics = metrics;
+        _options = options;
+        _time = time;
+        Queue = new WorkQueue("workerpools", 4, ReconcileAsync, log,
+            ok => metrics.Reconciles.WithLabels(WorkerPool.KindName, ok ? "success" : "error").Inc());
+        pools.Changed += (old, @new) => Queue.Add((@new ?? old)!.Metadata.Name);
     }
 
     public WorkQueue Queue { get; }
@@ -32,31 +51,31 @@ public sealed class PoolController
 
     private async Task<TimeSpan?> ReconcileAsync(string name, CancellationToken ct)
     {
-        var pool = _ctx.Pools.Get(name);
+        var pool = _pools.Get(name);
         if (pool is null)
         {
-            _ctx.Registry.RemovePool(name);
-            _ctx.Metrics.PoolCapacity.RemoveLabelled(name);
+            _registry.RemovePool(name);
+            _metrics.PoolCapacity.RemoveLabelled(name);
             lock (_gates) _gates.Remove(name);
             return null;
         }
         var spec = pool.Spec;
         var urls = await DiscoverAsync(spec, ct);
-        var checks = await Task.WhenAll(urls.Select(async u => (u, await _ctx.Workers.IsReadyAsync(u, ct))));
+        var checks = await Task.WhenAll(urls.Select(async u => (u, await _workers.IsReadyAsync(u, ct))));
         var instances = checks.ToDictionary(c => c.u, c => c.Item2, StringComparer.Ordinal);
-        _ctx.Registry.Update(name, spec.JobTypes, spec.ConcurrencyPerReplica, instances);
+        _registry.Update(name, spec.JobTypes, spec.ConcurrencyPerReplica, instances);
 
         var ready = instances.Count(kv => kv.Value);
         var capacity = ready * Math.Max(1, spec.ConcurrencyPerReplica);
-        var inFlight = _ctx.Registry.InFlightOf(name);
-        var demand = _ctx.Stats.Demand(spec.JobTypes);
+        var inFlight = _registry.InFlightOf(name);
+        var demand = _stats.Demand(spec.JobTypes);
         var desired = ScalingMath.DesiredReplicas(demand, spec.ConcurrencyPerReplica, spec.MinReplicas, spec.MaxReplicas);
         var lastScale = pool.Status?.LastScaleTime;
 
         if (spec.Deployment is { Name.Length: > 0 } deployment)
         {
-            var scalePath = ResourceKind.Deployment.Item(_ctx.Options.Namespace, deployment.Name) + "/scale";
-            var scale = await _ctx.Api.GetAsync<V1Scale>(scalePath, ct);
+            var scalePath = ResourceKind.Deployment.Item(_options.Namespace, deployment.Name) + "/scale";
+            var scale = await _api.GetAsync<V1Scale>(scalePath, ct);
             if (scale is not null)
             {
                 var current = scale.Spec?.Replicas ?? 0;
@@ -65,22 +84,22 @@ public sealed class PoolController
                 {
                     if (!_gates.TryGetValue(name, out gate!)) _gates[name] = gate = new ScalingMath.ScaleDownGate();
                 }
-                var target = gate.Decide(current, desired, TimeSpan.FromSeconds(spec.ScaleDownDelaySeconds), DateTime.UtcNow);
+                var target = gate.Decide(current, desired, TimeSpan.FromSeconds(spec.ScaleDownDelaySeconds), _time.GetUtcNow().UtcDateTime);
                 if (target != current)
                 {
-                    await _ctx.Api.MergePatchAsync<V1Scale>(scalePath, new { spec = new { replicas = target } }, ct);
-                    lastScale = DateTime.UtcNow;
-                    _ctx.Events.Normal(pool, "Scaled", $"deployment {deployment.Name} scaled from {current} to {target} (demand {demand})");
+                    await _api.MergePatchAsync<V1Scale>(scalePath, new { spec = new { replicas = target } }, ct);
+                    lastScale = _time.GetUtcNow().UtcDateTime;
+                    _events.Normal(pool, "Scaled", $"deployment {deployment.Name} scaled from {current} to {target} (demand {demand})");
                 }
                 desired = target;
             }
         }
 
-        _ctx.Metrics.PoolReplicas.WithLabels(name, "ready").Set(ready);
-        _ctx.Metrics.PoolReplicas.WithLabels(name, "desired").Set(desired);
-        _ctx.Metrics.PoolReplicas.WithLabels(name, "max").Set(spec.MaxReplicas);
-        _ctx.Metrics.PoolReplicas.WithLabels(name, "min").Set(spec.MinReplicas);
-        _ctx.Metrics.PoolCapacity.WithLabels(name).Set(capacity);
+        _metrics.PoolReplicas.WithLabels(name, "ready").Set(ready);
+        _metrics.PoolReplicas.WithLabels(name, "desired").Set(desired);
+        _metrics.PoolReplicas.WithLabels(name, "max").Set(spec.MaxReplicas);
+        _metrics.PoolReplicas.WithLabels(name, "min").Set(spec.MinReplicas);
+        _metrics.PoolCapacity.WithLabels(name).Set(capacity);
 
         var status = new WorkerPoolStatus
         {
@@ -98,24 +117,24 @@ public sealed class PoolController
             try
             {
                 var body = new WorkerPool { Metadata = pool.Metadata, Spec = pool.Spec, Status = status };
-                var written = await _ctx.Api.ReplaceAsync(ResourceKind.WorkerPool.Item(_ctx.Options.Namespace, name) + "/status", body, ct);
-                _ctx.Pools.Upsert(written);
+                var written = await _api.ReplaceAsync(ResourceKind.WorkerPool.Item(_options.Namespace, name) + "/status", body, ct);
+                _pools.Upsert(written);
             }
             catch (KubeApiException e) when (e.IsConflict || e.IsNotFound)
             {
                 return TimeSpan.FromMilliseconds(200);
             }
         }
-        return _ctx.Options.PoolResyncInterval;
+        return _options.PoolResyncInterval;
     }
 
     private async Task<List<string>> DiscoverAsync(WorkerPoolSpec spec, CancellationToken ct)
     {
         if (spec.StaticEndpoints is { Count: > 0 } endpoints) return endpoints.Select(e => e.TrimEnd('/')).Distinct().ToList();
         if (spec.Service is not { Name.Length: > 0 } service) return [];
-        var path = ResourceKind.EndpointSlice.Collection(_ctx.Options.Namespace) +
+        var path = ResourceKind.EndpointSlice.Collection(_options.Namespace) +
                    $"?labelSelector={Uri.EscapeDataString("kubernetes.io/service-name=" + service.Name)}";
-        var slices = await _ctx.Api.GetAsync<V1EndpointSliceList>(path, ct);
+        var slices = await _api.GetAsync<V1EndpointSliceList>(path, ct);
         var urls = new List<string>();
         foreach (var slice in slices?.Items ?? [])
         {

@@ -13,7 +13,16 @@ namespace Nexus.Tests.Operator;
 /// </summary>
 public sealed class CrashSafetyTests
 {
-    private static Process StartOperatorProcess(OperatorCluster c, string identity)
+    /// <summary>A started operator process and the URL it said it serves (once it has said so).</summary>
+    private sealed class OperatorProcess(Process process)
+    {
+        public Process Process { get; } = process;
+        public volatile string? Url;
+    }
+
+    private static Process StartOperatorProcess(OperatorCluster c, string identity) => StartOperator(c, identity).Process;
+
+    private static OperatorProcess StartOperator(OperatorCluster c, string identity)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Nexus.Operator.dll");
         var psi = new ProcessStartInfo("dotnet", $"\"{dll}\"")
@@ -34,11 +43,16 @@ public sealed class CrashSafetyTests
         psi.Environment["NEXUS_POLL_INTERVAL_SECONDS"] = "0.1";
         psi.Environment["NEXUS_LOG_LEVEL"] = "Warning";
         var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, _) => { };
+        var started = new OperatorProcess(p);
+        p.OutputDataReceived += (_, e) =>
+        {
+            // "nexus-operator <identity> serving <url> in namespace <ns>"
+            if (e.Data?.Split(' ') is [_, _, "serving", var url, ..]) started.Url = url;
+        };
         p.ErrorDataReceived += (_, _) => { };
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
-        return p;
+        return started;
     }
 
     [Fact]
@@ -85,6 +99,7 @@ public sealed class CrashSafetyTests
         foreach (var w in c.Workers)
         {
             w.Concurrency = 1000;
+            w.FirstSubmitHold = TimeSpan.FromMilliseconds(300);
             w.Behave = (id, attempt, p) => new FakeBehaviour
             {
                 Duration = TimeSpan.FromMilliseconds(100 + Math.Abs(id.GetHashCode()) % 400),
@@ -103,16 +118,48 @@ public sealed class CrashSafetyTests
         });
 
         var rnd = new Random(42);
-        var process = StartOperatorProcess(c, "op-crash");
+        var running = StartOperator(c, "op-crash");
+        var process = running.Process;
+        long reattached = 0, resubmitted = 0;
+        var scraped = new List<string>();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         try
         {
             for (var kill = 0; kill < 5; kill++)
             {
                 await Task.Delay(rnd.Next(700, 2500)); // a random moment, not a synchronisation
+                // The first kill waits for a moment with a submit on its way to a worker: an attempt claimed but
+                // not yet received. Later ones prefer such a moment but do not wait long for it.
+                var held = () => c.Workers.Any(w => Volatile.Read(ref w.HeldNow) > 0);
+                if (kill == 0) await Wait.UntilAsync(held, "a submit in flight", TimeSpan.FromSeconds(60));
+                else
+                {
+                    try { await Wait.UntilAsync(held, "a submit in flight", TimeSpan.FromSeconds(3)); } catch (TimeoutException) { }
+                }
+                if (kill == 1)
+                {
+                    // The first restarted process took over the attempts the kill interrupted: it re-attached them,
+                    // and re-submitted those whose submit died with its predecessor.
+                    var seen = (0L, 0L);
+                    try
+                    {
+                        await Wait.UntilAsync(async () => (seen = await CountersAsync(http, running.Url)) is ( > 0, > 0), "re-attaches and re-submits", TimeSpan.FromSeconds(30));
+                    }
+                    catch (TimeoutException e)
+                    {
+                        throw new TimeoutException($"{e.Message}: (re-attached, re-submitted) = {seen} at {running.Url}; held submits dropped: {c.Workers.Sum(w => w.DroppedSubmits)}");
+                    }
+                }
+                var (r, s) = await CountersAsync(http, running.Url);
+                scraped.Add($"{running.Url}: {r}/{s}");
+                reattached += r;
+                resubmitted += s;
                 process.Kill(); // SIGKILL
                 await process.WaitForExitAsync();
+                foreach (var w in c.Workers) w.DropHeldSubmits();
                 process.Dispose();
-                process = StartOperatorProcess(c, "op-crash");
+                running = StartOperator(c, "op-crash");
+                process = running.Process;
             }
             await creating;
 
@@ -121,6 +168,9 @@ public sealed class CrashSafetyTests
                 var list = await c.Api.ListAsync<AiJob>(ResourceKind.AiJob.Collection(OperatorCluster.Ns), null, 1000, default);
                 return list.Items.Count == 500 && list.Items.All(j => JobPhases.IsTerminal(j.Status?.Phase));
             }, "all 500 jobs terminal", TimeSpan.FromSeconds(90));
+            var (lastReattached, lastResubmitted) = await CountersAsync(http, running.Url);
+            reattached += lastReattached;
+            resubmitted += lastResubmitted;
         }
         finally
         {
@@ -141,5 +191,37 @@ public sealed class CrashSafetyTests
         Assert.Equal(500, submissions.Count);
         Assert.All(c.Workers, w => Assert.Equal(0, w.Overlaps));
         Assert.All(jobs, j => Assert.Equal(1, j.Status!.Attempts));
+
+        // The kills hit work in flight: running jobs were taken over by the next process, and attempts claimed
+        // but never received (their submit died with the process) were submitted again.
+        Assert.True(reattached > 0, $"no running job was re-attached after a kill ({string.Join(", ", scraped)})");
+        Assert.True(c.Workers.Sum(w => w.DroppedSubmits) > 0, "no kill interrupted a submit");
+        Assert.True(resubmitted > 0, "no attempt was re-submitted after a re-attach");
+        // No job ran on two instances at once (nor twice on one).
+        var runs = c.Workers.SelectMany(w => w.Runs.Select(r => (w.Url, r.Id, r.Started, End: r.Finished ?? DateTime.MaxValue))).GroupBy(r => r.Id);
+        Assert.All(runs, g =>
+        {
+            var ordered = g.OrderBy(r => r.Started).ToList();
+            for (var i = 1; i < ordered.Count; i++) Assert.True(ordered[i].Started >= ordered[i - 1].End, $"{g.Key} ran on {ordered[i - 1].Url} and {ordered[i].Url} at once");
+        });
     }
+
+    /// <summary>The process's re-attach and re-submit counters; zero when it has not served metrics yet.</summary>
+    private static async Task<(long Reattached, long Resubmitted)> CountersAsync(HttpClient http, string? url)
+    {
+        if (url is null) return (0, 0);
+        try
+        {
+            var text = await http.GetStringAsync(url.TrimEnd('/') + "/metrics");
+            return (Counter(text, "nexus_operator_reattached_total"), Counter(text, "nexus_operator_resubmitted_total"));
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return (0, 0);
+        }
+    }
+
+    private static long Counter(string metrics, string name) =>
+        metrics.Split('\n').Where(l => l.StartsWith(name + " ", StringComparison.Ordinal))
+            .Select(l => (long)double.Parse(l[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
 }

@@ -1,5 +1,10 @@
 using Nexus.Tests.Support;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Nexus.Crds.Entities;
+using Nexus.Operator.Control;
+using Nexus.Shared;
 using Nexus.Tests.Operator.Support;
 
 namespace Nexus.Tests.Operator;
@@ -47,5 +52,63 @@ public sealed class LeaderElectionTests
         Assert.False(b.IsLeader);
         c.Server.Faults.Clear();
         await Wait.UntilAsync(() => a.IsLeader ^ b.IsLeader, "exactly one leader again", TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A_crashed_leaders_lease_is_taken_over_once_it_expires_on_the_standbys_clock()
+    {
+        await using var c = await OperatorCluster.StartAsync(workers: 0);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var t0 = time.GetUtcNow();
+        var options = c.Options("op-standby") with
+        {
+            LeaseDuration = TimeSpan.FromSeconds(15), RenewDeadline = TimeSpan.FromSeconds(10), RetryPeriod = TimeSpan.FromSeconds(2),
+        };
+        // What a SIGKILLed leader leaves behind: a lease it holds and will never renew nor release.
+        await c.Api.CreateAsync(ResourceKind.Lease.Collection(OperatorCluster.Ns), new V1Lease
+        {
+            ApiVersion = "coordination.k8s.io/v1",
+            Kind = "Lease",
+            Metadata = new V1ObjectMeta { Name = options.LeaseName, NamespaceProperty = OperatorCluster.Ns },
+            Spec = new V1LeaseSpec
+            {
+                HolderIdentity = "op-crashed", LeaseDurationSeconds = 15, AcquireTime = t0.UtcDateTime, RenewTime = t0.UtcDateTime, LeaseTransitions = 0,
+            },
+        }, default);
+
+        using var api = new KubeApi(c.Server.ClientConfiguration());
+        var elector = new LeaderElector(api, options, time, NullLogger.Instance);
+        DateTimeOffset? acquiredAt = null;
+        elector.LeadershipChanged += leading => { if (leading) acquiredAt ??= time.GetUtcNow(); };
+        using var stop = new CancellationTokenSource();
+        var run = elector.RunAsync(ct => Task.Delay(Timeout.Infinite, ct), stop.Token);
+        // The first look at the lease happens at t0, without the clock moving: expiry counts from then.
+        await Wait.UntilAsync(() => elector.Rounds >= 1, "the standby's first look at the lease");
+        Assert.False(elector.IsLeader);
+
+        // Step the clock one retry period at a time, each step releasing one round of the standby.
+        while (!elector.IsLeader)
+        {
+            Assert.True(time.GetUtcNow() - t0 < TimeSpan.FromSeconds(60), "the standby never took over the expired lease");
+            var rounds = elector.Rounds;
+            time.Advance(options.RetryPeriod);
+            try
+            {
+                await Wait.UntilAsync(() => elector.Rounds > rounds, "the round this step released", TimeSpan.FromSeconds(2));
+            }
+            catch (TimeoutException)
+            {
+                // The standby had not started waiting yet when the clock moved: the next step releases it.
+            }
+            if (time.GetUtcNow() - t0 < options.LeaseDuration) Assert.False(elector.IsLeader, $"took over at {time.GetUtcNow() - t0} of a {options.LeaseDuration} lease");
+        }
+        var waited = acquiredAt!.Value - t0;
+        Assert.InRange(waited, options.LeaseDuration, options.LeaseDuration + 2 * options.RetryPeriod);
+        var lease = (await c.Api.GetAsync<V1Lease>(ResourceKind.Lease.Item(OperatorCluster.Ns, options.LeaseName), default))!;
+        Assert.Equal("op-standby", lease.Spec.HolderIdentity);
+        Assert.Equal(1, lease.Spec.LeaseTransitions);
+
+        stop.Cancel();
+        await run;
     }
 }

@@ -43,6 +43,34 @@ public sealed class FakeWorker : IAsyncDisposable
     public Func<string, int, JsonElement?, FakeBehaviour> Behave { get; set; } = (_, _, _) => new FakeBehaviour { Result = new JsonObject { ["ok"] = true } };
     public ConcurrentQueue<(string Id, int Attempt)> Submissions { get; } = new();
     public ConcurrentQueue<string> Aborts { get; } = new();
+    /// <summary>When set, a status code (429, 5xx) answered to a submit instead of accepting it: (id, attempt) → code or null.</summary>
+    public Func<string, int, int?> RefuseSubmit { get; set; } = (_, _) => null;
+    /// <summary>Submits answered with a refusal: (id, attempt, status code, when).</summary>
+    public ConcurrentQueue<(string Id, int Attempt, int Code, DateTime At)> Refusals { get; } = new();
+    /// <summary>When each (id, attempt) was accepted.</summary>
+    public ConcurrentDictionary<(string Id, int Attempt), DateTime> AcceptedAt { get; } = new();
+    /// <summary>
+    /// The first submit of each job is held this long before it is taken; a submit whose caller went away meanwhile
+    /// (the operator was killed) is dropped, as if it never arrived.
+    /// </summary>
+    public TimeSpan FirstSubmitHold { get; set; }
+    /// <summary>Submits being held right now.</summary>
+    public int HeldNow;
+    /// <summary>Held submits dropped because their caller went away.</summary>
+    public int DroppedSubmits;
+    /// <summary>Submits of an attempt this instance already had (idempotent re-submits).</summary>
+    public int RepeatedSubmits;
+    /// <summary>Jobs this instance reports as running an earlier attempt than the one submitted (a stale instance).</summary>
+    public Func<string, int, bool> ReportsStaleAttempt { get; set; } = (_, _) => false;
+    /// <summary>(id, attempt, started, finished) of every attempt run here; finished is null while running.</summary>
+    public IReadOnlyList<(string Id, int Attempt, DateTime Started, DateTime? Finished)> Runs =>
+        _runs.Select(e => (e.Id, e.Attempt, e.Started, e.Finished)).ToList();
+    private readonly ConcurrentQueue<Entry> _runs = new();
+    private readonly ConcurrentDictionary<string, byte> _heldOnce = new();
+    private CancellationTokenSource _dropHeld = new();
+
+    /// <summary>The callers of the submits held right now are gone (killed): drop those submits, as if they never arrived.</summary>
+    public void DropHeldSubmits() => Interlocked.Exchange(ref _dropHeld, new CancellationTokenSource()).Cancel();
     public int MaxConcurrent;
     /// <summary>Attempts started while another attempt of the same job was running here.</summary>
     public int Overlaps;
@@ -84,7 +112,34 @@ public sealed class FakeWorker : IAsyncDisposable
         var attempt = body.GetProperty("attempt").GetInt32();
         if (string.IsNullOrEmpty(body.GetProperty("deadline").GetString())) return Results.BadRequest();
         JsonElement? parameters = body.TryGetProperty("params", out var p) && p.ValueKind != JsonValueKind.Null ? p.Clone() : null;
-        if (_jobs.TryGetValue(id, out var existing) && existing.Attempt == attempt) return Results.Accepted();
+        if (FirstSubmitHold > TimeSpan.Zero && _heldOnce.TryAdd(id, 0))
+        {
+            Interlocked.Increment(ref HeldNow);
+            try
+            {
+                using var dropped = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, Volatile.Read(ref _dropHeld).Token);
+                await Task.Delay(FirstSubmitHold, dropped.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Interlocked.Increment(ref DroppedSubmits);
+                return Results.StatusCode(499);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref HeldNow);
+            }
+        }
+        if (_jobs.TryGetValue(id, out var existing) && existing.Attempt == attempt)
+        {
+            Interlocked.Increment(ref RepeatedSubmits);
+            return Results.Accepted();
+        }
+        if (RefuseSubmit(id, attempt) is { } code)
+        {
+            Refusals.Enqueue((id, attempt, code, DateTime.UtcNow));
+            return Results.Json(new { error = new { code = code == 429 ? "WORKER_BUSY" : "UNAVAILABLE", message = $"refused with {code}" } }, statusCode: code);
+        }
         var behaviour = Behave(id, attempt, parameters);
         if (behaviour.RejectParams is { } reason)
         {
@@ -99,7 +154,9 @@ public sealed class FakeWorker : IAsyncDisposable
         }
         Submissions.Enqueue((id, attempt));
         var entry = new Entry(id, attempt, behaviour, DateTime.UtcNow);
+        AcceptedAt[(id, attempt)] = entry.Started;
         _jobs[id] = entry;
+        _runs.Enqueue(entry);
         if (behaviour.Duration == TimeSpan.Zero && !behaviour.Hang) Finish(entry);
         return Results.Accepted();
     }
@@ -108,7 +165,7 @@ public sealed class FakeWorker : IAsyncDisposable
     {
         if (!_jobs.TryGetValue(id, out var e)) return Results.Json(new { error = new { code = "NOT_FOUND", message = id } }, statusCode: 404);
         if (e.Status == "running" && !e.Behaviour.Hang && DateTime.UtcNow - e.Started >= e.Behaviour.Duration) Finish(e);
-        var json = new JsonObject { ["id"] = e.Id, ["type"] = "x", ["attempt"] = e.Attempt, ["status"] = e.Status, ["progress"] = e.Status == "running" ? 0.5 : 1.0 };
+        var json = new JsonObject { ["id"] = e.Id, ["type"] = "x", ["attempt"] = ReportsStaleAttempt(id, e.Attempt) ? e.Attempt - 1 : e.Attempt, ["status"] = e.Status, ["progress"] = e.Status == "running" ? 0.5 : 1.0 };
         if (e.Status == "completed") json["result"] = e.Behaviour.Result?.DeepClone();
         if (e.Status == "failed" && e.Behaviour.Error is { } err)
         {
@@ -120,7 +177,11 @@ public sealed class FakeWorker : IAsyncDisposable
     private IResult Abort(string id)
     {
         Aborts.Enqueue(id);
-        if (_jobs.TryRemove(id, out var e) && e.Status == "running") lock (_jobs) _running--;
+        if (_jobs.TryRemove(id, out var e) && e.Status == "running")
+        {
+            lock (_jobs) _running--;
+            e.Finished = DateTime.UtcNow;
+        }
         return Results.NoContent();
     }
 
@@ -130,13 +191,22 @@ public sealed class FakeWorker : IAsyncDisposable
         {
             if (e.Status != "running") return;
             e.Status = e.Behaviour.Error is null ? "completed" : "failed";
+            e.Finished = DateTime.UtcNow;
             _running--;
         }
     }
 
+    /// <summary>Stops listening, as a crashed or partitioned instance: every later request fails to connect.</summary>
+    public async Task StopListeningAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 0) await _app.StopAsync();
+    }
+
+    private int _stopped;
+
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
+        await StopListeningAsync();
         await _app.DisposeAsync();
     }
 
@@ -147,5 +217,6 @@ public sealed class FakeWorker : IAsyncDisposable
         public FakeBehaviour Behaviour { get; } = behaviour;
         public DateTime Started { get; } = started;
         public string Status { get; set; } = "running";
+        public DateTime? Finished { get; set; }
     }
 }

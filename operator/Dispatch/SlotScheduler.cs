@@ -1,0 +1,99 @@
+using Nexus.Operator.Jobs;
+using Nexus.Operator.Pools;
+
+namespace Nexus.Operator.Dispatch;
+
+/// <summary>
+/// Matches claimable jobs with free worker slots. Whenever a job becomes claimable or a slot frees up, one cycle
+/// runs for each pool with a free slot, in numbered steps: 1. pick the best job the pool serves
+/// (<see cref="ClaimQueue"/>: its one comparator orders priority, aging, tenant turns and creation), 2. match it to
+/// a slot of the pool's least-loaded ready instance, 3. take it off the queue, 4. hand job and slot to the runner,
+/// which claims and runs it. Jobs are only taken while a pool serving their type has capacity.
+/// </summary>
+public sealed class SlotScheduler
+{
+    private readonly ClaimQueue _queue;
+    private readonly object _lock = new();
+    private readonly PoolRegistry _registry;
+    private readonly JobRunner _runner;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _signal = new(0);
+
+    public SlotScheduler(TimeSpan agingThreshold, PoolRegistry registry, JobRunner runner, TimeProvider time)
+    {
+        _queue = new ClaimQueue(agingThreshold);
+        _registry = registry;
+        _runner = runner;
+        _time = time;
+        registry.CapacityChanged += Signal;
+        runner.SlotFreed += Signal;
+    }
+
+    public int Queued
+    {
+        get { lock (_lock) return _queue.Count; }
+    }
+
+    public void Offer(QueuedJob job)
+    {
+        lock (_lock) _queue.Upsert(job);
+        Signal();
+    }
+
+    public void Withdraw(string name)
+    {
+        lock (_lock) _queue.Remove(name);
+    }
+
+    public void Signal()
+    {
+        if (_signal.CurrentCount < 2) _signal.Release();
+    }
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                // The timeout re-evaluates aging even when nothing changes.
+                await _signal.WaitAsync(TimeSpan.FromSeconds(1), ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            RunCycle(ct);
+        }
+    }
+
+    /// <summary>One scheduling cycle over every pool with a free slot.</summary>
+    private void RunCycle(CancellationToken ct)
+    {
+        var now = _time.GetUtcNow().UtcDateTime;
+        foreach (var (pool, types) in _registry.PoolsWithFreeSlots(now))
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                // 1. Pick: the job to claim next among the types this pool serves.
+                lock (_lock)
+                {
+                    if (_queue.Peek(types, now) is null) break;
+                }
+                // 2. Match to a slot: the least-loaded ready instance of the pool with room.
+                var lease = SlotLease.TryReserve(_registry, pool, now);
+                if (lease is null) break;
+                // 3. Take it off the queue (the best job now: an offer may have come in between).
+                QueuedJob? job;
+                lock (_lock) job = _queue.Take(types, now);
+                if (job is null)
+                {
+                    lease.Release();
+                    break;
+                }
+                // 4. Claim and run: the runner owns the lease from here and releases it when the run ends.
+                if (!_runner.TryStart(job, lease, ct)) lease.Release();
+            }
+        }
+    }
+}

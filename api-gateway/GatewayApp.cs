@@ -81,6 +81,7 @@ public static class GatewayApp
         app.UseHttpMetrics();
         JobEndpoints.Map(app);
         OpsEndpoints.Map(app);
+        Nexus.Gateway.Dashboard.DashboardHosting.MapDashboard(app);
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }

@@ -102,6 +102,11 @@ const visibility: Renderer = (r) => {
       })])));
 };
 
+/** A proposal's before or after: a text, or a list of terms. */
+function proposalValue(value: unknown): string {
+  return Array.isArray(value) ? value.map((v) => text(v)).join(", ") : text(value);
+}
+
 const listing: Renderer = (r) => {
   const skus = asArray(r.skus).map(asRecord);
   return h("div", { id: "listing-view" },
@@ -116,8 +121,8 @@ const listing: Renderer = (r) => {
             return h("li", {},
               h("p", {}, h("strong", {}, text(p.field)), ` — ${text(p.issue)}`, impact.level ? ` (impact: ${text(impact.level)})` : ""),
               h("div", { class: "before-after" },
-                h("div", {}, h("h4", {}, "Before"), h("p", { class: "before" }, text(p.current))),
-                h("div", {}, h("h4", {}, "After"), h("p", { class: "after" }, text(p.proposed)))),
+                h("div", {}, h("h4", {}, "Before"), h("p", { class: "before" }, proposalValue(p.current))),
+                h("div", {}, h("h4", {}, "After"), h("p", { class: "after" }, proposalValue(p.proposed)))),
               p.reason ? h("p", { class: "hint" }, text(p.reason)) : null);
           })));
     }));

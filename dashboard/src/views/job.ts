@@ -45,7 +45,7 @@ export function renderJob(main: HTMLElement, id: string): Subscription {
     actions.querySelector("#job-cancel")?.addEventListener("click", () => void cancel());
     actions.querySelector("#job-retry")?.addEventListener("click", () => void retry());
 
-    const raw = h("details", { class: "raw", id: "job-raw", open: rawOpen }, h("summary", {}, "Raw JSON"), h("pre", {}, JSON.stringify(job, null, 2)));
+    const raw = h("details", { class: "raw", id: "job-raw", open: rawOpen }, h("summary", {}, "Raw JSON"), h("pre", { tabindex: "0", "aria-label": "The job as the API returns it" }, JSON.stringify(job, null, 2)));
     raw.addEventListener("toggle", () => { rawOpen = raw.open; });
     content.replaceChildren(
       h("dl", { class: "facts" },
@@ -53,7 +53,7 @@ export function renderJob(main: HTMLElement, id: string): Subscription {
         h("dt", {}, "Priority"), h("dd", {}, job.priority ?? "–"),
         ...(job.batch_id ? [h("dt", {}, "Batch"), h("dd", {}, h("a", { href: `#/batch/${encodeURIComponent(job.batch_id)}` }, job.batch_id))] : [])),
       h("h2", {}, "Timeline"), timeline(job),
-      h("h2", {}, "Params"), h("pre", { class: "params", id: "job-params" }, JSON.stringify(job.params ?? {}, null, 2)),
+      h("h2", {}, "Params"), h("pre", { class: "params", id: "job-params", tabindex: "0", "aria-label": "Params" }, JSON.stringify(job.params ?? {}, null, 2)),
       ...(job.error ? [h("h2", {}, "Error"), h("p", { class: "error-box", id: "job-error" }, h("strong", {}, job.error.code), ": ", job.error.message)] : []),
       ...(job.status === "completed" ? [h("h2", {}, "Result"), h("div", { id: "job-result", "data-type": job.type }, renderResult(job.type, job.result))] : []),
       raw);

@@ -5,7 +5,7 @@ import { onJobChanges, type Subscription } from "../live";
 import { api } from "../session";
 import { errorBox, heading, jobLink } from "./common";
 
-const PAGE_SIZE = 20;
+const PAGE_SIZES = ["20", "50", "100", "5"] as const;
 
 function select(id: string, label: string, options: readonly string[]): [HTMLElement, HTMLSelectElement] {
   const el = h("select", { id, name: id }, h("option", { value: "" }, "any"), ...options.map((o) => h("option", { value: o }, o)));
@@ -29,7 +29,9 @@ export function renderJobs(main: HTMLElement): Subscription {
   const [statusField, statusSel] = select("filter-status", "Status", STATUSES);
   const [startField, startIn] = dateInput("filter-start", "Created from");
   const [endField, endIn] = dateInput("filter-end", "Created until");
-  const filters = h("form", { class: "filters", "aria-label": "Filters" }, typeField, statusField, startField, endField,
+  const sizeSel = h("select", { id: "filter-limit", name: "limit" }, ...PAGE_SIZES.map((n) => h("option", { value: n }, n)));
+  const sizeField = h("div", { class: "field inline" }, h("label", { for: "filter-limit" }, "Per page"), sizeSel);
+  const filters = h("form", { class: "filters", "aria-label": "Filters" }, typeField, statusField, startField, endField, sizeField,
     h("button", { type: "submit" }, "Apply filters"));
   const body = h("tbody", { id: "jobs-body" });
   const table = h("table", { class: "jobs", "aria-label": "Jobs, newest first" },
@@ -41,7 +43,7 @@ export function renderJobs(main: HTMLElement): Subscription {
   const errors = h("div", {});
   main.replaceChildren(heading("Jobs"), filters, errors, table, h("div", { class: "pager" }, prev, pageInfo, next), updated);
 
-  let query: ListQuery = {};
+  let query: ListQuery = { limit: 20 };
   // Cursors of the pages before the current one; the current page is read with `cursor`.
   const history: (string | undefined)[] = [];
   let cursor: string | undefined;
@@ -49,7 +51,7 @@ export function renderJobs(main: HTMLElement): Subscription {
 
   const load = async (): Promise<void> => {
     try {
-      const page = await api().list({ ...query, limit: PAGE_SIZE, cursor });
+      const page = await api().list({ ...query, cursor });
       errors.replaceChildren();
       body.replaceChildren(...page.data.map(row));
       if (page.data.length === 0) body.append(h("tr", {}, h("td", { colspan: 6 }, "No jobs match.")));
@@ -66,7 +68,7 @@ export function renderJobs(main: HTMLElement): Subscription {
 
   filters.addEventListener("submit", (event) => {
     event.preventDefault();
-    query = { type: typeSel.value || undefined, status: statusSel.value || undefined, start_date: toIso(startIn.value), end_date: toIso(endIn.value) };
+    query = { type: typeSel.value || undefined, status: statusSel.value || undefined, start_date: toIso(startIn.value), end_date: toIso(endIn.value), limit: Number(sizeSel.value) };
     history.length = 0;
     cursor = undefined;
     void load().catch(() => undefined);

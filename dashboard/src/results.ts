@@ -6,6 +6,12 @@ import { asArray, asRecord, fmtNum, h, text } from "./dom";
 
 type Renderer = (result: Record<string, unknown>) => HTMLElement;
 
+/** "key: value · key: value" of an object's plain (non-object) fields; nested detail stays in the raw JSON. */
+function scalars(value: unknown): string {
+  const entries = Object.entries(asRecord(value)).filter(([, v]) => v === null || typeof v !== "object");
+  return entries.length ? entries.map(([k, v]) => `${k.replace(/_/g, " ")}: ${typeof v === "number" ? fmtNum(v, 4).replace(/\.?0+$/, "") : text(v)}`).join(" · ") : text(value);
+}
+
 function table(label: string, headers: string[], rows: (string | Node)[][], id?: string): HTMLTableElement {
   return h("table", { "aria-label": label, id },
     h("thead", {}, h("tr", {}, ...headers.map((c) => h("th", { scope: "col" }, c)))),
@@ -58,14 +64,14 @@ const returns: Renderer = (r) => {
   const counts = Object.entries(asRecord(r.taxonomy_counts)).map(([label, v]) => ({ label, value: Number(v) || 0 }));
   const anomalies = asArray(r.anomalies).map(asRecord);
   return h("div", {},
-    summary([["Returns classified", r.classified_count], ["Window", r.window], ["Method", r.method]]),
+    summary([["Returns classified", r.classified_count], ["Window", scalars(r.window)], ["Method", scalars(r.method)]]),
     h("h3", {}, "Return categories"),
     barChart("Returns per category", counts, { digits: 0, id: "returns-chart" }),
     h("h3", {}, `Anomalies (${anomalies.length})`),
     anomalies.length === 0 ? h("p", {}, "No anomaly flagged.")
       : h("ul", { id: "anomalies" }, ...anomalies.map((a) => h("li", {},
         h("strong", {}, text(a.sku)), ` ${text(a.kind)}: p = ${typeof a.p_value === "number" ? a.p_value.toExponential(2) : text(a.p_value)} (threshold ${typeof a.threshold === "number" ? a.threshold.toExponential(2) : text(a.threshold)})`,
-        a.evidence !== undefined ? h("div", { class: "hint" }, text(a.evidence)) : null))));
+        a.evidence !== undefined ? h("div", { class: "hint" }, scalars(a.evidence)) : null))));
 };
 
 const competitors: Renderer = (r) => {

@@ -180,7 +180,7 @@ test("a queued job is cancelled from its page", async () => {
 
 const FORMS = {
   pricing_recalculate: { skus: "SKU-001", marketplace: "amazon_us", apply: "false" },
-  review_sentiment: { skus: "SKU-001", max_reviews_in_result: "5" },
+  review_sentiment: { skus: "SKU-001", rescore: "true", max_reviews_in_result: "5" },
   return_classify: { skus: "SKU-007, SKU-001", max_returns_in_result: "5" },
   llm_visibility_score: { skus: "SKU-001", prompts_per_sku: "1" },
   competitor_scan: { skus: "SKU-001", marketplace: "amazon_us" },
@@ -200,6 +200,7 @@ const RESULT_CHECKS = {
   async review_sentiment(page, result) {
     const sku = result.skus[0];
     const bars = page.locator(`#sentiment-view [data-sku='${sku.sku}'] rect.bar[data-value]`);
+    assert.ok(sku.positive_aspects.length + sku.negative_aspects.length > 0);
     assert.equal(await bars.count(), sku.positive_aspects.length + sku.negative_aspects.length);
     assert.match(await page.textContent("#sentiment-view"), new RegExp(`positive ${sku.positive}`));
   },
@@ -250,9 +251,10 @@ test("each job type, dispatched through the form, completes live and shows its r
     assert.equal(await page.getAttribute("#job-result", "data-type"), type);
     await RESULT_CHECKS[type](page, job.result);
     assert.match(await page.textContent("#job-timeline"), /Started.*Completed/s);
+    await screenshot(page, `job-${type}`);
     await page.click("#job-raw summary");
     assert.ok((await page.textContent("#job-raw pre")).includes(`"id": "${id}"`));
-    await assertAccessible(p, `job-${type}`);
+    assert.deepEqual(await axeSerious(page), [], `axe on the ${type} job page`);
   }
   await page.click("nav a:text-is('Dispatch')");
   await page.waitForSelector("#dispatch-form");

@@ -6,6 +6,7 @@ import { api, session } from "../session";
 import { errorBox, heading, jobLink } from "./common";
 
 function timeline(job: Job): HTMLElement {
+  // The API reports attempts only for a failed job (error.retry_count); a job that never started had none.
   const attempts = job.error?.retry_count !== undefined ? job.error.retry_count + 1 : job.started_at ? undefined : 0;
   const finishedLabel = job.status === "completed" ? "Completed" : job.status === "failed" ? "Failed" : job.status === "cancelled" ? "Cancelled" : "Finished";
   const steps: [string, string, boolean][] = [
@@ -18,7 +19,7 @@ function timeline(job: Job): HTMLElement {
       h("li", { class: done ? "done" : "pending" }, h("span", { class: "step" }, label), " ", h("time", {}, when)))),
     h("dl", { class: "facts" },
       h("dt", {}, "Run time"), h("dd", {}, job.duration_seconds !== undefined ? `${job.duration_seconds} s` : "–"),
-      h("dt", {}, "Attempts"), h("dd", { id: "job-attempts" }, attempts === undefined ? "1 or more" : String(attempts)),
+      ...(attempts !== undefined ? [h("dt", {}, "Attempts"), h("dd", { id: "job-attempts" }, String(attempts))] : []),
       ...(job.error?.retry_count !== undefined ? [h("dt", {}, "Retries"), h("dd", {}, String(job.error.retry_count))] : [])));
 }
 

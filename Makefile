@@ -7,13 +7,22 @@ export CONFIGURATION
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: deps build test test-dotnet test-workers crds params-schemas apiserver run bench-gateway bench-peer bench-history
+.PHONY: deps build dashboard test test-dotnet test-workers test-dashboard crds params-schemas apiserver run bench-gateway bench-peer bench-history
 
 deps:
 	@scripts/install-deps.sh
 
-build:
+build: dashboard
 	$(DOTNET) build NexusOperator.sln -c $(CONFIGURATION)
+
+## The web dashboard: TypeScript built by Vite into dashboard/dist, which the gateway serves under /ui.
+dashboard: dashboard/dist/index.html
+
+dashboard/node_modules/.package-lock.json: dashboard/package-lock.json
+	cd dashboard && npm ci --no-audit --no-fund
+
+dashboard/dist/index.html: dashboard/node_modules/.package-lock.json dashboard/index.html dashboard/vite.config.ts dashboard/tsconfig.json $(shell find dashboard/src -type f 2>/dev/null)
+	cd dashboard && npx --no-install tsc --noEmit -p . && npx --no-install vite build --logLevel warn
 
 ## Every test in the repository: .NET (gateway, operator, API stand-in, end to end), workers, chart and alerts.
 ## Every suite runs even when an earlier one fails; the target fails if any did.
@@ -22,6 +31,7 @@ test: deps
 	$(MAKE) --no-print-directory test-dotnet || rc=1; \
 	$(MAKE) --no-print-directory test-workers || rc=1; \
 	$(MAKE) --no-print-directory test-chart || rc=1; \
+	$(MAKE) --no-print-directory test-dashboard || rc=1; \
 	exit $$rc
 
 # Normal verbosity prints each test, and the reason of each skip (the real-cluster suite without a cluster).
@@ -30,6 +40,10 @@ test-dotnet:
 
 test-workers:
 	cd workers && $(PYTHON) -m pytest -q -p no:cacheprovider
+
+## The dashboard in Debian's Chromium against make run's stack (screenshots in dashboard/test-results/).
+test-dashboard: build
+	cd dashboard && node --test --test-concurrency=1 tests/
 
 ## Regenerate the CRD YAML in crds/ from the C# entity types.
 crds:

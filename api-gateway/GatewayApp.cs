@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using Nexus.Gateway.Api;
 using Nexus.Gateway.Cache;
+using Nexus.Gateway.Dashboard;
 using Nexus.Gateway.Extensions;
 using Nexus.Gateway.Metrics;
 using Nexus.Gateway.Settings;
@@ -65,6 +66,7 @@ public static class GatewayApp
         app.UseHttpMetrics();
         app.MapJobEndpoints();
         app.MapOpsEndpoints();
+        app.MapDashboard();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }

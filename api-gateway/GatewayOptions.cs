@@ -55,6 +55,9 @@ public sealed record GatewayOptions
     [Required]
     public string LogLevel { get; set; } = "Information";
 
+    /// <summary>The built dashboard (<c>dashboard/dist</c>) served under <c>/ui</c>; unset: found beside or above the binaries.</summary>
+    public string? DashboardDir { get; set; }
+
     public TimeSpan IdempotencyTtl => TimeSpan.FromHours(IdempotencyTtlHours);
 
     public TimeSpan CacheMissFallbackWindow => TimeSpan.FromSeconds(CacheMissFallbackSeconds);

@@ -158,6 +158,7 @@ Poll it (use the id the dispatch returned):
   curl -s $gateway/api/ai-jobs/JOB_ID -H "Authorization: Bearer $api_key" -H "X-Tenant-ID: demo"
 Logs are in $RUN_DIR. Press Ctrl-C to stop.
 READY
+echo "Dashboard: $gateway/ui"
 
 # Stay up until interrupted or until any process dies.
 wait -n "${core_pids[@]}" || true

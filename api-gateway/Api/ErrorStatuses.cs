@@ -12,6 +12,7 @@ public static class ErrorStatuses
         [ErrorCodes.Unauthenticated] = 401,
         [ErrorCodes.InsufficientScope] = 403, [ErrorCodes.TenantNotAllowed] = 403,
         [ErrorCodes.JobNotFound] = 404, [ErrorCodes.BatchNotFound] = 404, [ErrorCodes.NotFound] = 404,
+        [ErrorCodes.DashboardNotBuilt] = 404,
         [ErrorCodes.MethodNotAllowed] = 405,
         [ErrorCodes.JobNotCancellable] = 409,
         [ErrorCodes.PayloadTooLarge] = 413,

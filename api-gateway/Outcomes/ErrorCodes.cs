@@ -19,6 +19,7 @@ public static class ErrorCodes
     public const string JobNotFound = "JOB_NOT_FOUND";
     public const string BatchNotFound = "BATCH_NOT_FOUND";
     public const string NotFound = "NOT_FOUND";
+    public const string DashboardNotBuilt = "DASHBOARD_NOT_BUILT";
     public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
     public const string JobNotCancellable = "JOB_NOT_CANCELLABLE";
     public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";

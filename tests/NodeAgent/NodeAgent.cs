@@ -44,19 +44,28 @@ public sealed class NodeAgent
 
     public async Task RunAsync(CancellationToken ct)
     {
-        await RemoveStalePodsAsync(ct);
-        while (!ct.IsCancellationRequested)
+        try
         {
-            try { await SyncOnceAsync(ct); }
-            catch (Exception e) when (!ct.IsCancellationRequested)
+            await RemoveStalePodsAsync(ct);
+            while (!ct.IsCancellationRequested)
             {
-                _options.Log($"sync failed: {e.GetType().Name}: {e.Message}");
+                try { await SyncOnceAsync(ct); }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested) { break; }
+                catch (Exception e) when (!ct.IsCancellationRequested)
+                {
+                    _options.Log($"sync failed: {e.GetType().Name}: {e.Message}");
+                }
+                try { await _wake.WaitAsync(_options.SyncInterval, ct); }
+                catch (OperationCanceledException) { break; }
+                while (_wake.CurrentCount > 0) _wake.Wait(0);
             }
-            try { await _wake.WaitAsync(_options.SyncInterval, ct); }
-            catch (OperationCanceledException) { break; }
-            while (_wake.CurrentCount > 0) _wake.Wait(0);
         }
-        await ShutdownAsync();
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        finally
+        {
+            // Whatever ended the loop, no process outlives the agent.
+            await ShutdownAsync();
+        }
     }
 
     /// <summary>Pods a previous run of this node left behind: their processes are gone, so they are too.</summary>
@@ -206,6 +215,7 @@ public sealed class NodeAgent
         try { await _kube.CoreV1.DeleteNamespacedPodAsync(name, Ns, gracePeriodSeconds: 0, cancellationToken: ct); }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound) { }
         catch (HttpRequestException) { } // the API server went first (shutdown)
+        catch (System.Text.Json.JsonException) { } // deleted; answered with a Status where the client expects the Pod
     }
 
     private async Task SyncEndpointSlicesAsync(IList<V1Service> services, CancellationToken ct)

@@ -83,7 +83,14 @@ public sealed class NodeAgentTests
             (await h.PodsAsync("web")).Single().Status?.Phase == "Running" ? s : null, "a not-ready endpoint");
         var port = notReady.Ports.Single().Port!.Value;
         using (var http = new HttpClient())
-            Assert.Equal(503, (int)(await http.GetAsync($"http://127.0.0.1:{port}/ready")).StatusCode);
+        {
+            await Wait.UntilAsync(async () =>
+            {
+                try { return (int)(await http.GetAsync($"http://127.0.0.1:{port}/ready")).StatusCode == 503; }
+                catch (HttpRequestException) { return false; } // not listening yet
+            }, "the server to answer its probe path with 503");
+        }
+        Assert.False((await Slice())!.Endpoints.Single().Conditions.Ready, "endpoint ready while its probe answers 503");
         var deploymentStatus = (await h.Kube.AppsV1.ReadNamespacedDeploymentAsync("web", "default")).Status;
         Assert.True((deploymentStatus?.ReadyReplicas ?? 0) == 0, "deployment reports a ready replica before its probe passed");
 

@@ -12,7 +12,7 @@ namespace Nexus.Tests.EndToEnd;
 /// </summary>
 public sealed partial class PlatformStack : IAsyncLifetime
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(6);
     private readonly StringBuilder _output = new();
     private Process? _process;
 

@@ -29,8 +29,9 @@ public sealed class ScalingEndToEndTests(PlatformStack stack)
                 $"{pool} at zero workers", TimeSpan.FromSeconds(60));
 
             var ids = new List<string>();
-            for (var i = 0; i < 3; i++)
-                ids.Add(ResourceIds.JobIdFromName(await QueueEndToEndTests.CreateJobAsync(kubectl, type, "normal", sleepSeconds: 3)));
+            // Demand 4 at one job per worker: the pool goes to its maximum of 2 and stays there while the jobs run.
+            for (var i = 0; i < 4; i++)
+                ids.Add(ResourceIds.JobIdFromName(await QueueEndToEndTests.CreateJobAsync(kubectl, type, "normal", sleepSeconds: 4)));
             await Wait.UntilAsync(async () => await ReadyReplicas() == 2, $"{pool} at its maximum of 2 ready workers", TimeSpan.FromSeconds(90));
             Assert.Equal(2, (await LocalPods.ListAsync(kubectl, LocalPods.OfPool(type))).Count(p => p.Ready));
 

@@ -1,3 +1,4 @@
+using System.Net;
 using Nexus.Crds.Entities;
 using Nexus.Tests.Support;
 
@@ -32,15 +33,17 @@ public sealed class CrashRecoveryEndToEndTests(PlatformStack stack)
     {
         using var api = new JobsApi(stack.Gateway, stack.ApiKey, stack.Tenant);
         using var kubectl = new Kubectl(stack.Kubeconfig);
-        var ids = new List<string>();
-        for (var i = 0; i < 3; i++)
-            ids.Add(await api.DispatchOkAsync(new { type = "review_sentiment", @params = new { skus = new[] { "SKU-030" }, _simulate = new { sleep_seconds = 2 } } }));
+        var names = new List<string>();
+        for (var i = 0; i < 3; i++) names.Add(await QueueEndToEndTests.CreateJobAsync(kubectl, "review_sentiment", "normal", sleepSeconds: 2));
+        var before = await api.DispatchOkAsync(new { type = "review_sentiment", @params = new { skus = new[] { "SKU-030" } } });
 
         var restarted = await LocalPods.KillAndWaitRestartAsync(kubectl, LocalPods.Gateway);
         Assert.Equal(137, restarted.LastExitCode);
-        ids.Add(await api.DispatchOkAsync(new { type = "review_sentiment", @params = new { skus = new[] { "SKU-031" } } }));
+        // The same printed URL serves again: the job dispatched before the crash is there, and a new one is accepted.
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync(before)).Status);
+        var after = await api.DispatchOkAsync(new { type = "review_sentiment", @params = new { skus = new[] { "SKU-031" } } });
 
-        var names = ids.Select(id => ResourceIds.TryJobNameFromId(id, out var name) ? name : throw new InvalidOperationException(id)).ToList();
+        names.AddRange(new[] { before, after }.Select(id => ResourceIds.TryJobNameFromId(id, out var name) ? name : throw new InvalidOperationException(id)));
         await AssertCompletedOnceAsync(api, kubectl, names);
     }
 

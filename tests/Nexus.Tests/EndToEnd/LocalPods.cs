@@ -39,9 +39,12 @@ public static class LocalPods
             $"one ready pod of {selector}", timeout ?? TimeSpan.FromSeconds(60));
 
     /// <summary>SIGKILLs the pod's process (an OOM kill or a crash) and waits for the agent to restart it and for it to be ready.</summary>
-    public static async Task<LocalPod> KillAndWaitRestartAsync(Kubectl kubectl, string selector, TimeSpan? timeout = null)
+    public static async Task<LocalPod> KillAndWaitRestartAsync(Kubectl kubectl, string selector, TimeSpan? timeout = null) =>
+        await KillAndWaitRestartAsync(kubectl, selector, await ReadyAsync(kubectl, selector), timeout);
+
+    /// <summary>As above, for a pod read beforehand (so the kill lands at once, e.g. while a short job runs).</summary>
+    public static async Task<LocalPod> KillAndWaitRestartAsync(Kubectl kubectl, string selector, LocalPod before, TimeSpan? timeout = null)
     {
-        var before = await ReadyAsync(kubectl, selector);
         Signals.Send(before.Pid!.Value, Signals.Sigkill);
         return await Wait.ForAsync(async () =>
                 (await ListAsync(kubectl, selector)) is [{ Ready: true, Pid: not null } pod] && pod.Name == before.Name && pod.Restarts > before.Restarts

@@ -12,12 +12,14 @@ public sealed class WorkerFailureEndToEndTests(PlatformStack stack)
     {
         using var api = new JobsApi(stack.Gateway, stack.ApiKey, stack.Tenant);
         using var kubectl = new Kubectl(stack.Kubeconfig);
-        var name = await QueueEndToEndTests.CreateJobAsync(kubectl, "competitor_scan", "high", sleepSeconds: 3);
+        var selector = LocalPods.OfPool("competitor_scan");
+        var worker = await LocalPods.ReadyAsync(kubectl, selector);
+        var name = await QueueEndToEndTests.CreateJobAsync(kubectl, "competitor_scan", "high", sleepSeconds: 5);
         var id = ResourceIds.JobIdFromName(name);
         await api.WaitStatusAsync(id, "running");
 
         // The node agent restarts the killed container in its pod (same address, no memory of the job).
-        var restarted = await LocalPods.KillAndWaitRestartAsync(kubectl, LocalPods.OfPool("competitor_scan"));
+        var restarted = await LocalPods.KillAndWaitRestartAsync(kubectl, selector, worker);
         Assert.Equal(137, restarted.LastExitCode);
 
         var done = await api.WaitTerminalAsync(id);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Brings the whole platform up on this machine: the Kubernetes API stand-in (or the cluster KUBECONFIG names),
-# the CRDs, one Python worker and WorkerPool per job type, the operator and the gateway, and a demo API key.
-# Prints the connection lines once everything is ready; Ctrl-C or SIGTERM stops every process it started.
+# the CRDs, the local node agent, and as Deployments the agent runs (as a kubelet would): one worker pool per job
+# type, the operator and the gateway; then a demo API key. Prints the connection lines once everything is ready;
+# Ctrl-C or SIGTERM stops every process it started (the agent stops the pods within their grace periods).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,7 +60,7 @@ wait_for_line() {
   done
 }
 
-core_pids=() # the processes whose exit ends the run (a worker may be restarted, like a pod)
+core_pids=() # the processes whose exit ends the run (pods are restarted by the node agent)
 start() { # name, then the command; output goes to RUN_DIR/name.log
   local name="$1"; shift
   "$@" >"$RUN_DIR/$name.log" 2>&1 &
@@ -72,13 +73,21 @@ step "kubernetes api"
 if [ -n "${KUBECONFIG:-}" ] && [ -f "${KUBECONFIG%%:*}" ]; then
   kubeconfig="$KUBECONFIG"
 else
+  # The node agent below runs the Deployments; the stand-in's own "every replica is ready" shortcut would fight it.
   start apiserver dotnet "$(bin tests/KubeApiServer Nexus.KubeApiServer.dll)" --port 0 \
-    --kubeconfig "$RUN_DIR/kubeconfig"
+    --kubeconfig "$RUN_DIR/kubeconfig" --no-builtin-controllers
   kubeconfig=$(wait_for_line "the Kubernetes API stand-in" "$RUN_DIR/apiserver.log" '(?<=^Kubeconfig: ).*')
 fi
 export KUBECONFIG="$kubeconfig"
 kubectl_() { kubectl --kubeconfig "$kubeconfig" --cache-dir "$RUN_DIR/kubectl-cache" -n "$NAMESPACE" "$@"; }
 kubectl_ apply -f crds/ >/dev/null || fail "applying the CRDs failed"
+
+step "node agent"
+# The local node agent: runs each Deployment's pods as local processes (the command is the pod template's
+# local.nexus.ai/command annotation, there being no images), restarts crashed ones with the kubelet's back-off,
+# and publishes ready pods in their Services' EndpointSlices. Pod output goes to RUN_DIR/POD.log.
+start node-agent dotnet "$(bin tests/NodeAgent Nexus.NodeAgent.dll)" --kubeconfig "$kubeconfig" \
+  --namespace "$NAMESPACE" --node-name local-node --log-dir "$RUN_DIR"
 
 step "assistant"
 # 2. The assistant the LLM job types ask: the one WORKER_LLM_PROVIDERS names, or the demo assistant that answers
@@ -92,50 +101,122 @@ if [ -z "${WORKER_LLM_PROVIDERS:-}" ]; then
   export WORKER_LLM_PROVIDERS="[{\"name\":\"demo\",\"base_url\":\"$assistant/v1\",\"model\":\"demo\"}]"
 fi
 
-step "workers"
-# 3. One worker process and WorkerPool per job type. Each worker's port and pid are written beside its log, so a
-# test can stop and restart one as Kubernetes would restart a pod.
-pools=""
-for type in "${JOB_TYPES[@]}"; do
-  name="workers-${type//_/-}"
-  (cd workers && WORKER_JOB_TYPES="$type" WORKER_DB_PATH="$RUN_DIR/worker-data.sqlite3" \
-    WORKER_ALLOW_SIMULATION="${NEXUS_WORKER_SIMULATION:-0}" \
-    exec "$PYTHON" -m nexus_worker --host 127.0.0.1 --port 0) >"$RUN_DIR/$name.log" 2>&1 &
-  pids+=($!)
-  echo "$!" >"$RUN_DIR/$name.pid"
-done
-for type in "${JOB_TYPES[@]}"; do
-  name="workers-${type//_/-}"
-  url=$(wait_for_line "worker $type" "$RUN_DIR/$name.log" '(?<=listening on )http://\S+')
-  echo "${url##*:}" >"$RUN_DIR/$name.port"
-  wait_for "worker $type" curl -fsS "$url/readyz"
-  pools+="---
-apiVersion: nexus.ai/v1
-kind: WorkerPool
+step "workloads"
+# 3. The workloads, declared as in a cluster. q quotes a value as a YAML string.
+q() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
+
+# The Deployment, Service and WorkerPool of one job type's workers: the operator scales the Deployment between
+# min and max and finds the ready workers in the Service's EndpointSlices.
+worker_workload() { # job type, minReplicas, maxReplicas
+  local type="$1" min="$2" max="$3" name="workers-${1//_/-}"
+  cat <<YAML
+---
+apiVersion: apps/v1
+kind: Deployment
 metadata:
   name: $name
+  labels: {app.kubernetes.io/name: nexus-worker, app.kubernetes.io/instance: $name}
 spec:
-  jobTypes: [\"$type\"]
-  staticEndpoints: [\"$url\"]
+  replicas: $min
+  selector:
+    matchLabels: {app.kubernetes.io/instance: $name}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: nexus-worker, app.kubernetes.io/instance: $name}
+      annotations:
+        local.nexus.ai/workdir: workers
+        local.nexus.ai/command: $(q "exec $PYTHON -m nexus_worker --host 127.0.0.1 --port \$PORT")
+    spec:
+      terminationGracePeriodSeconds: 15
+      containers:
+        - name: worker
+          image: nexus-worker:local
+          ports: [{name: http, containerPort: 8080}]
+          env:
+            - {name: WORKER_POOL, value: $name}
+            - {name: WORKER_JOB_TYPES, value: $type}
+            - {name: WORKER_INSTANCE, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+            - {name: WORKER_SHUTDOWN_GRACE_SECONDS, value: "5"}
+            - {name: WORKER_DB_PATH, value: $(q "$RUN_DIR/worker-data.sqlite3")}
+            - {name: WORKER_ALLOW_SIMULATION, value: $(q "${NEXUS_WORKER_SIMULATION:-0}")}
+            - {name: WORKER_LLM_PROVIDERS, value: $(q "$WORKER_LLM_PROVIDERS")}
+          readinessProbe: {httpGet: {path: /readyz, port: http}, periodSeconds: 1, failureThreshold: 2}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: $name}
+spec:
+  selector: {app.kubernetes.io/instance: $name}
+  ports: [{name: http, port: 8080, targetPort: http}]
+---
+apiVersion: nexus.ai/v1
+kind: WorkerPool
+metadata: {name: $name}
+spec:
+  jobTypes: [$type]
+  deployment: {name: $name}
+  service: {name: $name}
   concurrencyPerReplica: 4
-  minReplicas: 1
-  maxReplicas: 1
-"
-done
-echo "$pools" | kubectl_ apply -f - >/dev/null || fail "applying the WorkerPools failed"
+  minReplicas: $min
+  maxReplicas: $max
+  scaleDownDelaySeconds: ${NEXUS_SCALE_DOWN_DELAY_SECONDS:-60}
+YAML
+}
+
+# The operator or the gateway as a one-replica Deployment on a fixed port (its hostPort), so the printed URL
+# survives a restart. POD_NAME is the operator's identity for its Lease, stable across container restarts.
+service_workload() { # name, dll, listen-url variable, port
+  local name="$1" dll="$2" url_var="$3" port="$4"
+  cat <<YAML
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: $name}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app.kubernetes.io/name: $name}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: $name}
+      annotations:
+        local.nexus.ai/command: $(q "exec dotnet $dll")
+    spec:
+      terminationGracePeriodSeconds: 15
+      containers:
+        - name: $name
+          image: $name:local
+          ports: [{name: http, containerPort: 8080, hostPort: $port}]
+          env:
+            - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+            - {name: NEXUS_NAMESPACE, value: $(q "$NAMESPACE")}
+            - {name: $url_var, value: "http://127.0.0.1:\$(PORT)"}
+          readinessProbe: {httpGet: {path: /readyz, port: http}, periodSeconds: 1, failureThreshold: 2}
+YAML
+}
+
+# Types with a minimum of 0 start without workers; the first job of the type scales their pool up.
+min_replicas() { case "$1" in llm_visibility_score|listing_optimize) echo 0 ;; *) echo 1 ;; esac; }
+operator_port=$(free_port)
+gateway_port=$(free_port)
+{
+  for type in "${JOB_TYPES[@]}"; do worker_workload "$type" "$(min_replicas "$type")" 3; done
+  service_workload nexus-operator "$(bin operator Nexus.Operator.dll)" NEXUS_OPERATOR_URL "$operator_port"
+  service_workload nexus-gateway "$(bin api-gateway Nexus.Gateway.dll)" NEXUS_GATEWAY_URLS "$gateway_port"
+} | kubectl_ apply -f - >/dev/null || fail "applying the workloads failed"
 
 step "operator and gateway"
-# 4. Operator and gateway.
-operator_port=$(free_port)
-NEXUS_NAMESPACE="$NAMESPACE" NEXUS_OPERATOR_URL="http://127.0.0.1:$operator_port" \
-  start operator dotnet "$(bin operator Nexus.Operator.dll)"
-gateway_port=$(free_port)
-NEXUS_NAMESPACE="$NAMESPACE" NEXUS_GATEWAY_URLS="http://127.0.0.1:$gateway_port" \
-  start gateway dotnet "$(bin api-gateway Nexus.Gateway.dll)"
+# 4. Wait for the operator, the gateway and every worker pool's minimum.
 wait_for "the operator" curl -fsS "http://127.0.0.1:$operator_port/readyz"
 wait_for "the gateway" curl -fsS "http://127.0.0.1:$gateway_port/readyz"
 echo "http://127.0.0.1:$operator_port" >"$RUN_DIR/operator.url"
 echo "http://127.0.0.1:$gateway_port" >"$RUN_DIR/gateway.url"
+pools_ready() {
+  kubectl_ get deployments -l app.kubernetes.io/name=nexus-worker \
+    -o jsonpath='{range .items[*]}{.spec.replicas} {.status.readyReplicas}{"\n"}{end}' |
+    awk '{ if ($1 != ($2 == "" ? 0 : $2)) bad = 1 } END { exit bad }'
+}
+wait_for "the worker pools" pools_ready
 
 step "api key"
 # 5. A demo API key for tenant demo.

@@ -18,8 +18,10 @@ public static class Program
                 case "--crds": options.CrdPaths.Add(Next()); break;
                 case "--kubeconfig": options.KubeconfigPath = Next(); break;
                 case "--namespace": options.Namespaces.Add(Next()); break;
+                // A node agent runs the Deployments' pods and reports their status instead.
+                case "--no-builtin-controllers": options.SimulateDeploymentReadiness = false; break;
                 case "-h" or "--help":
-                    Console.WriteLine("usage: [--port N] [--crds FILE|DIR]... [--kubeconfig PATH] [--namespace NS]...");
+                    Console.WriteLine("usage: [--port N] [--crds FILE|DIR]... [--kubeconfig PATH] [--namespace NS]... [--no-builtin-controllers]");
                     return 0;
                 default:
                     Console.Error.WriteLine($"unknown argument: {args[i]}");

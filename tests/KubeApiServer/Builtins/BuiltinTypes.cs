@@ -47,7 +47,12 @@ public static class BuiltinTypes
     [
         Namespaces,
         new() { Group = "", Version = "v1", Kind = "Pod", Plural = "pods", Singular = "pod", ShortNames = ["po"],
-            Categories = ["all"], HasStatus = true, ExtraFieldSelectors = ["spec.nodeName", "status.phase", "spec.serviceAccountName"] },
+            Categories = ["all"], HasStatus = true, ExtraFieldSelectors = ["spec.nodeName", "status.phase", "spec.serviceAccountName"],
+            // kubectl's pod columns, as far as JSONPath reaches (READY shows the Ready condition, not "1/1").
+            Columns = [new("Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status", null, null, 0),
+                new("Status", "string", ".status.phase", null, null, 0), new("Restarts", "integer", ".status.containerStatuses[0].restartCount", null, null, 0),
+                new("Age", "date", ".metadata.creationTimestamp", null, null, 0), new("IP", "string", ".status.podIP", null, null, 1),
+                new("Node", "string", ".spec.nodeName", null, null, 1)] },
         new() { Group = "", Version = "v1", Kind = "Secret", Plural = "secrets", Singular = "secret", ExtraFieldSelectors = ["type"] },
         new() { Group = "", Version = "v1", Kind = "ConfigMap", Plural = "configmaps", Singular = "configmap", ShortNames = ["cm"] },
         new() { Group = "", Version = "v1", Kind = "Service", Plural = "services", Singular = "service", ShortNames = ["svc"],

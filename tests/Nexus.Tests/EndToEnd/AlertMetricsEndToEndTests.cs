@@ -19,7 +19,7 @@ public sealed class AlertMetricsEndToEndTests(PlatformStack stack)
         await api.WaitTerminalAsync(await api.DispatchOkAsync(new { type = "pricing_recalculate", @params = new { skus = new[] { "SKU-020" }, marketplace = "amazon_us" } }));
         var operatorUrl = File.ReadAllText(Path.Combine(stack.RunDirectory, "operator.url")).Trim();
         var urls = string.Join(',', $"{operatorUrl}/metrics", $"{stack.Gateway.ToString().TrimEnd('/')}/metrics",
-            $"{stack.Worker("pricing_recalculate").Url.ToString().TrimEnd('/')}/metrics");
+            $"{(await stack.WorkerUrlAsync("pricing_recalculate")).ToString().TrimEnd('/')}/metrics");
 
         var start = new ProcessStartInfo("bash", [RepoPaths.Of("charts", "test.sh"), "-run", "TestAlertMetricsAreExposedByTheRunningServices"])
         {

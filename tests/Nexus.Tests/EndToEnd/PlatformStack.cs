@@ -6,14 +6,14 @@ using Nexus.Tests.Support;
 namespace Nexus.Tests.EndToEnd;
 
 /// <summary>
-/// The whole platform as `make run` brings it up (scripts/run-local.sh): the Kubernetes API stand-in, real Python
-/// workers, the operator and the gateway, as separate processes talking HTTP. Started once for the collection.
+/// The whole platform as `make run` brings it up (scripts/run-local.sh): the Kubernetes API stand-in, the local node
+/// agent running real Python workers, the operator and the gateway as pods of their Deployments, separate processes
+/// talking HTTP. Started once for the collection.
 /// </summary>
 public sealed partial class PlatformStack : IAsyncLifetime
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(6);
     private readonly StringBuilder _output = new();
-    private readonly List<IDisposable> _adopted = [];
     private Process? _process;
 
     public string RunDirectory { get; } = Directory.CreateTempSubdirectory("nexus-e2e-").FullName;
@@ -72,26 +72,23 @@ public sealed partial class PlatformStack : IAsyncLifetime
         }
     }
 
-    /// <summary>Base URL and pid file of the worker serving one job type.</summary>
-    public (Uri Url, string PidFile, string Name) Worker(string jobType)
-    {
-        var name = "workers-" + jobType.Replace('_', '-');
-        var port = File.ReadAllText(Path.Combine(RunDirectory, name + ".port")).Trim();
-        return (new Uri($"http://127.0.0.1:{port}"), Path.Combine(RunDirectory, name + ".pid"), name);
-    }
+    /// <summary>The WorkerPool (and its Deployment and Service) serving one job type.</summary>
+    public static string PoolName(string jobType) => "workers-" + jobType.Replace('_', '-');
 
-    /// <summary>Processes a test started in place of the platform's own (a restarted worker): stopped with the platform.</summary>
-    public void Adopt(IDisposable process)
+    /// <summary>Base URL of a ready worker of the job type's pool, as the pool's status lists it.</summary>
+    public async Task<Uri> WorkerUrlAsync(string jobType)
     {
-        lock (_adopted) _adopted.Add(process);
+        using var kubectl = new Kubectl(Kubeconfig);
+        var url = await Wait.ForAsync(async () =>
+        {
+            var (code, stdout, _) = await kubectl.RunAsync(null, "get", "workerpool", PoolName(jobType),
+                "-o", "jsonpath={.status.instances[?(@.ready==true)].url}");
+            return code == 0 && stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() is { } first ? first : null;
+        }, $"a ready worker of {jobType}", TimeSpan.FromSeconds(60));
+        return new Uri(url);
     }
-
     public async Task DisposeAsync()
     {
-        lock (_adopted)
-        {
-            foreach (var process in _adopted) process.Dispose();
-        }
         if (_process is { HasExited: false })
         {
             Signals.Send(_process.Id, Signals.Sigterm);

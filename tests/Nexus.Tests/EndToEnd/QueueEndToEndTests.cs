@@ -32,7 +32,7 @@ public sealed class QueueEndToEndTests(PlatformStack stack)
     {
         using var api = new JobsApi(stack.Gateway, stack.ApiKey, stack.Tenant);
         using var kubectl = new Kubectl(stack.Kubeconfig);
-        var pool = stack.Worker("return_classify").Name;
+        var pool = PlatformStack.PoolName("return_classify");
         await kubectl.OkAsync(null, "patch", "workerpool", pool, "--type=merge", "-p", """{"spec":{"concurrencyPerReplica":1}}""");
         try
         {

@@ -12,15 +12,15 @@ public sealed class WorkerFailureEndToEndTests(PlatformStack stack)
     {
         using var api = new JobsApi(stack.Gateway, stack.ApiKey, stack.Tenant);
         using var kubectl = new Kubectl(stack.Kubeconfig);
-        var worker = stack.Worker("competitor_scan");
-        var name = await QueueEndToEndTests.CreateJobAsync(kubectl, "competitor_scan", "high", sleepSeconds: 3);
+        var selector = LocalPods.OfPool("competitor_scan");
+        var worker = await LocalPods.ReadyAsync(kubectl, selector);
+        var name = await QueueEndToEndTests.CreateJobAsync(kubectl, "competitor_scan", "high", sleepSeconds: 5);
         var id = ResourceIds.JobIdFromName(name);
         await api.WaitStatusAsync(id, "running");
 
-        var pid = int.Parse(File.ReadAllText(worker.PidFile).Trim());
-        Signals.Send(pid, Signals.Sigkill);
-        // Like a pod restarted by its Deployment: same address, no memory of the job. It serves the other tests too.
-        stack.Adopt(await WorkerProcess.StartAsync(worker.Url.Port, "competitor_scan", stack.RunDirectory));
+        // The node agent restarts the killed container in its pod (same address, no memory of the job).
+        var restarted = await LocalPods.KillAndWaitRestartAsync(kubectl, selector, worker);
+        Assert.Equal(137, restarted.LastExitCode);
 
         var done = await api.WaitTerminalAsync(id);
         Assert.True(done["status"]!.GetValue<string>() == "completed", $"job ended {done}");

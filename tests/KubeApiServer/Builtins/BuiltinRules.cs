@@ -23,6 +23,13 @@ public static class BuiltinRules
             case "Service":
                 if (obj["spec"] is JsonObject svc) svc["type"] ??= "ClusterIP";
                 break;
+            case "PodDisruptionBudget" when type.Group == "policy":
+                // The disruption controller fills these in; until it has run they read as zero.
+                obj["status"] = new JsonObject { ["currentHealthy"] = 0, ["desiredHealthy"] = 0, ["disruptionsAllowed"] = 0, ["expectedPods"] = 0 };
+                break;
+            case "Ingress" when type.Group == "networking.k8s.io":
+                obj["status"] = new JsonObject { ["loadBalancer"] = new JsonObject() };
+                break;
         }
         OnWrite(type, obj);
     }

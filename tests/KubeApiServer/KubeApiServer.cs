@@ -64,7 +64,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         options ??= new KubeApiServerOptions();
         var registry = new ResourceRegistry();
         registry.Add(BuiltinTypes.All);
-        var store = new ObjectStore(options.HistoryLimit);
+        var store = new ObjectStore(options.HistoryLimit) { MaxObjectBytes = options.MaxObjectBytes };
         var ops = new ResourceOperations(store, registry);
         var background = new BackgroundQueue();
         _ = new GarbageCollector(ops, background);
@@ -82,10 +82,16 @@ public sealed class KubeApiServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(IPAddress.Loopback, options.Port);
-            k.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
+            // The API's own limit (413 as a Status) is checked while reading; Kestrel's only has to be above it.
+            k.Limits.MaxRequestBodySize = Math.Max(options.MaxRequestBodyBytes + 1, 64L * 1024 * 1024);
         });
         var app = builder.Build();
-        app.Run(ctx => ServeAsync(ctx, registry, handler, requests, faults));
+        var maxBody = options.MaxRequestBodyBytes;
+        app.Run(ctx =>
+        {
+            HttpIo.SetMaxRequestBodyBytes(ctx, maxBody);
+            return ServeAsync(ctx, registry, handler, requests, faults);
+        });
         await app.StartAsync(cancellationToken);
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -19,6 +19,10 @@ public sealed class KubeApiServerOptions
     public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>Report every Deployment's desired replicas as ready (no Pods are run).</summary>
     public bool SimulateDeploymentReadiness { get; set; } = true;
+    /// <summary>Largest write request body (kube-apiserver: 3 MiB); bigger ones get 413 RequestEntityTooLarge.</summary>
+    public long MaxRequestBodyBytes { get; set; } = HttpIo.DefaultMaxRequestBodyBytes;
+    /// <summary>Largest stored object, key included (etcd's --max-request-bytes, 1.5 MiB); bigger writes get etcd's 500.</summary>
+    public int MaxObjectBytes { get; set; } = ObjectStore.DefaultMaxObjectBytes;
     /// <summary>Keep a log of every request (method, path, verb); the counters are kept regardless.</summary>
     public bool RecordRequests { get; set; } = true;
 }

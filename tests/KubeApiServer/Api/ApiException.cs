@@ -31,8 +31,8 @@ public sealed class ApiException : Exception
             ["metadata"] = new JsonObject(),
             ["status"] = "Failure",
             ["message"] = message,
-            ["reason"] = reason,
         };
+        if (reason.Length > 0) status["reason"] = reason;
         if (details is not null) status["details"] = details.DeepClone();
         status["code"] = code;
         return status;
@@ -81,6 +81,15 @@ public sealed class ApiException : Exception
         new(403, "Forbidden", $"{type.GroupResource} \"{name}\" is forbidden: {why}", DetailsOf(type, name));
 
     public static ApiException Expired(string message) => new(410, "Expired", message);
+
+    public static ApiException RequestEntityTooLarge(long limit) =>
+        new(413, "RequestEntityTooLarge", $"Request entity too large: limit is {limit}");
+
+    /// <summary>
+    /// etcd refuses a write over its --max-request-bytes; kube-apiserver passes the error on as a Status that is
+    /// not a known reason: 500 with etcd's message and no reason (kubernetes/kubernetes#112152).
+    /// </summary>
+    public static ApiException EtcdRequestTooLarge() => new(500, "", "etcdserver: request is too large");
 
     public static ApiException Invalid(ResourceType type, string name, IReadOnlyList<StatusCause> causes)
     {

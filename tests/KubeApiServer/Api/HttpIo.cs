@@ -3,10 +3,30 @@ namespace Nexus.KubeApiServer.Api;
 /// <summary>Reading request bodies and writing JSON responses.</summary>
 public static class HttpIo
 {
+    /// <summary>kube-apiserver's limit on a write request's body (MaxRequestBodyBytes): 3 MiB.</summary>
+    public const long DefaultMaxRequestBodyBytes = 3 * 1024 * 1024;
+
+    const string MaxBodyKey = "nexus.maxRequestBodyBytes";
+
+    /// <summary>Sets the body limit for this request (the server's configured one).</summary>
+    public static void SetMaxRequestBodyBytes(HttpContext ctx, long limit) => ctx.Items[MaxBodyKey] = limit;
+
+    /// <summary>
+    /// The request body, refused with 413 RequestEntityTooLarge beyond the limit, as kube-apiserver's
+    /// limitedReadBody does (it reads one byte past the limit, whatever Content-Length says).
+    /// </summary>
     public static async Task<byte[]> ReadBodyAsync(HttpContext ctx)
     {
+        var limit = ctx.Items.TryGetValue(MaxBodyKey, out var l) && l is long n ? n : DefaultMaxRequestBodyBytes;
+        if (ctx.Request.ContentLength is { } declared && declared > limit) throw ApiException.RequestEntityTooLarge(limit);
         using var ms = new MemoryStream();
-        await ctx.Request.Body.CopyToAsync(ms, ctx.RequestAborted);
+        var buffer = new byte[81920];
+        int read;
+        while ((read = await ctx.Request.Body.ReadAsync(buffer, ctx.RequestAborted)) > 0)
+        {
+            if (ms.Length + read > limit) throw ApiException.RequestEntityTooLarge(limit);
+            ms.Write(buffer, 0, read);
+        }
         return ms.ToArray();
     }
 

@@ -27,6 +27,12 @@ public sealed class ObjectStore(int historyLimit)
 
     public int HistoryLimit { get => _history.Limit; set { lock (Gate) _history.Limit = value; } }
 
+    /// <summary>etcd's default --max-request-bytes (1.5 MiB): a write whose key and value exceed it is refused.</summary>
+    public const int DefaultMaxObjectBytes = 1536 * 1024;
+
+    /// <summary>The largest key plus stored JSON one write may have (etcd's --max-request-bytes).</summary>
+    public int MaxObjectBytes { get; set; } = DefaultMaxObjectBytes;
+
     SortedDictionary<string, SortedDictionary<string, StoredObject>> Collection(string key)
     {
         if (!_collections.TryGetValue(key, out var c))
@@ -72,9 +78,15 @@ public sealed class ObjectStore(int historyLimit)
     /// <summary>Stores a new version (ADDED or MODIFIED), assigning the next resourceVersion.</summary>
     public StoredObject Put(ResourceType type, JsonObject node, StoredObject? previous)
     {
-        var rv = ++_rv;
+        var rv = _rv + 1;
         Json.Metadata(node)["resourceVersion"] = rv.ToString();
         var stored = new StoredObject(type, node, rv);
+        // The key etcd would hold: /registry/<group>/<resource>/<namespace>/<name>.
+        if (stored.Bytes.Length + type.StorageKey.Length + stored.Namespace.Length + stored.Name.Length + 12 > MaxObjectBytes)
+        {
+            throw ApiException.EtcdRequestTooLarge();
+        }
+        _rv = rv;
         var collection = Collection(type.StorageKey);
         if (!collection.TryGetValue(stored.Namespace, out var byName))
             collection[stored.Namespace] = byName = new SortedDictionary<string, StoredObject>(StringComparer.Ordinal);

@@ -52,6 +52,12 @@ public sealed class KubeApiServer : IAsyncDisposable
     public long ResourceVersion => Store.CurrentResourceVersion;
     /// <summary>How many changes are retained for watches (older resourceVersions get 410 Expired).</summary>
     public int HistoryLimit { get => Store.HistoryLimit; set => Store.HistoryLimit = value; }
+    /// <summary>How long changes are retained for watches (etcd compaction by age; default 5 minutes).</summary>
+    public TimeSpan HistoryMaxAge { get => Store.HistoryMaxAge; set => Store.HistoryMaxAge = value; }
+    /// <summary>How many changes are retained now.</summary>
+    public int HistoryCount => Store.HistoryCount;
+    /// <summary>The newest resourceVersion compacted away: watching from an older one is 410 Expired.</summary>
+    public long CompactedResourceVersion => Store.CompactedResourceVersion;
     /// <summary>Watch streams currently open.</summary>
     public int OpenWatches => Store.Hub.OpenWatches;
 
@@ -64,7 +70,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         options ??= new KubeApiServerOptions();
         var registry = new ResourceRegistry();
         registry.Add(BuiltinTypes.All);
-        var store = new ObjectStore(options.HistoryLimit) { MaxObjectBytes = options.MaxObjectBytes };
+        var store = new ObjectStore(options.HistoryLimit, options.HistoryMaxAge, TimeProvider.System) { MaxObjectBytes = options.MaxObjectBytes };
         var ops = new ResourceOperations(store, registry);
         var background = new BackgroundQueue();
         _ = new GarbageCollector(ops, background);
@@ -72,7 +78,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         var requests = new RequestLog { Keep = options.RecordRequests };
         var faults = new FaultInjector(store);
         var bookmarkInterval = options.BookmarkInterval;
-        var handler = new ApiHandler(ops, registry, () => bookmarkInterval);
+        var handler = new ApiHandler(ops, registry, () => bookmarkInterval, options.ResourceVersionWait);
 
         foreach (var ns in new[] { "default", "kube-system", "kube-public", "kube-node-lease" }.Concat(options.Namespaces).Distinct())
             ops.Create(BuiltinTypes.Namespaces, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } }, new WriteOptions());
@@ -186,6 +192,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         await _background.DisposeAsync();
+        Store.Dispose();
         if (_ownsKubeconfig)
             try { File.Delete(KubeconfigPath); } catch (IOException) { }
     }

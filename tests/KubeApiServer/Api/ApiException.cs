@@ -82,6 +82,17 @@ public sealed class ApiException : Exception
 
     public static ApiException Expired(string message) => new(410, "Expired", message);
 
+    /// <summary>
+    /// What the watch cache answers when asked for a resourceVersion it has not reached within its wait
+    /// (storage.NewTooLargeResourceVersionError): 504 Timeout, a ResourceVersionTooLarge cause, retry after 1 s.
+    /// </summary>
+    public static ApiException TooLargeResourceVersion(long requested, long current) =>
+        new(504, "Timeout", $"Timeout: Too large resource version: {requested}, current: {current}", new JsonObject
+        {
+            ["causes"] = new JsonArray(new JsonObject { ["reason"] = "ResourceVersionTooLarge", ["message"] = "Too large resource version" }),
+            ["retryAfterSeconds"] = 1,
+        });
+
     public static ApiException RequestEntityTooLarge(long limit) =>
         new(413, "RequestEntityTooLarge", $"Request entity too large: limit is {limit}");
 

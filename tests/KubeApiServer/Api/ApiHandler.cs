@@ -7,7 +7,7 @@ using Nexus.KubeApiServer.Watch;
 namespace Nexus.KubeApiServer.Api;
 
 /// <summary>Routes every request to discovery, OpenAPI or a resource verb, turning ApiExceptions into Status responses.</summary>
-public sealed class ApiHandler(ResourceOperations ops, ResourceRegistry registry, Func<TimeSpan> bookmarkInterval)
+public sealed class ApiHandler(ResourceOperations ops, ResourceRegistry registry, Func<TimeSpan> bookmarkInterval, TimeSpan freshnessWait)
 {
     ObjectStore Store => ops.Store;
 
@@ -96,10 +96,10 @@ public sealed class ApiHandler(ResourceOperations ops, ResourceRegistry registry
         switch (verb)
         {
             case "list":
-                await ListEndpoint.HandleAsync(ctx, Store, type, ns);
+                await ListEndpoint.HandleAsync(ctx, Store, type, ns, freshnessWait);
                 return;
             case "watch":
-                await WatchEndpoint.HandleAsync(ctx, Store, type, ns, name, bookmarkInterval());
+                await WatchEndpoint.HandleAsync(ctx, Store, type, ns, name, bookmarkInterval(), freshnessWait);
                 return;
             case "get":
             {

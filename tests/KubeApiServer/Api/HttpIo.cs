@@ -59,7 +59,8 @@ public static class HttpIo
 
     public static Task WriteErrorAsync(HttpContext ctx, ApiException e)
     {
-        if (e.Code == 429) ctx.Response.Headers.RetryAfter = "1";
+        if (e.Details?["retryAfterSeconds"] is JsonValue retry) ctx.Response.Headers.RetryAfter = retry.ToJsonString();
+        else if (e.Code == 429) ctx.Response.Headers.RetryAfter = "1";
         return WriteAsync(ctx, e.Code, e.ToStatus());
     }
 

@@ -60,6 +60,12 @@ public sealed class ApiHandler(ResourceOperations ops, ResourceRegistry registry
                 ctx.Response.Headers.CacheControl = "no-cache";
                 await HttpIo.WriteAsync(ctx, 200, OpenApiDocuments.GroupVersion(snapshot, t.Group, t.Version) ?? throw ApiException.NoSuchPath());
                 return;
+            case TargetKind.OpenApiV2:
+                if (!OpenApiV2.AcceptsJson(accept))
+                    throw new ApiException(406, "NotAcceptable",
+                        $"only the following media types are accepted: application/json (not {OpenApiV2.ProtobufMediaType})");
+                await HttpIo.WriteAsync(ctx, 200, OpenApiV2.Document(snapshot));
+                return;
             case TargetKind.Resource:
                 await ResourceAsync(ctx, t, t.Type!);
                 return;

@@ -73,5 +73,12 @@ public static class HttpIo
     public static string? Query(HttpContext ctx, string name) =>
         ctx.Request.Query.TryGetValue(name, out var v) && v.Count > 0 ? v[^1] : null;
 
-    public static bool QueryFlag(HttpContext ctx, string name) => Query(ctx, name) is "true" or "1";
+    /// <summary>
+    /// A boolean query parameter as the API server decodes it (runtime.Convert_Slice_string_To_bool): absent,
+    /// "0" or "false" in any case is false; anything else — "true", "True", "1", even an empty value — is true.
+    /// </summary>
+    public static bool QueryFlag(HttpContext ctx, string name) =>
+        ctx.Request.Query.TryGetValue(name, out var v) && v.Count > 0 && ParseFlag(v[0]);
+
+    public static bool ParseFlag(string? value) => !(value == "0" || string.Equals(value, "false", StringComparison.OrdinalIgnoreCase));
 }

@@ -74,6 +74,9 @@ public static class WatchEndpoint
         {
             await ctx.Response.StartAsync(stop.Token);
             foreach (var item in initial) await writer.WriteAsync(item);
+            // The replay is written: let go of it, or a long-lived watch keeps compacted versions alive.
+            initial.Clear();
+            initial.TrimExcess();
             await ctx.Response.Body.FlushAsync(stop.Token);
             var reader = watcher.Queue.Reader;
             while (await reader.WaitToReadAsync(stop.Token))

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  python3-fastapi python3-uvicorn python3-httpx python3-pytest python3-sklearn python3-prometheus-client
+  python3-fastapi python3-uvicorn python3-httpx python3-pytest python3-sklearn python3-prometheus-client python3-kubernetes
   prometheus curl
   golang-go golang-github-masterminds-sprig-dev golang-github-xeipuuv-gojsonschema-dev
 )

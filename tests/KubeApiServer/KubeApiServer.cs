@@ -80,8 +80,10 @@ public sealed class KubeApiServer : IAsyncDisposable
         var bookmarkInterval = options.BookmarkInterval;
         var handler = new ApiHandler(ops, registry, () => bookmarkInterval, options.ResourceVersionWait);
 
+        if (options.DataFile is { } dataFile) RestoreAndJournal(dataFile, store, registry);
         foreach (var ns in new[] { "default", "kube-system", "kube-public", "kube-node-lease" }.Concat(options.Namespaces).Distinct())
-            ops.Create(BuiltinTypes.Namespaces, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } }, new WriteOptions());
+            if (store.Get(BuiltinTypes.Namespaces, "", ns) is null)
+                ops.Create(BuiltinTypes.Namespaces, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } }, new WriteOptions());
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -109,6 +111,28 @@ public sealed class KubeApiServer : IAsyncDisposable
         var server = new KubeApiServer(app, background, store, ops, registry, requests, faults, url, kubeconfig, owns);
         foreach (var path in options.CrdPaths) server.ApplyPath(path);
         return server;
+    }
+
+    /// <summary>Loads the objects of the data file (CRDs first, so their resources are served), then logs to it.</summary>
+    static void RestoreAndJournal(string path, ObjectStore store, ResourceRegistry registry)
+    {
+        var (entries, rv) = DataFile.Load(path);
+        lock (store.Gate)
+        {
+            foreach (var e in entries.Where(e => e.Key == BuiltinTypes.Crds.StorageKey))
+            {
+                store.Restore(BuiltinTypes.Crds, e.Object, e.Rv, rv);
+                registry.Add(CrdReader.Read(e.Object, out _));
+            }
+            foreach (var e in entries.Where(e => e.Key != BuiltinTypes.Crds.StorageKey))
+            {
+                var type = registry.Current.Types.FirstOrDefault(t => t.StorageKey == e.Key)
+                    ?? throw new InvalidDataException($"{path}: {e.Key} is stored but neither built in nor defined by a stored CRD");
+                store.Restore(type, e.Object, e.Rv, rv);
+            }
+            store.RestoreCounter(rv);
+            store.Journal = DataFile.Open(path, store.AllObjects().ToList(), store.CurrentResourceVersion);
+        }
     }
 
     static async Task ServeAsync(HttpContext ctx, ResourceRegistry registry, ApiHandler handler, RequestLog requests, FaultInjector faults)

@@ -33,6 +33,11 @@ public sealed class KubeApiServerOptions
     public long MaxRequestBodyBytes { get; set; } = HttpIo.DefaultMaxRequestBodyBytes;
     /// <summary>Largest stored object, key included (etcd's --max-request-bytes, 1.5 MiB); bigger writes get etcd's 500.</summary>
     public int MaxObjectBytes { get; set; } = ObjectStore.DefaultMaxObjectBytes;
+    /// <summary>
+    /// Persist the objects to this file (a write-ahead log, fsynced on every change, compacted into a snapshot at
+    /// start) and load them from it at start; null keeps everything in memory only.
+    /// </summary>
+    public string? DataFile { get; set; }
     /// <summary>Keep a log of every request (method, path, verb); the counters are kept regardless.</summary>
     public bool RecordRequests { get; set; } = true;
 }

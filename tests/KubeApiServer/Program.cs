@@ -8,9 +8,11 @@ public static class Program
 {
     const string Usage = """
         usage: [--port N] [--crds FILE|DIR]... [--kubeconfig PATH] [--namespace NS]...
-               [--compaction-interval DURATION] [--history-limit N]
+               [--compaction-interval DURATION] [--history-limit N] [--data-file PATH]
           --compaction-interval  how long changes stay watchable (etcd compaction by age; default 5m; e.g. 30s, 2m)
           --history-limit        most changes kept for watches (default 100000); older resourceVersions get 410
+          --data-file            keep the objects in PATH across restarts (write-ahead log, fsynced per change;
+                                 resourceVersions keep increasing); without it everything is in memory only
         """;
 
     /// <summary>A Go-style duration: 500ms, 30s, 5m, 1h (a bare number is seconds).</summary>
@@ -42,6 +44,7 @@ public static class Program
                     case "--kubeconfig": options.KubeconfigPath = Next(); break;
                     case "--namespace": options.Namespaces.Add(Next()); break;
                     case "--compaction-interval": options.HistoryMaxAge = ParseDuration(Next()); break;
+                    case "--data-file": options.DataFile = Next(); break;
                     case "--history-limit": options.HistoryLimit = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
                     case "-h" or "--help":
                         Console.WriteLine(Usage);

@@ -64,7 +64,33 @@ public sealed class ObjectStore : IDisposable
         lock (Gate) _history.CompactOlderThan(_clock.GetTimestamp());
     }
 
-    public void Dispose() => _compactor.Dispose();
+    public void Dispose()
+    {
+        _compactor.Dispose();
+        lock (Gate) Journal?.Dispose();
+    }
+
+    /// <summary>Where every change is logged before it is acknowledged, when the server persists its objects.</summary>
+    public DataFile? Journal { get; set; }
+
+    /// <summary>Puts back an object read from the data file: no event, no history, the counter moved past it.</summary>
+    public void Restore(ResourceType type, JsonObject node, long rv, long counter)
+    {
+        var stored = new StoredObject(type, node, rv);
+        var collection = Collection(type.StorageKey);
+        if (!collection.TryGetValue(stored.Namespace, out var byName))
+            collection[stored.Namespace] = byName = new SortedDictionary<string, StoredObject>(StringComparer.Ordinal);
+        byName[stored.Name] = stored;
+        Index(stored);
+        RestoreCounter(counter);
+    }
+
+    /// <summary>Moves the resourceVersion counter to where the data file left it (never backwards).</summary>
+    public void RestoreCounter(long rv)
+    {
+        _rv = Math.Max(_rv, rv);
+        _history.CompactAll(_rv);
+    }
 
     /// <summary>etcd's default --max-request-bytes (1.5 MiB): a write whose key and value exceed it is refused.</summary>
     public const int DefaultMaxObjectBytes = 1536 * 1024;
@@ -125,6 +151,7 @@ public sealed class ObjectStore : IDisposable
         {
             throw ApiException.EtcdRequestTooLarge();
         }
+        Journal?.AppendPut(stored);
         _rv = rv;
         var collection = Collection(type.StorageKey);
         if (!collection.TryGetValue(stored.Namespace, out var byName))
@@ -139,10 +166,12 @@ public sealed class ObjectStore : IDisposable
     /// <summary>Removes an object; the DELETED event carries its last state at a new resourceVersion.</summary>
     public StoredObject Remove(StoredObject current, JsonObject? lastState = null)
     {
-        var rv = ++_rv;
+        var rv = _rv + 1;
         var node = lastState ?? current.Clone();
         Json.Metadata(node)["resourceVersion"] = rv.ToString();
         var final = new StoredObject(current.Type, node, rv);
+        Journal?.AppendDelete(final);
+        _rv = rv;
         if (_collections.TryGetValue(current.Type.StorageKey, out var c) && c.TryGetValue(current.Namespace, out var byName))
         {
             byName.Remove(current.Name);

@@ -93,6 +93,30 @@ public sealed class ApiException : Exception
             ["retryAfterSeconds"] = 1,
         });
 
+    /// <summary>
+    /// Server-side apply would change fields another manager owns (and force was not set): the API server's
+    /// messages, a FieldManagerConflict cause per field. <paramref name="conflicts"/> name the manager as the
+    /// server prints it ("alpha", or "kubectl-edit" using apps/v1 for an Update).
+    /// </summary>
+    public static ApiException ApplyConflict(IReadOnlyList<(string Manager, string Field)> conflicts)
+    {
+        string message;
+        if (conflicts.Count == 1)
+            message = $"Apply failed with 1 conflict: conflict with {conflicts[0].Manager}: {conflicts[0].Field}";
+        else
+            message = $"Apply failed with {conflicts.Count} conflicts: " + string.Join("\n", conflicts.GroupBy(c => c.Manager)
+                .OrderBy(g => g.Key, StringComparer.Ordinal)
+                .SelectMany(g => new[] { $"conflicts with {g.Key}:" }.Concat(g.Select(c => $"- {c.Field}"))));
+        var details = new JsonObject
+        {
+            ["causes"] = new JsonArray(conflicts.Select(c => (JsonNode?)new JsonObject
+            {
+                ["reason"] = "FieldManagerConflict", ["message"] = $"conflict with {c.Manager}", ["field"] = c.Field,
+            }).ToArray()),
+        };
+        return new ApiException(409, "Conflict", message, details);
+    }
+
     public static ApiException RequestEntityTooLarge(long limit) =>
         new(413, "RequestEntityTooLarge", $"Request entity too large: limit is {limit}");
 

@@ -84,6 +84,8 @@ public sealed class ApiHandler(ResourceOperations ops, ResourceRegistry registry
             FieldValidation = validation,
             DryRun = ctx.Request.Query.ContainsKey("dryRun"),
             FieldManager = HttpIo.Query(ctx, "fieldManager"),
+            UpdateManager = HttpIo.Query(ctx, "fieldManager") is { Length: > 0 } manager ? manager
+                : ctx.Request.Headers.UserAgent.ToString().Split('/')[0] is { Length: > 0 } agent ? agent[..Math.Min(agent.Length, 128)] : "unknown",
             Force = HttpIo.QueryFlag(ctx, "force"),
         };
     }

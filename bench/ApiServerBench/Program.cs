@@ -34,6 +34,8 @@ await Task.WhenAll(clients.Select(async client =>
 sw.Stop();
 Console.WriteLine($"creates: {creates} AiJobs by {Callers} concurrent KubernetesClient callers in {sw.Elapsed.TotalSeconds:F2}s = {creates / sw.Elapsed.TotalSeconds:F0} creates/s");
 
+Console.WriteLine($"memory: {creates + 1} AiJobs live, {server.HistoryCount} changes in history: {Memory()}");
+
 // 2. Watch events/s to one watcher: `events` status changes are written through the server's own write path
 //    (in-process, timed separately), then one KubernetesClient watch from the resourceVersion before them receives
 //    all of them: this isolates delivery (history replay, serialization, HTTP streaming, client decoding).
@@ -55,7 +57,7 @@ sw.Restart();
 var response = watchClient.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync("nexus.ai", "v1", "default", "aijobs",
     resourceVersion: fromRv, watch: true);
 #pragma warning disable CS0618
-using var watcher = response.Watch<JsonElement, object>((_, _) =>
+var watcher = response.Watch<JsonElement, object>((_, _) =>
 {
     if (Interlocked.Increment(ref received) == events) done.TrySetResult();
 }, e => done.TrySetException(e));
@@ -63,4 +65,23 @@ using var watcher = response.Watch<JsonElement, object>((_, _) =>
 await done.Task.WaitAsync(TimeSpan.FromMinutes(2));
 sw.Stop();
 Console.WriteLine($"watch: {events} events delivered to one KubernetesClient watcher in {sw.Elapsed.TotalSeconds:F2}s = {events / sw.Elapsed.TotalSeconds:F0} events/s");
+
+// 3. Memory with the changes still in history, then after they are compacted (as the 5-minute compaction would;
+//    the age is shortened here so the run does not wait 5 minutes). What is left is the live objects.
+static string Memory()
+{
+    System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+    GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+    GC.WaitForPendingFinalizers();
+    GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+    using var self = Process.GetCurrentProcess();
+    return $"managed heap {GC.GetTotalMemory(false) / 1048576.0:F0} MB, resident {self.WorkingSet64 / 1048576.0:F0} MB";
+}
+watcher.Dispose();
+var retained = server.HistoryCount;
+Console.WriteLine($"memory: {creates + 1} AiJobs live, {retained} changes in history: {Memory()}");
+server.HistoryMaxAge = TimeSpan.FromMilliseconds(1);
+var waitedFrom = Stopwatch.StartNew();
+while (server.HistoryCount > 0 && waitedFrom.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(20);
+Console.WriteLine($"memory: {creates + 1} AiJobs live, {server.HistoryCount} changes in history after compaction: {Memory()}");
 foreach (var c in clients) c.Dispose();

@@ -52,6 +52,12 @@ public sealed class KubeApiServer : IAsyncDisposable
     public long ResourceVersion => Store.CurrentResourceVersion;
     /// <summary>How many changes are retained for watches (older resourceVersions get 410 Expired).</summary>
     public int HistoryLimit { get => Store.HistoryLimit; set => Store.HistoryLimit = value; }
+    /// <summary>How long changes are retained for watches (etcd compaction by age; default 5 minutes).</summary>
+    public TimeSpan HistoryMaxAge { get => Store.HistoryMaxAge; set => Store.HistoryMaxAge = value; }
+    /// <summary>How many changes are retained now.</summary>
+    public int HistoryCount => Store.HistoryCount;
+    /// <summary>The newest resourceVersion compacted away: watching from an older one is 410 Expired.</summary>
+    public long CompactedResourceVersion => Store.CompactedResourceVersion;
     /// <summary>Watch streams currently open.</summary>
     public int OpenWatches => Store.Hub.OpenWatches;
 
@@ -64,7 +70,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         options ??= new KubeApiServerOptions();
         var registry = new ResourceRegistry();
         registry.Add(BuiltinTypes.All);
-        var store = new ObjectStore(options.HistoryLimit);
+        var store = new ObjectStore(options.HistoryLimit, options.HistoryMaxAge, TimeProvider.System) { MaxObjectBytes = options.MaxObjectBytes };
         var ops = new ResourceOperations(store, registry);
         var background = new BackgroundQueue();
         _ = new GarbageCollector(ops, background);
@@ -72,20 +78,28 @@ public sealed class KubeApiServer : IAsyncDisposable
         var requests = new RequestLog { Keep = options.RecordRequests };
         var faults = new FaultInjector(store);
         var bookmarkInterval = options.BookmarkInterval;
-        var handler = new ApiHandler(ops, registry, () => bookmarkInterval);
+        var handler = new ApiHandler(ops, registry, () => bookmarkInterval, options.ResourceVersionWait);
 
+        if (options.DataFile is { } dataFile) RestoreAndJournal(dataFile, store, registry);
         foreach (var ns in new[] { "default", "kube-system", "kube-public", "kube-node-lease" }.Concat(options.Namespaces).Distinct())
-            ops.Create(BuiltinTypes.Namespaces, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } }, new WriteOptions());
+            if (store.Get(BuiltinTypes.Namespaces, "", ns) is null)
+                ops.Create(BuiltinTypes.Namespaces, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } }, new WriteOptions());
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(IPAddress.Loopback, options.Port);
-            k.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
+            // The API's own limit (413 as a Status) is checked while reading; Kestrel's only has to be above it.
+            k.Limits.MaxRequestBodySize = Math.Max(options.MaxRequestBodyBytes + 1, 64L * 1024 * 1024);
         });
         var app = builder.Build();
-        app.Run(ctx => ServeAsync(ctx, registry, handler, requests, faults));
+        var maxBody = options.MaxRequestBodyBytes;
+        app.Run(ctx =>
+        {
+            HttpIo.SetMaxRequestBodyBytes(ctx, maxBody);
+            return ServeAsync(ctx, registry, handler, requests, faults);
+        });
         await app.StartAsync(cancellationToken);
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -97,6 +111,28 @@ public sealed class KubeApiServer : IAsyncDisposable
         var server = new KubeApiServer(app, background, store, ops, registry, requests, faults, url, kubeconfig, owns);
         foreach (var path in options.CrdPaths) server.ApplyPath(path);
         return server;
+    }
+
+    /// <summary>Loads the objects of the data file (CRDs first, so their resources are served), then logs to it.</summary>
+    static void RestoreAndJournal(string path, ObjectStore store, ResourceRegistry registry)
+    {
+        var (entries, rv) = DataFile.Load(path);
+        lock (store.Gate)
+        {
+            foreach (var e in entries.Where(e => e.Key == BuiltinTypes.Crds.StorageKey))
+            {
+                store.Restore(BuiltinTypes.Crds, e.Object, e.Rv, rv);
+                registry.Add(CrdReader.Read(e.Object, out _));
+            }
+            foreach (var e in entries.Where(e => e.Key != BuiltinTypes.Crds.StorageKey))
+            {
+                var type = registry.Current.Types.FirstOrDefault(t => t.StorageKey == e.Key)
+                    ?? throw new InvalidDataException($"{path}: {e.Key} is stored but neither built in nor defined by a stored CRD");
+                store.Restore(type, e.Object, e.Rv, rv);
+            }
+            store.RestoreCounter(rv);
+            store.Journal = DataFile.Open(path, store.AllObjects().ToList(), store.CurrentResourceVersion);
+        }
     }
 
     static async Task ServeAsync(HttpContext ctx, ResourceRegistry registry, ApiHandler handler, RequestLog requests, FaultInjector faults)
@@ -180,6 +216,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         await _background.DisposeAsync();
+        Store.Dispose();
         if (_ownsKubeconfig)
             try { File.Delete(KubeconfigPath); } catch (IOException) { }
     }

@@ -13,12 +13,31 @@ public sealed class KubeApiServerOptions
     public string Token { get; set; } = "nexus-stand-in-token";
     /// <summary>Namespaces that exist from the start (besides "default", "kube-system", "kube-public").</summary>
     public List<string> Namespaces { get; set; } = new();
-    /// <summary>How many changes are retained for watches; watching from an older resourceVersion gets 410 Expired.</summary>
+    /// <summary>
+    /// How many changes are retained for watches at most (the watch cache's upper bound is 100 × 1024 events);
+    /// watching from an older resourceVersion gets 410 Expired.
+    /// </summary>
     public int HistoryLimit { get; set; } = 100_000;
+    /// <summary>How long a change is retained (kube-apiserver compacts etcd every 5 minutes by default).</summary>
+    public TimeSpan HistoryMaxAge { get; set; } = ObjectStore.DefaultHistoryMaxAge;
     /// <summary>How often a watch with allowWatchBookmarks=true receives a BOOKMARK.</summary>
     public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>Report every Deployment's desired replicas as ready (no Pods are run).</summary>
     public bool SimulateDeploymentReadiness { get; set; } = true;
+    /// <summary>
+    /// How long a list or watch from a resourceVersion newer than the server's waits for it before the watch
+    /// cache's 504 "Too large resource version" (kube-apiserver: 3 s).
+    /// </summary>
+    public TimeSpan ResourceVersionWait { get; set; } = TimeSpan.FromSeconds(3);
+    /// <summary>Largest write request body (kube-apiserver: 3 MiB); bigger ones get 413 RequestEntityTooLarge.</summary>
+    public long MaxRequestBodyBytes { get; set; } = HttpIo.DefaultMaxRequestBodyBytes;
+    /// <summary>Largest stored object, key included (etcd's --max-request-bytes, 1.5 MiB); bigger writes get etcd's 500.</summary>
+    public int MaxObjectBytes { get; set; } = ObjectStore.DefaultMaxObjectBytes;
+    /// <summary>
+    /// Persist the objects to this file (a write-ahead log, fsynced on every change, compacted into a snapshot at
+    /// start) and load them from it at start; null keeps everything in memory only.
+    /// </summary>
+    public string? DataFile { get; set; }
     /// <summary>Keep a log of every request (method, path, verb); the counters are kept regardless.</summary>
     public bool RecordRequests { get; set; } = true;
 }

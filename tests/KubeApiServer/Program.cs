@@ -6,27 +6,63 @@ namespace Nexus.KubeApiServer;
 /// </summary>
 public static class Program
 {
+    const string Usage = """
+        usage: [--port N] [--crds FILE|DIR]... [--kubeconfig PATH] [--namespace NS]...
+               [--compaction-interval DURATION] [--history-limit N] [--data-file PATH] [--no-builtin-controllers]
+          --compaction-interval  how long changes stay watchable (etcd compaction by age; default 5m; e.g. 30s, 2m)
+          --history-limit        most changes kept for watches (default 100000); older resourceVersions get 410
+          --data-file            keep the objects in PATH across restarts (write-ahead log, fsynced per change;
+                                 resourceVersions keep increasing); without it everything is in memory only
+          --no-builtin-controllers  do not report Deployments' replicas as ready (a node agent runs their pods)
+        """;
+
+    /// <summary>A Go-style duration: 500ms, 30s, 5m, 1h (a bare number is seconds).</summary>
+    public static TimeSpan ParseDuration(string text)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        (string Suffix, Func<double, TimeSpan> Make)[] units =
+            [("ms", TimeSpan.FromMilliseconds), ("s", TimeSpan.FromSeconds), ("m", TimeSpan.FromMinutes), ("h", TimeSpan.FromHours)];
+        foreach (var (suffix, make) in units)
+            if (text.EndsWith(suffix, StringComparison.Ordinal) && double.TryParse(text[..^suffix.Length], inv, out var v) && v > 0)
+                return make(v);
+        return double.TryParse(text, inv, out var seconds) && seconds > 0
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new ArgumentException($"not a duration: {text} (use e.g. 500ms, 30s, 5m)");
+    }
+
     public static async Task<int> Main(string[] args)
     {
         var options = new KubeApiServerOptions();
-        for (var i = 0; i < args.Length; i++)
+        try
         {
-            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-            switch (args[i])
+            for (var i = 0; i < args.Length; i++)
             {
-                case "--port": options.Port = int.Parse(Next()); break;
-                case "--crds": options.CrdPaths.Add(Next()); break;
-                case "--kubeconfig": options.KubeconfigPath = Next(); break;
-                case "--namespace": options.Namespaces.Add(Next()); break;
-                // A node agent runs the Deployments' pods and reports their status instead.
-                case "--no-builtin-controllers": options.SimulateDeploymentReadiness = false; break;
-                case "-h" or "--help":
-                    Console.WriteLine("usage: [--port N] [--crds FILE|DIR]... [--kubeconfig PATH] [--namespace NS]... [--no-builtin-controllers]");
-                    return 0;
-                default:
-                    Console.Error.WriteLine($"unknown argument: {args[i]}");
-                    return 2;
+                string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+                switch (args[i])
+                {
+                    case "--port": options.Port = int.Parse(Next()); break;
+                    case "--crds": options.CrdPaths.Add(Next()); break;
+                    case "--kubeconfig": options.KubeconfigPath = Next(); break;
+                    case "--namespace": options.Namespaces.Add(Next()); break;
+                    case "--compaction-interval": options.HistoryMaxAge = ParseDuration(Next()); break;
+                    case "--data-file": options.DataFile = Next(); break;
+                    // A node agent runs the Deployments' pods and reports their status instead.
+                    case "--no-builtin-controllers": options.SimulateDeploymentReadiness = false; break;
+                    case "--history-limit": options.HistoryLimit = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
+                    case "-h" or "--help":
+                        Console.WriteLine(Usage);
+                        return 0;
+                    default:
+                        Console.Error.WriteLine($"unknown argument: {args[i]}");
+                        return 2;
+                }
             }
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+        {
+            Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine(Usage);
+            return 2;
         }
         options.RecordRequests = false;
         await using var server = await KubeApiServer.StartAsync(options);

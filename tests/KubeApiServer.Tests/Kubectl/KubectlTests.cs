@@ -129,4 +129,33 @@ public class KubectlTests : IAsyncLifetime
         var priority = await _kubectl.RunAsync("get", "aij", "sample-pricing", "-o", "jsonpath={.spec.priority}");
         Assert.Equal("low", priority.Stdout);
     }
+
+    [Fact]
+    public async Task Server_side_apply_reports_a_conflict_with_another_manager_and_force_conflicts_resolves_it()
+    {
+        await ApplyCrdsAndSamplesAsync();
+        var dir = Directory.CreateTempSubdirectory().FullName;
+        var high = Path.Combine(dir, "high.yaml");
+        var low = Path.Combine(dir, "low.yaml");
+        var job = """
+            apiVersion: nexus.ai/v1
+            kind: AiJob
+            metadata: {name: ssa-kubectl, namespace: default}
+            spec: {type: pricing_recalculate, tenant: acme, priority: PRIORITY, params: {skus: [SKU-1]}}
+            """;
+        await File.WriteAllTextAsync(high, job.Replace("PRIORITY", "high"));
+        await File.WriteAllTextAsync(low, job.Replace("PRIORITY", "low"));
+        var first = await _kubectl.RunAsync("apply", "--server-side", "--field-manager", "team-a", "-f", high);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        Assert.Contains("aijob.nexus.ai/ssa-kubectl serverside-applied", first.Stdout);
+
+        var conflict = await _kubectl.RunAsync("apply", "--server-side", "-f", low);
+        Assert.NotEqual(0, conflict.ExitCode);
+        Assert.Contains("Apply failed with 1 conflict: conflict with \"team-a\": .spec.priority", conflict.Stderr);
+
+        var forced = await _kubectl.RunAsync("apply", "--server-side", "--force-conflicts", "-f", low);
+        Assert.True(forced.ExitCode == 0, forced.Stderr);
+        var priority = await _kubectl.RunAsync("get", "aij", "ssa-kubectl", "-o", "jsonpath={.spec.priority}");
+        Assert.Equal("low", priority.Stdout);
+    }
 }

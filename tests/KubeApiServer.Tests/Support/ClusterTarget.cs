@@ -15,13 +15,16 @@ public sealed class ClusterTarget
     static readonly SemaphoreSlim Gate = new(1, 1);
     static readonly Dictionary<string, ClusterTarget> Started = new();
 
-    ClusterTarget(Kubernetes client, KubeApiServer? server)
+    ClusterTarget(Kubernetes client, KubeApiServer? server, string kubeconfigPath)
     {
         Client = client;
         Server = server;
+        KubeconfigPath = kubeconfigPath;
     }
 
     public Kubernetes Client { get; }
+    /// <summary>A kubeconfig file for other clients (kubectl, the Python client).</summary>
+    public string KubeconfigPath { get; }
     /// <summary>The stand-in, or null on a real cluster.</summary>
     public KubeApiServer? Server { get; }
     public bool IsStandIn => Server is not null;
@@ -63,14 +66,18 @@ public sealed class ClusterTarget
     {
         // Lives for the whole test run, like a cluster; per-test namespaces keep tests apart.
         var server = await KubeApiServer.StartAsync(new KubeApiServerOptions { CrdPaths = { RepoRoot.Crds } });
-        return new ClusterTarget(server.CreateClient(), server);
+        return new ClusterTarget(server.CreateClient(), server, server.KubeconfigPath);
     }
 
     static async Task<ClusterTarget> ConnectRealClusterAsync()
     {
         KubernetesClientConfiguration config;
+        string kubeconfigPath;
         if (Environment.GetEnvironmentVariable("NEXUS_TEST_REAL_CLUSTER") == "1")
-            config = KubernetesClientConfiguration.BuildConfigFromConfigFile(Environment.GetEnvironmentVariable("KUBECONFIG")!.Split(':')[0]);
+        {
+            kubeconfigPath = Environment.GetEnvironmentVariable("KUBECONFIG")!.Split(':')[0];
+            config = KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath);
+        }
         else
         {
             var k3s = new K3sBuilder("rancher/k3s:v1.32.4-k3s1").Build();
@@ -78,6 +85,7 @@ public sealed class ClusterTarget
             var kubeconfig = Path.Combine(Path.GetTempPath(), $"nexus-k3s-{Guid.NewGuid():N}.kubeconfig");
             await File.WriteAllTextAsync(kubeconfig, await k3s.GetKubeconfigAsync());
             config = KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig);
+            kubeconfigPath = kubeconfig;
         }
         var client = new Kubernetes(config);
         foreach (var file in Directory.GetFiles(RepoRoot.Crds, "*.yaml"))
@@ -91,7 +99,7 @@ public sealed class ClusterTarget
                 return current.Status?.Conditions?.Any(c => c.Type == "Established" && c.Status == "True") == true;
             }, $"CRD {crd.Metadata.Name} established", TimeSpan.FromSeconds(60));
         }
-        return new ClusterTarget(client, null);
+        return new ClusterTarget(client, null, kubeconfigPath);
     }
 
     /// <summary>A fresh namespace for one test.</summary>

@@ -31,8 +31,8 @@ public sealed class ApiException : Exception
             ["metadata"] = new JsonObject(),
             ["status"] = "Failure",
             ["message"] = message,
-            ["reason"] = reason,
         };
+        if (reason.Length > 0) status["reason"] = reason;
         if (details is not null) status["details"] = details.DeepClone();
         status["code"] = code;
         return status;
@@ -81,6 +81,50 @@ public sealed class ApiException : Exception
         new(403, "Forbidden", $"{type.GroupResource} \"{name}\" is forbidden: {why}", DetailsOf(type, name));
 
     public static ApiException Expired(string message) => new(410, "Expired", message);
+
+    /// <summary>
+    /// What the watch cache answers when asked for a resourceVersion it has not reached within its wait
+    /// (storage.NewTooLargeResourceVersionError): 504 Timeout, a ResourceVersionTooLarge cause, retry after 1 s.
+    /// </summary>
+    public static ApiException TooLargeResourceVersion(long requested, long current) =>
+        new(504, "Timeout", $"Timeout: Too large resource version: {requested}, current: {current}", new JsonObject
+        {
+            ["causes"] = new JsonArray(new JsonObject { ["reason"] = "ResourceVersionTooLarge", ["message"] = "Too large resource version" }),
+            ["retryAfterSeconds"] = 1,
+        });
+
+    /// <summary>
+    /// Server-side apply would change fields another manager owns (and force was not set): the API server's
+    /// messages, a FieldManagerConflict cause per field. <paramref name="conflicts"/> name the manager as the
+    /// server prints it ("alpha", or "kubectl-edit" using apps/v1 for an Update).
+    /// </summary>
+    public static ApiException ApplyConflict(IReadOnlyList<(string Manager, string Field)> conflicts)
+    {
+        string message;
+        if (conflicts.Count == 1)
+            message = $"Apply failed with 1 conflict: conflict with {conflicts[0].Manager}: {conflicts[0].Field}";
+        else
+            message = $"Apply failed with {conflicts.Count} conflicts: " + string.Join("\n", conflicts.GroupBy(c => c.Manager)
+                .OrderBy(g => g.Key, StringComparer.Ordinal)
+                .SelectMany(g => new[] { $"conflicts with {g.Key}:" }.Concat(g.Select(c => $"- {c.Field}"))));
+        var details = new JsonObject
+        {
+            ["causes"] = new JsonArray(conflicts.Select(c => (JsonNode?)new JsonObject
+            {
+                ["reason"] = "FieldManagerConflict", ["message"] = $"conflict with {c.Manager}", ["field"] = c.Field,
+            }).ToArray()),
+        };
+        return new ApiException(409, "Conflict", message, details);
+    }
+
+    public static ApiException RequestEntityTooLarge(long limit) =>
+        new(413, "RequestEntityTooLarge", $"Request entity too large: limit is {limit}");
+
+    /// <summary>
+    /// etcd refuses a write over its --max-request-bytes; kube-apiserver passes the error on as a Status that is
+    /// not a known reason: 500 with etcd's message and no reason (kubernetes/kubernetes#112152).
+    /// </summary>
+    public static ApiException EtcdRequestTooLarge() => new(500, "", "etcdserver: request is too large");
 
     public static ApiException Invalid(ResourceType type, string name, IReadOnlyList<StatusCause> causes)
     {

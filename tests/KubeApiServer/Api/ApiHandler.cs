@@ -7,7 +7,7 @@ using Nexus.KubeApiServer.Watch;
 namespace Nexus.KubeApiServer.Api;
 
 /// <summary>Routes every request to discovery, OpenAPI or a resource verb, turning ApiExceptions into Status responses.</summary>
-public sealed class ApiHandler(ResourceOperations ops, ResourceRegistry registry, Func<TimeSpan> bookmarkInterval)
+public sealed class ApiHandler(ResourceOperations ops, ResourceRegistry registry, Func<TimeSpan> bookmarkInterval, TimeSpan freshnessWait)
 {
     ObjectStore Store => ops.Store;
 
@@ -60,6 +60,12 @@ public sealed class ApiHandler(ResourceOperations ops, ResourceRegistry registry
                 ctx.Response.Headers.CacheControl = "no-cache";
                 await HttpIo.WriteAsync(ctx, 200, OpenApiDocuments.GroupVersion(snapshot, t.Group, t.Version) ?? throw ApiException.NoSuchPath());
                 return;
+            case TargetKind.OpenApiV2:
+                if (!OpenApiV2.AcceptsJson(accept))
+                    throw new ApiException(406, "NotAcceptable",
+                        $"only the following media types are accepted: application/json (not {OpenApiV2.ProtobufMediaType})");
+                await HttpIo.WriteAsync(ctx, 200, OpenApiV2.Document(snapshot));
+                return;
             case TargetKind.Resource:
                 await ResourceAsync(ctx, t, t.Type!);
                 return;
@@ -78,6 +84,8 @@ public sealed class ApiHandler(ResourceOperations ops, ResourceRegistry registry
             FieldValidation = validation,
             DryRun = ctx.Request.Query.ContainsKey("dryRun"),
             FieldManager = HttpIo.Query(ctx, "fieldManager"),
+            UpdateManager = HttpIo.Query(ctx, "fieldManager") is { Length: > 0 } manager ? manager
+                : ctx.Request.Headers.UserAgent.ToString().Split('/')[0] is { Length: > 0 } agent ? agent[..Math.Min(agent.Length, 128)] : "unknown",
             Force = HttpIo.QueryFlag(ctx, "force"),
         };
     }
@@ -96,10 +104,10 @@ public sealed class ApiHandler(ResourceOperations ops, ResourceRegistry registry
         switch (verb)
         {
             case "list":
-                await ListEndpoint.HandleAsync(ctx, Store, type, ns);
+                await ListEndpoint.HandleAsync(ctx, Store, type, ns, freshnessWait);
                 return;
             case "watch":
-                await WatchEndpoint.HandleAsync(ctx, Store, type, ns, name, bookmarkInterval());
+                await WatchEndpoint.HandleAsync(ctx, Store, type, ns, name, bookmarkInterval(), freshnessWait);
                 return;
             case "get":
             {

@@ -3,10 +3,30 @@ namespace Nexus.KubeApiServer.Api;
 /// <summary>Reading request bodies and writing JSON responses.</summary>
 public static class HttpIo
 {
+    /// <summary>kube-apiserver's limit on a write request's body (MaxRequestBodyBytes): 3 MiB.</summary>
+    public const long DefaultMaxRequestBodyBytes = 3 * 1024 * 1024;
+
+    const string MaxBodyKey = "nexus.maxRequestBodyBytes";
+
+    /// <summary>Sets the body limit for this request (the server's configured one).</summary>
+    public static void SetMaxRequestBodyBytes(HttpContext ctx, long limit) => ctx.Items[MaxBodyKey] = limit;
+
+    /// <summary>
+    /// The request body, refused with 413 RequestEntityTooLarge beyond the limit, as kube-apiserver's
+    /// limitedReadBody does (it reads one byte past the limit, whatever Content-Length says).
+    /// </summary>
     public static async Task<byte[]> ReadBodyAsync(HttpContext ctx)
     {
+        var limit = ctx.Items.TryGetValue(MaxBodyKey, out var l) && l is long n ? n : DefaultMaxRequestBodyBytes;
+        if (ctx.Request.ContentLength is { } declared && declared > limit) throw ApiException.RequestEntityTooLarge(limit);
         using var ms = new MemoryStream();
-        await ctx.Request.Body.CopyToAsync(ms, ctx.RequestAborted);
+        var buffer = new byte[81920];
+        int read;
+        while ((read = await ctx.Request.Body.ReadAsync(buffer, ctx.RequestAborted)) > 0)
+        {
+            if (ms.Length + read > limit) throw ApiException.RequestEntityTooLarge(limit);
+            ms.Write(buffer, 0, read);
+        }
         return ms.ToArray();
     }
 
@@ -39,7 +59,8 @@ public static class HttpIo
 
     public static Task WriteErrorAsync(HttpContext ctx, ApiException e)
     {
-        if (e.Code == 429) ctx.Response.Headers.RetryAfter = "1";
+        if (e.Details?["retryAfterSeconds"] is JsonValue retry) ctx.Response.Headers.RetryAfter = retry.ToJsonString();
+        else if (e.Code == 429) ctx.Response.Headers.RetryAfter = "1";
         return WriteAsync(ctx, e.Code, e.ToStatus());
     }
 
@@ -52,5 +73,12 @@ public static class HttpIo
     public static string? Query(HttpContext ctx, string name) =>
         ctx.Request.Query.TryGetValue(name, out var v) && v.Count > 0 ? v[^1] : null;
 
-    public static bool QueryFlag(HttpContext ctx, string name) => Query(ctx, name) is "true" or "1";
+    /// <summary>
+    /// A boolean query parameter as the API server decodes it (runtime.Convert_Slice_string_To_bool): absent,
+    /// "0" or "false" in any case is false; anything else — "true", "True", "1", even an empty value — is true.
+    /// </summary>
+    public static bool QueryFlag(HttpContext ctx, string name) =>
+        ctx.Request.Query.TryGetValue(name, out var v) && v.Count > 0 && ParseFlag(v[0]);
+
+    public static bool ParseFlag(string? value) => !(value == "0" || string.Equals(value, "false", StringComparison.OrdinalIgnoreCase));
 }

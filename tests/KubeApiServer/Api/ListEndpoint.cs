@@ -25,8 +25,22 @@ public static class ListEndpoint
         }
     }
 
-    public static async Task HandleAsync(HttpContext ctx, ObjectStore store, ResourceType type, string? ns)
+    /// <summary>
+    /// resourceVersion=N (not 0) asks for a state at least as new as N: wait for the store to reach it, then answer
+    /// as the watch cache does when it has not — 504 with a ResourceVersionTooLarge cause.
+    /// </summary>
+    public static async Task RequireFreshAsync(HttpContext ctx, ObjectStore store, string? rvText, TimeSpan wait)
     {
+        if (string.IsNullOrEmpty(rvText) || rvText == "0") return;
+        if (!long.TryParse(rvText, out var rv) || rv < 0) throw ApiException.BadRequest($"invalid resource version: {rvText}");
+        if (rv <= store.CurrentResourceVersion) return;
+        if (!await store.WaitForResourceVersionAsync(rv, wait, ctx.RequestAborted))
+            throw ApiException.TooLargeResourceVersion(rv, store.CurrentResourceVersion);
+    }
+
+    public static async Task HandleAsync(HttpContext ctx, ObjectStore store, ResourceType type, string? ns, TimeSpan freshnessWait)
+    {
+        await RequireFreshAsync(ctx, store, HttpIo.Query(ctx, "resourceVersion"), freshnessWait);
         var labels = LabelSelector.Parse(HttpIo.Query(ctx, "labelSelector"));
         var fields = FieldSelector.Parse(HttpIo.Query(ctx, "fieldSelector"), type);
         var limitText = HttpIo.Query(ctx, "limit");

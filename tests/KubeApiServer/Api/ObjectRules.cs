@@ -87,6 +87,7 @@ public static partial class ObjectRules
             .Any(k => !Json.Equal(oldNode[k], newNode[k])),
         GenerationPolicy.SpecAndAnnotations => !Json.Equal(oldNode["spec"], newNode["spec"]) ||
             !Json.Equal(oldNode["metadata"]?["annotations"], newNode["metadata"]?["annotations"]),
+        GenerationPolicy.Spec => !Json.Equal(oldNode["spec"], newNode["spec"]),
         _ => false,
     };
 

@@ -20,7 +20,7 @@ public sealed class RequestTarget
     public string Verb(HttpRequest request)
     {
         if (Kind != TargetKind.Resource) return request.Method.ToLowerInvariant();
-        var watch = WatchPrefix || request.Query["watch"] is var w && (w == "true" || w == "1");
+        var watch = WatchPrefix || (request.Query.TryGetValue("watch", out var w) && w.Count > 0 && HttpIo.ParseFlag(w[0]));
         return request.Method switch
         {
             "GET" when Name is null => watch ? "watch" : "list",

@@ -92,7 +92,9 @@ public sealed partial class ResourceOperations(ObjectStore store, ResourceRegist
                 throw ApiException.NotFound(type, name);
             }
             CheckResourceVersion(type, old, Json.Str(meta, "resourceVersion"), required: type.RequireResourceVersionOnUpdate);
-            return Commit(type, old, MergeForWrite(type, old, body, subresource), subresource, write);
+            var next = MergeForWrite(type, old, body, subresource);
+            ManagedFields.RecordUpdate(old.Node, next, write.UpdateManager, type.ApiVersion, subresource);
+            return Commit(type, old, next, subresource, write);
         }
     }
 
@@ -191,21 +193,29 @@ public sealed partial class ResourceOperations(ObjectStore store, ResourceRegist
             CheckResourceVersion(type, old, Json.Str(patched["metadata"], "resourceVersion"), required: false);
             ObjectRules.Prepare(type, ns, patched);
             Json.Metadata(patched)["name"] = name;
-            return Commit(type, old, MergeForWrite(type, old, patched, subresource), subresource, write);
+            var next = MergeForWrite(type, old, patched, subresource);
+            ManagedFields.RecordUpdate(old.Node, next, write.UpdateManager, type.ApiVersion, subresource);
+            return Commit(type, old, next, subresource, write);
         }
     }
 
     /// <summary>
-    /// Server-side apply, simplified: creates when absent, otherwise merges the applied configuration into the
-    /// live object (fields are not removed and conflicts between managers are not tracked).
+    /// Server-side apply: creates when absent; otherwise sets the applied fields, removes the fields this manager
+    /// applied before and no longer does (unless someone else owns them), and refuses with 409 FieldManagerConflict
+    /// to change a field another manager owns, unless force=true moves it over. Ownership lives in managedFields
+    /// (lists are owned whole; see <see cref="ManagedFields"/>).
     /// </summary>
     WriteResult Apply(ResourceType type, string? ns, string name, byte[] body, string? subresource, WriteOptions write)
     {
         if (string.IsNullOrEmpty(write.FieldManager))
             throw ApiException.Invalid(type, name, "FieldValueRequired", "fieldManager", "Required value: is required for apply patch");
+        var manager = write.FieldManager;
         var docs = YamlToJson.Documents(System.Text.Encoding.UTF8.GetString(body));
         if (docs.Count != 1) throw ApiException.BadRequest("an apply patch must hold exactly one object");
         var applied = docs[0];
+        ObjectRules.Prepare(type, ns, applied);
+        var statusOnly = subresource == "status";
+        var appliedFields = ManagedFields.Leaves(applied, statusOnly);
         lock (store.Gate)
         {
             var old = store.Get(type, Ns(type, ns), name);
@@ -213,14 +223,43 @@ public sealed partial class ResourceOperations(ObjectStore store, ResourceRegist
             {
                 if (subresource is not null) throw ApiException.NotFound(type, name);
                 Json.Metadata(applied)["name"] = name;
+                ManagedFields.Write(applied, [new ManagedFields.Entry(manager, "Apply", type.ApiVersion, null, appliedFields)]);
                 return Create(type, ns, applied, write);
             }
-            var merged = (JsonObject)MergePatch.Apply(old.Clone(), applied)!;
             CheckResourceVersion(type, old, Json.Str(applied["metadata"], "resourceVersion"), required: false);
+            var entries = ManagedFields.Read(old.Node);
+            var mine = entries.FirstOrDefault(e => e.Manager == manager && e.Operation == "Apply" && e.Subresource == subresource);
+            var changing = appliedFields.Where(f => !ManagedFields.Has(old.Node, f) || !Json.Equal(ManagedFields.Get(old.Node, f), ManagedFields.Get(applied, f))).ToHashSet();
+            var conflicts = entries.Where(e => e != mine && e.Subresource == subresource)
+                .SelectMany(e => e.Fields.Where(changing.Contains).Select(f =>
+                    (Manager: e.Operation == "Apply" ? $"\"{e.Manager}\"" : $"\"{e.Manager}\" using {e.ApiVersion}", Field: f.Text)))
+                .OrderBy(c => c.Field, StringComparer.Ordinal).ToList();
+            if (conflicts.Count > 0 && !write.Force) throw ApiException.ApplyConflict(conflicts);
+
+            var merged = old.Clone();
+            foreach (var f in appliedFields) Set(merged, f, ManagedFields.Get(applied, f));
+            if (mine is not null)
+                foreach (var dropped in mine.Fields.Except(appliedFields))
+                    if (!entries.Any(e => e != mine && e.Fields.Contains(dropped))) ManagedFields.Remove(merged, dropped);
+            foreach (var e in entries.Where(e => e != mine)) e.Fields.ExceptWith(changing);
+            if (mine is null) entries.Add(new ManagedFields.Entry(manager, "Apply", type.ApiVersion, subresource, appliedFields));
+            else { mine.Fields.Clear(); mine.Fields.UnionWith(appliedFields); }
+            ManagedFields.Write(merged, entries);
             ObjectRules.Prepare(type, ns, merged);
             Json.Metadata(merged)["resourceVersion"] = old.ResourceVersion.ToString();
             return Commit(type, old, MergeForWrite(type, old, merged, subresource), subresource, write);
         }
+    }
+
+    static void Set(JsonObject root, ManagedFields.FieldPath path, JsonNode? value)
+    {
+        var node = root;
+        for (var i = 0; i < path.Segments.Count - 1; i++)
+        {
+            if (node[path.Segments[i]] is not JsonObject child) node[path.Segments[i]] = child = new JsonObject();
+            node = child;
+        }
+        node[path.Segments[^1]] = value?.DeepClone();
     }
 
     public WriteResult Delete(ResourceType type, string? ns, string name, DeleteOptions options)

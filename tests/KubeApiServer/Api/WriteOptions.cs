@@ -7,6 +7,8 @@ public sealed class WriteOptions
     public bool DryRun { get; init; }
     public string? FieldManager { get; init; }
     public bool Force { get; init; }
+    /// <summary>Who an ordinary write is recorded under in managedFields: fieldManager, else the User-Agent's product.</summary>
+    public string UpdateManager { get; init; } = "unknown";
     public List<string> Warnings { get; } = new();
 }
 

@@ -23,6 +23,13 @@ public static class BuiltinRules
             case "Service":
                 if (obj["spec"] is JsonObject svc) svc["type"] ??= "ClusterIP";
                 break;
+            case "PodDisruptionBudget" when type.Group == "policy":
+                // The disruption controller fills these in; until it has run they read as zero.
+                obj["status"] = new JsonObject { ["currentHealthy"] = 0, ["desiredHealthy"] = 0, ["disruptionsAllowed"] = 0, ["expectedPods"] = 0 };
+                break;
+            case "Ingress" when type.Group == "networking.k8s.io":
+                obj["status"] = new JsonObject { ["loadBalancer"] = new JsonObject() };
+                break;
         }
         OnWrite(type, obj);
     }
@@ -37,5 +44,29 @@ public static class BuiltinRules
                 data[k] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Json.ScalarText(v) ?? ""));
             obj.Remove("stringData");
         }
+        if (type.Group.Length == 0 && type.Kind is "ConfigMap" or "Secret") ValidateDataSize(type, obj);
+    }
+
+    /// <summary>The most data a ConfigMap or Secret may hold (core.MaxSecretSize, also used for ConfigMaps).</summary>
+    public const int MaxDataBytes = 1024 * 1024;
+
+    static void ValidateDataSize(ResourceType type, JsonObject obj)
+    {
+        long total = 0;
+        if (obj["data"] is JsonObject data)
+            foreach (var (_, v) in data)
+                total += type.Kind == "Secret" ? DecodedLength(Json.ScalarText(v)) : System.Text.Encoding.UTF8.GetByteCount(Json.ScalarText(v) ?? "");
+        if (type.Kind == "ConfigMap" && obj["binaryData"] is JsonObject binary)
+            foreach (var (_, v) in binary) total += DecodedLength(Json.ScalarText(v));
+        if (total > MaxDataBytes)
+            throw ApiException.Invalid(type, Json.Str(obj["metadata"], "name") ?? "", "FieldValueTooLong", "[]",
+                $"Too long: must have at most {MaxDataBytes} bytes");
+    }
+
+    static long DecodedLength(string? base64)
+    {
+        if (string.IsNullOrEmpty(base64)) return 0;
+        var padding = base64.EndsWith("==", StringComparison.Ordinal) ? 2 : base64.EndsWith('=') ? 1 : 0;
+        return base64.Length / 4 * 3 - padding;
     }
 }

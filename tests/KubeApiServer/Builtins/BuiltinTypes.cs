@@ -63,5 +63,21 @@ public static class BuiltinTypes
         Leases,
         new() { Group = "discovery.k8s.io", Version = "v1", Kind = "EndpointSlice", Plural = "endpointslices", Singular = "endpointslice" },
         Crds,
+        // What the chart renders besides workloads: access control, network isolation, disruption budgets, ingress.
+        new() { Group = Rbac, Version = "v1", Kind = "Role", Plural = "roles", Singular = "role" },
+        new() { Group = Rbac, Version = "v1", Kind = "ClusterRole", Plural = "clusterroles", Singular = "clusterrole", Namespaced = false },
+        new() { Group = Rbac, Version = "v1", Kind = "RoleBinding", Plural = "rolebindings", Singular = "rolebinding" },
+        new() { Group = Rbac, Version = "v1", Kind = "ClusterRoleBinding", Plural = "clusterrolebindings", Singular = "clusterrolebinding",
+            Namespaced = false },
+        new() { Group = "networking.k8s.io", Version = "v1", Kind = "NetworkPolicy", Plural = "networkpolicies", Singular = "networkpolicy",
+            ShortNames = ["netpol"], Generation = GenerationPolicy.Spec },
+        new() { Group = "networking.k8s.io", Version = "v1", Kind = "Ingress", Plural = "ingresses", Singular = "ingress",
+            ShortNames = ["ing"], HasStatus = true, Generation = GenerationPolicy.Spec },
+        new() { Group = "networking.k8s.io", Version = "v1", Kind = "IngressClass", Plural = "ingressclasses", Singular = "ingressclass",
+            Namespaced = false },
+        new() { Group = "policy", Version = "v1", Kind = "PodDisruptionBudget", Plural = "poddisruptionbudgets", Singular = "poddisruptionbudget",
+            ShortNames = ["pdb"], HasStatus = true, Generation = GenerationPolicy.Spec },
     ];
+
+    const string Rbac = "rbac.authorization.k8s.io";
 }

@@ -9,6 +9,8 @@ public enum GenerationPolicy
     AllButMetadata,
     /// <summary>Spec or annotation changes: Deployments.</summary>
     SpecAndAnnotations,
+    /// <summary>Spec changes only: PodDisruptionBudgets, NetworkPolicies, Ingresses.</summary>
+    Spec,
 }
 
 public sealed record PrinterColumn(string Name, string Type, string JsonPath, string? Format, string? Description, int Priority);

@@ -111,6 +111,104 @@ public static class OpenApiDocuments
     }
 }
 
+/// <summary>
+/// /openapi/v2 as JSON (Swagger 2.0): the custom resources' schemas and operations, with the patch types each
+/// accepts. Built-ins are left out, so kubectl computes their strategic merge patches from its compiled-in types,
+/// as it does against a server whose v2 document lacks them. Protobuf (what client-go's discovery asks for) is
+/// not produced: such a request is 406, which kubectl treats like an absent document.
+/// </summary>
+public static class OpenApiV2
+{
+    public const string ProtobufMediaType = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
+
+    /// <summary>Whether the Accept header allows JSON (absent, */*, application/*, application/json).</summary>
+    public static bool AcceptsJson(string? accept) =>
+        string.IsNullOrWhiteSpace(accept) || accept.Split(',').Select(p => p.Split(';')[0].Trim())
+            .Any(m => m is "*/*" or "application/*" or "application/json");
+
+    // Schema keywords Swagger 2.0 has; OpenAPI v3 ones (nullable, oneOf, anyOf, not) are dropped, as the API
+    // server does when it publishes CRD schemas in v2.
+    static readonly HashSet<string> V2Keywords =
+    [
+        "type", "format", "title", "description", "default", "multipleOf", "maximum", "exclusiveMaximum", "minimum",
+        "exclusiveMinimum", "maxLength", "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxProperties",
+        "minProperties", "required", "enum", "properties", "items", "allOf", "additionalProperties", "example",
+    ];
+
+    static JsonNode? ToV2(JsonNode? schema)
+    {
+        if (schema is not JsonObject o) return schema?.DeepClone();
+        var result = new JsonObject();
+        foreach (var (key, value) in o)
+        {
+            if (!V2Keywords.Contains(key) && !key.StartsWith("x-", StringComparison.Ordinal)) continue;
+            result[key] = key switch
+            {
+                "properties" when value is JsonObject props => new JsonObject(props.Select(p => KeyValuePair.Create(p.Key, ToV2(p.Value)))),
+                "items" or "additionalProperties" => ToV2(value),
+                "allOf" when value is JsonArray all => new JsonArray(all.Select(ToV2).ToArray()),
+                _ => value?.DeepClone(),
+            };
+        }
+        return result;
+    }
+
+    static string Prefix(ResourceType t) => t.Group.Length == 0 ? $"/api/{t.Version}" : $"/apis/{t.Group}/{t.Version}";
+
+    static JsonObject Operation(ResourceType t, string action, string id, string definition, params string[] consumes)
+    {
+        var op = new JsonObject
+        {
+            ["operationId"] = id,
+            ["produces"] = new JsonArray("application/json", "application/yaml"),
+            ["schemes"] = new JsonArray("https"),
+            ["responses"] = new JsonObject
+            {
+                ["200"] = new JsonObject { ["description"] = "OK", ["schema"] = new JsonObject { ["$ref"] = $"#/definitions/{definition}" } },
+                ["401"] = new JsonObject { ["description"] = "Unauthorized" },
+            },
+            ["x-kubernetes-action"] = action,
+            ["x-kubernetes-group-version-kind"] = new JsonObject { ["group"] = t.Group, ["kind"] = t.Kind, ["version"] = t.Version },
+        };
+        if (consumes.Length > 0) op["consumes"] = new JsonArray(consumes.Select(c => (JsonNode?)c).ToArray());
+        return op;
+    }
+
+    public static JsonObject Document(ResourceRegistry.Snapshot snapshot)
+    {
+        var paths = new JsonObject();
+        var definitions = new JsonObject();
+        foreach (var t in snapshot.Types.Where(t => t.IsCustom))
+        {
+            var definition = string.Join('.', t.Group.Split('.').Reverse()) + $".{t.Version}.{t.Kind}";
+            var schema = ToV2(t.Schema) as JsonObject ?? new JsonObject { ["type"] = "object" };
+            schema["x-kubernetes-group-version-kind"] = new JsonArray(new JsonObject { ["group"] = t.Group, ["kind"] = t.Kind, ["version"] = t.Version });
+            definitions[definition] = schema;
+            var collection = t.Namespaced ? $"{Prefix(t)}/namespaces/{{namespace}}/{t.Plural}" : $"{Prefix(t)}/{t.Plural}";
+            paths[collection] = new JsonObject
+            {
+                ["get"] = Operation(t, "list", $"list{t.Kind}", definition),
+                ["post"] = Operation(t, "post", $"create{t.Kind}", definition, "application/json", "application/yaml"),
+            };
+            paths[$"{collection}/{{name}}"] = new JsonObject
+            {
+                ["get"] = Operation(t, "get", $"read{t.Kind}", definition),
+                ["put"] = Operation(t, "put", $"replace{t.Kind}", definition, "application/json", "application/yaml"),
+                ["patch"] = Operation(t, "patch", $"patch{t.Kind}", definition,
+                    "application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml"),
+                ["delete"] = Operation(t, "delete", $"delete{t.Kind}", definition),
+            };
+        }
+        return new JsonObject
+        {
+            ["swagger"] = "2.0",
+            ["info"] = new JsonObject { ["title"] = "Kubernetes", ["version"] = KubeVersion.GitVersion },
+            ["paths"] = paths,
+            ["definitions"] = definitions,
+        };
+    }
+}
+
 /// <summary>The version this server claims: kubectl's dispatcher picks the matching kubectl from it.</summary>
 public static class KubeVersion
 {

@@ -7,14 +7,32 @@ namespace Nexus.KubeApiServer.Storage;
 /// bounded history of changes for watches. Every mutation happens under <see cref="Gate"/>, which also orders
 /// the fan-out to watchers, so each watcher sees events in resourceVersion order.
 /// </summary>
-public sealed class ObjectStore(int historyLimit)
+public sealed class ObjectStore : IDisposable
 {
+    public ObjectStore(int historyLimit) : this(historyLimit, DefaultHistoryMaxAge, TimeProvider.System) { }
+
+    public ObjectStore(int historyLimit, TimeSpan historyMaxAge, TimeProvider clock)
+    {
+        _clock = clock;
+        _history = new EventHistory(historyLimit, historyMaxAge, clock);
+        // Idle servers compact too: a timer drops what has aged out even when nothing is written.
+        _compactor = clock.CreateTimer(_ => CompactAged(), null, CompactionPeriod(historyMaxAge), CompactionPeriod(historyMaxAge));
+    }
+
+    /// <summary>kube-apiserver's default --etcd-compaction-interval.</summary>
+    public static readonly TimeSpan DefaultHistoryMaxAge = TimeSpan.FromMinutes(5);
+
+    static TimeSpan CompactionPeriod(TimeSpan maxAge) =>
+        TimeSpan.FromTicks(Math.Clamp(maxAge.Ticks / 10, TimeSpan.FromMilliseconds(20).Ticks, TimeSpan.FromSeconds(10).Ticks));
+
+    readonly TimeProvider _clock;
+    readonly ITimer _compactor;
     public readonly object Gate = new();
     long _rv;
     readonly Dictionary<string, SortedDictionary<string, SortedDictionary<string, StoredObject>>> _collections = new();
     readonly Dictionary<string, StoredObject> _byUid = new();
     readonly Dictionary<string, HashSet<string>> _dependents = new();
-    readonly EventHistory _history = new(historyLimit);
+    readonly EventHistory _history;
 
     public WatchHub Hub { get; } = new();
 
@@ -26,6 +44,59 @@ public sealed class ObjectStore(int historyLimit)
     public long CompactedResourceVersion => _history.CompactedRv;
 
     public int HistoryLimit { get => _history.Limit; set { lock (Gate) _history.Limit = value; } }
+
+    /// <summary>How long a change stays in history (etcd compaction by age); older resourceVersions are 410 Expired.</summary>
+    public TimeSpan HistoryMaxAge
+    {
+        get => _history.MaxAge;
+        set
+        {
+            lock (Gate) _history.MaxAge = value;
+            _compactor.Change(CompactionPeriod(value), CompactionPeriod(value));
+        }
+    }
+
+    /// <summary>How many changes history holds now.</summary>
+    public int HistoryCount { get { lock (Gate) return _history.Count; } }
+
+    void CompactAged()
+    {
+        lock (Gate) _history.CompactOlderThan(_clock.GetTimestamp());
+    }
+
+    public void Dispose()
+    {
+        _compactor.Dispose();
+        lock (Gate) Journal?.Dispose();
+    }
+
+    /// <summary>Where every change is logged before it is acknowledged, when the server persists its objects.</summary>
+    public DataFile? Journal { get; set; }
+
+    /// <summary>Puts back an object read from the data file: no event, no history, the counter moved past it.</summary>
+    public void Restore(ResourceType type, JsonObject node, long rv, long counter)
+    {
+        var stored = new StoredObject(type, node, rv);
+        var collection = Collection(type.StorageKey);
+        if (!collection.TryGetValue(stored.Namespace, out var byName))
+            collection[stored.Namespace] = byName = new SortedDictionary<string, StoredObject>(StringComparer.Ordinal);
+        byName[stored.Name] = stored;
+        Index(stored);
+        RestoreCounter(counter);
+    }
+
+    /// <summary>Moves the resourceVersion counter to where the data file left it (never backwards).</summary>
+    public void RestoreCounter(long rv)
+    {
+        _rv = Math.Max(_rv, rv);
+        _history.CompactAll(_rv);
+    }
+
+    /// <summary>etcd's default --max-request-bytes (1.5 MiB): a write whose key and value exceed it is refused.</summary>
+    public const int DefaultMaxObjectBytes = 1536 * 1024;
+
+    /// <summary>The largest key plus stored JSON one write may have (etcd's --max-request-bytes).</summary>
+    public int MaxObjectBytes { get; set; } = DefaultMaxObjectBytes;
 
     SortedDictionary<string, SortedDictionary<string, StoredObject>> Collection(string key)
     {
@@ -72,9 +143,16 @@ public sealed class ObjectStore(int historyLimit)
     /// <summary>Stores a new version (ADDED or MODIFIED), assigning the next resourceVersion.</summary>
     public StoredObject Put(ResourceType type, JsonObject node, StoredObject? previous)
     {
-        var rv = ++_rv;
+        var rv = _rv + 1;
         Json.Metadata(node)["resourceVersion"] = rv.ToString();
         var stored = new StoredObject(type, node, rv);
+        // The key etcd would hold: /registry/<group>/<resource>/<namespace>/<name>.
+        if (stored.Bytes.Length + type.StorageKey.Length + stored.Namespace.Length + stored.Name.Length + 12 > MaxObjectBytes)
+        {
+            throw ApiException.EtcdRequestTooLarge();
+        }
+        Journal?.AppendPut(stored);
+        _rv = rv;
         var collection = Collection(type.StorageKey);
         if (!collection.TryGetValue(stored.Namespace, out var byName))
             collection[stored.Namespace] = byName = new SortedDictionary<string, StoredObject>(StringComparer.Ordinal);
@@ -88,10 +166,12 @@ public sealed class ObjectStore(int historyLimit)
     /// <summary>Removes an object; the DELETED event carries its last state at a new resourceVersion.</summary>
     public StoredObject Remove(StoredObject current, JsonObject? lastState = null)
     {
-        var rv = ++_rv;
+        var rv = _rv + 1;
         var node = lastState ?? current.Clone();
         Json.Metadata(node)["resourceVersion"] = rv.ToString();
         var final = new StoredObject(current.Type, node, rv);
+        Journal?.AppendDelete(final);
+        _rv = rv;
         if (_collections.TryGetValue(current.Type.StorageKey, out var c) && c.TryGetValue(current.Namespace, out var byName))
         {
             byName.Remove(current.Name);
@@ -102,8 +182,41 @@ public sealed class ObjectStore(int historyLimit)
         return final;
     }
 
+    readonly List<(long Rv, TaskCompletionSource Done)> _rvWaiters = new();
+
+    /// <summary>
+    /// Waits until the store has reached <paramref name="rv"/> (as the watch cache waits to catch up with etcd);
+    /// false when it has not within <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<bool> WaitForResourceVersionAsync(long rv, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        TaskCompletionSource done;
+        lock (Gate)
+        {
+            if (_rv >= rv) return true;
+            done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _rvWaiters.Add((rv, done));
+        }
+        try
+        {
+            await done.Task.WaitAsync(timeout, _clock, cancellationToken);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+        finally
+        {
+            lock (Gate) _rvWaiters.RemoveAll(w => w.Done == done);
+        }
+    }
+
     void Emit(StoredEvent e)
     {
+        if (_rvWaiters.Count > 0)
+            foreach (var w in _rvWaiters)
+                if (w.Rv <= e.ResourceVersion) w.Done.TrySetResult();
         _history.Add(e);
         Hub.Publish(e);
         Changed?.Invoke(e);

@@ -13,8 +13,11 @@ public static class TableBuilder
     static IReadOnlyList<PrinterColumn> ColumnsOf(ResourceType type) =>
         type.Columns.Count > 0 ? type.Columns : [new PrinterColumn("Age", "date", ".metadata.creationTimestamp", null, null, 0)];
 
+    static bool IsCoreEvent(ResourceType type) => type.StorageKey == Builtins.BuiltinTypes.Events.StorageKey;
+
     public static JsonArray ColumnDefinitions(ResourceType type)
     {
+        if (IsCoreEvent(type)) return EventTable.ColumnDefinitions();
         var defs = new JsonArray(new JsonObject
         {
             ["name"] = "Name", ["type"] = "string", ["format"] = "name",
@@ -51,8 +54,13 @@ public static class TableBuilder
 
     public static JsonObject Row(ResourceType type, StoredObject o, string? includeObject)
     {
-        var cells = new JsonArray(JsonValue.Create(o.Name));
-        foreach (var c in ColumnsOf(type)) cells.Add(Cell(c, JsonPathLite.Evaluate(o.Node, c.JsonPath)));
+        JsonArray cells;
+        if (IsCoreEvent(type)) cells = EventTable.Cells(o);
+        else
+        {
+            cells = new JsonArray(JsonValue.Create(o.Name));
+            foreach (var c in ColumnsOf(type)) cells.Add(Cell(c, JsonPathLite.Evaluate(o.Node, c.JsonPath)));
+        }
         var row = new JsonObject { ["cells"] = cells };
         switch (includeObject)
         {

@@ -10,7 +10,7 @@ namespace Nexus.KubeApiServer.Watch;
 public static class WatchEndpoint
 {
     public static async Task HandleAsync(HttpContext ctx, ObjectStore store, ResourceType type, string? ns, string? name,
-        TimeSpan bookmarkInterval)
+        TimeSpan bookmarkInterval, TimeSpan freshnessWait)
     {
         var labels = LabelSelector.Parse(HttpIo.Query(ctx, "labelSelector"));
         var fieldText = HttpIo.Query(ctx, "fieldSelector");
@@ -25,10 +25,15 @@ public static class WatchEndpoint
 
         var watcher = new Watcher(type, type.Namespaced ? ns : null, labels, fields);
         var initial = new List<WatchItem>();
-        JsonObject? expired = null;
+        JsonObject? failure = null;
+        // A resourceVersion the server has not reached: the watch cache waits for it, then fails the watch with
+        // an ERROR event (the request itself was valid), 504 Timeout with a ResourceVersionTooLarge cause.
+        if (fromRv > store.CurrentResourceVersion && !await store.WaitForResourceVersionAsync(fromRv, freshnessWait, ctx.RequestAborted))
+            failure = ApiException.TooLargeResourceVersion(fromRv, store.CurrentResourceVersion).ToStatus();
         lock (store.Gate)
         {
-            if (fromRv == 0)
+            if (failure is not null) { /* answered below */ }
+            else if (fromRv == 0)
             {
                 var source = fields?.ExactName is { } exact && (ns is not null || !type.Namespaced)
                     ? (store.Get(type, ns ?? "", exact) is { } one ? [one] : [])
@@ -37,11 +42,11 @@ public static class WatchEndpoint
                     if (watcher.Matches(o)) initial.Add(new WatchItem("ADDED", o, null));
             }
             else if (fromRv < store.CompactedResourceVersion)
-                expired = ApiException.Expired($"too old resource version: {fromRv} ({store.CompactedResourceVersion + 1})").ToStatus();
+                failure = ApiException.Expired($"too old resource version: {fromRv} ({store.CompactedResourceVersion + 1})").ToStatus();
             else
                 foreach (var e in store.EventsAfter(fromRv, type.StorageKey))
                     if (watcher.Translate(e) is { } item) initial.Add(item);
-            if (expired is null) store.Hub.Register(watcher);
+            if (failure is null) store.Hub.Register(watcher);
         }
 
         var table = TableBuilder.Wants(ctx.Request.Headers.Accept);
@@ -49,9 +54,9 @@ public static class WatchEndpoint
         ctx.Response.ContentType = table ? "application/json;as=Table;v=v1;g=meta.k8s.io" : "application/json";
         ctx.Response.Headers.CacheControl = "no-cache, private";
         var writer = new LineWriter(ctx, type, table, HttpIo.Query(ctx, "includeObject"));
-        if (expired is not null)
+        if (failure is not null)
         {
-            await writer.WriteAsync(new WatchItem("ERROR", null, null, Status: expired));
+            await writer.WriteAsync(new WatchItem("ERROR", null, null, Status: failure));
             await ctx.Response.Body.FlushAsync();
             return;
         }
@@ -69,6 +74,9 @@ public static class WatchEndpoint
         {
             await ctx.Response.StartAsync(stop.Token);
             foreach (var item in initial) await writer.WriteAsync(item);
+            // The replay is written: let go of it, or a long-lived watch keeps compacted versions alive.
+            initial.Clear();
+            initial.TrimExcess();
             await ctx.Response.Body.FlushAsync(stop.Token);
             var reader = watcher.Queue.Reader;
             while (await reader.WaitToReadAsync(stop.Token))

@@ -115,10 +115,7 @@ public sealed class OperatorHost : IAsyncDisposable
         var scheduler = new SlotScheduler(Options.AgingThreshold, registry, runner, Time);
         var jobController = new JobController(jobs, new JobDependencies(jobs, batches, Api, Options), Api, writer, scheduler, runner,
             events, Metrics, Options, Time, Logs.CreateLogger<JobController>());
-        var batchController = new BatchController(new OperatorContext
-        {
-            Options = Options, Api = Api, Logs = Logs, Metrics = Metrics, Events = events, Jobs = jobs, Batches = batches,
-        });
+        var batchController = new BatchController(batches, jobs, Api, events, Metrics, Options, Time, Logs.CreateLogger<BatchController>());
         var poolController = new PoolController(pools, registry, workers, stats, Api, events, Metrics, Options, Time, Logs.CreateLogger<PoolController>());
         var term = new LeadershipTerm(jobs, batches, pools, registry, stats, runner, scheduler);
         Metrics.Registry.AddBeforeCollectCallback(() => PublishJobGauges(term));

@@ -29,9 +29,12 @@ public sealed class WorkQueue
     private readonly Channel<string> _ready = Channel.CreateUnbounded<string>();
     private readonly SemaphoreSlim _wake = new(0);
 
+    private readonly TimeProvider _time;
+
     public WorkQueue(string name, int concurrency, Handler handler, ILogger log, Action<bool>? onResult = null,
-        TimeSpan? failureBase = null, TimeSpan? failureMax = null)
+        TimeSpan? failureBase = null, TimeSpan? failureMax = null, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _name = name;
         _concurrency = Math.Max(1, concurrency);
         _handler = handler;
@@ -51,7 +54,7 @@ public sealed class WorkQueue
 
     public void Add(string key, TimeSpan delay)
     {
-        var due = DateTime.UtcNow + (delay < TimeSpan.Zero ? TimeSpan.Zero : delay);
+        var due = _time.GetUtcNow().UtcDateTime + (delay < TimeSpan.Zero ? TimeSpan.Zero : delay);
         lock (_lock)
         {
             if (_scheduled.TryGetValue(key, out var existing) && existing <= due) return;
@@ -82,7 +85,7 @@ public sealed class WorkQueue
             TimeSpan wait;
             lock (_lock)
             {
-                var now = DateTime.UtcNow;
+                var now = _time.GetUtcNow().UtcDateTime;
                 while (_timers.TryPeek(out var key, out var due) && due <= now)
                 {
                     _timers.Dequeue();
@@ -99,14 +102,10 @@ public sealed class WorkQueue
             }
             if (wait < TimeSpan.FromMilliseconds(1)) wait = TimeSpan.FromMilliseconds(1);
             if (wait > TimeSpan.FromSeconds(1)) wait = TimeSpan.FromSeconds(1);
-            try
-            {
-                await _wake.WaitAsync(wait, ct);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            // Woken by an Add, or when the next key is due on the queue's clock (a fake one in tests).
+            using var waiting = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            await Task.WhenAny(_wake.WaitAsync(waiting.Token), Task.Delay(wait, _time, waiting.Token));
+            await waiting.CancelAsync();
         }
     }
 

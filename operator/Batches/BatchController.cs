@@ -2,6 +2,8 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Nexus.Crds.Entities;
+using Nexus.Operator.Control;
+using Nexus.Operator.Metrics;
 using Nexus.Shared;
 
 namespace Nexus.Operator.Batches;
@@ -13,17 +15,21 @@ namespace Nexus.Operator.Batches;
 /// </summary>
 public sealed class BatchController
 {
-    private readonly OperatorContext _ctx;
-    private readonly ILogger _log;
+    private readonly Informer<AiJobBatch> _batches;
+    private readonly Informer<AiJob> _jobs;
+    private readonly KubeApi _api;
+    private readonly EventRecorder _events;
+    private readonly OperatorOptions _options;
+    private readonly TimeProvider _time;
 
-    public BatchController(OperatorContext ctx)
+    public BatchController(Informer<AiJobBatch> batches, Informer<AiJob> jobs, KubeApi api, EventRecorder events,
+        OperatorMetrics metrics, OperatorOptions options, TimeProvider time, ILogger<BatchController> log)
     {
-        _ctx = ctx;
-        _log = ctx.Logs.CreateLogger("Nexus.Operator.BatchController");
-        Queue = new WorkQueue("aijobbatches", Math.Max(2, ctx.Options.ReconcileConcurrency / 4), ReconcileAsync, _log,
-            ok => ctx.Metrics.Reconciles.WithLabels(AiJobBatch.KindName, ok ? "success" : "error").Inc());
-        ctx.Batches.Changed += (old, @new) => Queue.Add((@new ?? old)!.Metadata.Name);
-        ctx.Jobs.Changed += (old, @new) =>
+        (_batches, _jobs, _api, _events, _options, _time) = (batches, jobs, api, events, options, time);
+        Queue = new WorkQueue("aijobbatches", Math.Max(2, options.ReconcileConcurrency / 4), ReconcileAsync, log,
+            ok => metrics.Reconciles.WithLabels(AiJobBatch.KindName, ok ? "success" : "error").Inc(), time: time);
+        batches.Changed += (old, @new) => Queue.Add((@new ?? old)!.Metadata.Name);
+        jobs.Changed += (old, @new) =>
         {
             var job = (@new ?? old)!;
             var batch = job.Spec.Batch?.Name
@@ -38,31 +44,32 @@ public sealed class BatchController
 
     private async Task<TimeSpan?> ReconcileAsync(string name, CancellationToken ct)
     {
-        var batch = _ctx.Batches.Get(name);
+        var batch = _batches.Get(name);
         if (batch is null) return null;
-        var ns = _ctx.Options.Namespace;
+        var ns = _options.Namespace;
         var finished = JobPhases.IsTerminal(batch.Status?.Phase);
 
         if (finished)
         {
-            var done = batch.Status!.CompletedAt is { } c ? JobTimes.Utc(c) : batch.Metadata.CreationTimestamp ?? DateTime.UtcNow;
-            var expires = done + _ctx.Options.TtlAfterFinished;
-            if (DateTime.UtcNow >= expires)
+            var now = _time.GetUtcNow().UtcDateTime;
+            var done = batch.Status!.CompletedAt is { } c ? JobTimes.Utc(c) : batch.Metadata.CreationTimestamp ?? now;
+            var expires = done + _options.TtlAfterFinished;
+            if (now >= expires)
             {
-                await _ctx.Api.DeleteAsync(ResourceKind.AiJobBatch.Item(ns, name), batch.Metadata.Uid, ct);
+                await _api.DeleteAsync(ResourceKind.AiJobBatch.Item(ns, name), batch.Metadata.Uid, ct);
                 return null;
             }
-            return expires - DateTime.UtcNow > TimeSpan.FromHours(1) ? TimeSpan.FromHours(1) : expires - DateTime.UtcNow;
+            return expires - now > TimeSpan.FromHours(1) ? TimeSpan.FromHours(1) : expires - now;
         }
 
         // Create what is missing first, then aggregate: a child recorded in status and gone since is not re-run.
         for (var i = 0; i < batch.Spec.Jobs.Count; i++)
         {
             var childName = BatchChildren.Name(batch, i);
-            if (_ctx.Jobs.Get(childName) is null && !BatchAggregate.WasRecorded(batch, childName))
+            if (_jobs.Get(childName) is null && !BatchAggregate.WasRecorded(batch, childName))
                 await CreateChildAsync(batch, i, childName, ct);
         }
-        var children = BatchAggregate.Children(batch, _ctx.Jobs.Get);
+        var children = BatchAggregate.Children(batch, _jobs.Get);
         var perJob = children.Select(c => new AiJobBatchJobStatus
         {
             Name = c.Name, Index = c.Index, Type = batch.Spec.Jobs[c.Index].Type, Phase = c.Phase,
@@ -74,7 +81,7 @@ public sealed class BatchController
             Phase = aggregate,
             Counts = counts,
             Jobs = perJob,
-            CompletedAt = JobPhases.IsTerminal(aggregate) ? DateTime.UtcNow : null,
+            CompletedAt = JobPhases.IsTerminal(aggregate) ? _time.GetUtcNow().UtcDateTime : null,
             Conditions = batch.Status?.Conditions,
             ObservedGeneration = batch.Metadata.Generation,
         };
@@ -82,9 +89,9 @@ public sealed class BatchController
         try
         {
             var body = new AiJobBatch { Metadata = batch.Metadata, Spec = batch.Spec, Status = status };
-            var written = await _ctx.Api.ReplaceAsync(ResourceKind.AiJobBatch.Item(ns, name) + "/status", body, ct);
-            _ctx.Batches.Upsert(written);
-            if (batch.Status?.Phase != aggregate) _ctx.Events.Normal(written, aggregate, $"batch is {aggregate.ToLowerInvariant()}: {counts.Completed}/{counts.Total} completed");
+            var written = await _api.ReplaceAsync(ResourceKind.AiJobBatch.Item(ns, name) + "/status", body, ct);
+            _batches.Upsert(written);
+            if (batch.Status?.Phase != aggregate) _events.Normal(written, aggregate, $"batch is {aggregate.ToLowerInvariant()}: {counts.Completed}/{counts.Total} completed");
         }
         catch (KubeApiException e) when (e.IsConflict || e.IsNotFound)
         {
@@ -96,16 +103,16 @@ public sealed class BatchController
     private async Task<AiJob?> CreateChildAsync(AiJobBatch batch, int index, string childName, CancellationToken ct)
     {
         var child = NewJob.BatchChild(batch, index, DateTimeOffset.UtcNow + JobTimes.Typical(batch.Spec.Jobs[index].Type));
-        child.Metadata.NamespaceProperty = _ctx.Options.Namespace;
+        child.Metadata.NamespaceProperty = _options.Namespace;
         try
         {
-            var created = await _ctx.Api.CreateAsync(ResourceKind.AiJob.Collection(_ctx.Options.Namespace), child, ct);
-            _ctx.Jobs.Upsert(created);
+            var created = await _api.CreateAsync(ResourceKind.AiJob.Collection(_options.Namespace), child, ct);
+            _jobs.Upsert(created);
             return created;
         }
         catch (KubeApiException e) when (e.IsConflict)
         {
-            return _ctx.Jobs.Get(childName);
+            return _jobs.Get(childName);
         }
     }
 

@@ -88,7 +88,7 @@ public sealed class OutcomeWriter(Informer<AiJob> jobs, JobStatusWriter writer, 
         AiJobResultRef? resultRef = null;
         if (result is { } value)
         {
-            var (placement, rawBytes, stored) = ResultStore.Place(value, options.ResultInlineMaxBytes, options.ResultConfigMapMaxBytes);
+            var (placement, rawBytes, stored) = ResultPlacer.Place(value, options.ResultInlineMaxBytes, options.ResultConfigMapMaxBytes);
             if (placement == ResultPlacement.TooLarge)
             {
                 await FailAsync(name, attempt, ResultTooLarge, $"the result has {rawBytes} bytes, more than can be stored even compressed", ct);

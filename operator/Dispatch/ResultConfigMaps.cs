@@ -4,12 +4,12 @@ using Nexus.Shared;
 
 namespace Nexus.Operator.Dispatch;
 
-/// <summary>Stores a large result (already encoded by <see cref="ResultStore"/>) in a ConfigMap owned by its job.</summary>
+/// <summary>Stores a large result (already encoded by <see cref="ResultPlacer"/>) in a ConfigMap owned by its job.</summary>
 public sealed class ResultConfigMaps(KubeApi api, OperatorOptions options)
 {
     public async Task<AiJobResultRef> StoreAsync(AiJob job, string stored, long rawBytes, CancellationToken ct)
     {
-        var name = ResultStore.ConfigMapName(job.Metadata.Name);
+        var name = ResultEncoding.ConfigMapName(job.Metadata.Name);
         var collection = ResourceKind.ConfigMap.Collection(options.Namespace);
         var map = new V1ConfigMap
         {
@@ -29,7 +29,7 @@ public sealed class ResultConfigMaps(KubeApi api, OperatorOptions options)
                     },
                 ],
             },
-            Data = new Dictionary<string, string> { [ResultStore.Key] = stored },
+            Data = new Dictionary<string, string> { [ResultEncoding.Key] = stored },
         };
         try
         {
@@ -40,6 +40,6 @@ public sealed class ResultConfigMaps(KubeApi api, OperatorOptions options)
             // Left by an attempt interrupted before its status write: replace it.
             await api.ReplaceAsync($"{collection}/{name}", map, ct);
         }
-        return new AiJobResultRef { ConfigMap = name, Key = ResultStore.Key, Encoding = ResultStore.Encoding, SizeBytes = rawBytes };
+        return new AiJobResultRef { ConfigMap = name, Key = ResultEncoding.Key, Encoding = ResultEncoding.GzipBase64, SizeBytes = rawBytes };
     }
 }

@@ -47,7 +47,7 @@ public sealed class JobController
         _rules = JobRules.From(options);
         _time = time;
         Queue = new WorkQueue("aijobs", options.ReconcileConcurrency, ReconcileAsync, log,
-            ok => metrics.Reconciles.WithLabels(AiJob.KindName, ok ? "success" : "error").Inc());
+            ok => metrics.Reconciles.WithLabels(AiJob.KindName, ok ? "success" : "error").Inc(), time: time);
         jobs.Changed += OnChanged;
         runner.RunEnded += name => Queue.Add(name);
     }

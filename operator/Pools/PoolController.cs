@@ -41,7 +41,7 @@ public sealed class PoolController
         _options = options;
         _time = time;
         Queue = new WorkQueue("workerpools", 4, ReconcileAsync, log,
-            ok => metrics.Reconciles.WithLabels(WorkerPool.KindName, ok ? "success" : "error").Inc());
+            ok => metrics.Reconciles.WithLabels(WorkerPool.KindName, ok ? "success" : "error").Inc(), time: time);
         pools.Changed += (old, @new) => Queue.Add((@new ?? old)!.Metadata.Name);
     }
 

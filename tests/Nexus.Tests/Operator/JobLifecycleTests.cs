@@ -177,7 +177,7 @@ public sealed class JobLifecycleTests
         Assert.Equal("gzip+base64", reference.Encoding);
         var map = (await c.Api.GetAsync<k8s.Models.V1ConfigMap>(ResourceKind.ConfigMap.Item(OperatorCluster.Ns, reference.ConfigMap), default))!;
         Assert.Equal(done.Metadata.Uid, map.Metadata.OwnerReferences.Single().Uid);
-        var text = ResultStore.Decode(map.Data[reference.Key]);
+        var text = ResultEncoding.Decode(map.Data[reference.Key]);
         Assert.Equal(new string('x', 5000), JsonNode.Parse(text)!["text"]!.GetValue<string>());
 
         var failed = await c.WaitForPhaseAsync(huge.Metadata.Name, JobPhases.Failed);

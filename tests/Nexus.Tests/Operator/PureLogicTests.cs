@@ -55,18 +55,18 @@ public sealed class PureLogicTests
     public void Results_go_inline_to_a_configmap_or_are_refused_by_size()
     {
         var small = JsonDocument.Parse("{\"score\":1}").RootElement;
-        Assert.Equal(ResultPlacement.Inline, ResultStore.Place(small, 1024, 4096).Placement);
+        Assert.Equal(ResultPlacement.Inline, ResultPlacer.Place(small, 1024, 4096).Placement);
 
         var repetitive = JsonSerializer.SerializeToElement(new { text = new string('a', 50_000) });
-        var (placement, raw, stored) = ResultStore.Place(repetitive, 1024, 4096);
+        var (placement, raw, stored) = ResultPlacer.Place(repetitive, 1024, 4096);
         Assert.Equal(ResultPlacement.ConfigMap, placement);
         Assert.True(raw > 50_000);
-        Assert.Equal(repetitive.GetRawText(), ResultStore.Decode(stored!));
+        Assert.Equal(repetitive.GetRawText(), ResultEncoding.Decode(stored!));
 
         var random = new byte[20_000];
         new Random(1).NextBytes(random);
         var incompressible = JsonSerializer.SerializeToElement(new { blob = Convert.ToBase64String(random) });
-        Assert.Equal(ResultPlacement.TooLarge, ResultStore.Place(incompressible, 1024, 4096).Placement);
+        Assert.Equal(ResultPlacement.TooLarge, ResultPlacer.Place(incompressible, 1024, 4096).Placement);
     }
 
     [Fact]

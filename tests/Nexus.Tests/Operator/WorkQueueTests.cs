@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Nexus.Shared;
 
 namespace Nexus.Tests.Operator;
@@ -71,18 +72,20 @@ public sealed class WorkQueueTests
     }
 
     [Fact]
-    public async Task Concurrency_is_bounded()
+    public async Task Work_runs_in_parallel_up_to_the_bound_and_never_beyond()
     {
         var running = 0;
         var peak = 0;
         var finished = 0;
         var all = new TaskCompletionSource();
+        var bothReached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var queue = new WorkQueue("t", 3, async (key, ct) =>
         {
             var now = Interlocked.Increment(ref running);
             lock (this) peak = Math.Max(peak, now);
-            await Task.Yield();
-            await Task.Delay(5, ct);
+            if (now == 3) bothReached.TrySetResult();
+            // The first keys hold their slot until three run at once: with less parallelism this never happens.
+            await bothReached.Task.WaitAsync(TimeSpan.FromSeconds(20), ct);
             Interlocked.Decrement(ref running);
             if (Interlocked.Increment(ref finished) == 30) all.TrySetResult();
             return null;
@@ -90,9 +93,39 @@ public sealed class WorkQueueTests
         using var cts = new CancellationTokenSource();
         var run = queue.RunAsync(cts.Token);
         for (var i = 0; i < 30; i++) queue.Add($"k{i}");
-        await all.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await all.Task.WaitAsync(TimeSpan.FromSeconds(30));
         cts.Cancel();
         await run;
-        Assert.InRange(peak, 1, 3);
+        Assert.Equal(3, peak);
+    }
+
+    [Fact]
+    public async Task A_delayed_key_runs_when_the_queue_clock_reaches_its_time_not_before()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var ran = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var nudged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var later = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var queue = new WorkQueue("t", 1, (key, ct) =>
+        {
+            ran.Enqueue(key);
+            (key == "later" ? later : nudged).TrySetResult();
+            return Task.FromResult<TimeSpan?>(null);
+        }, NullLogger.Instance, time: time);
+        using var cts = new CancellationTokenSource();
+        var run = queue.RunAsync(cts.Token);
+
+        queue.Add("later", TimeSpan.FromMinutes(10));
+        time.Advance(TimeSpan.FromMinutes(9));
+        queue.Add("now"); // due at once: once it has run, the scheduler has looked at "later" at minute 9
+        await nudged.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(["now"], ran.ToArray());
+
+        time.Advance(TimeSpan.FromMinutes(1));
+
+        await later.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(["now", "later"], ran.ToArray());
+        cts.Cancel();
+        await run;
     }
 }

@@ -9,11 +9,8 @@ public enum ResultPlacement { Inline, ConfigMap, TooLarge }
 /// Where a result goes: status (small), a ConfigMap value (large), or nowhere (too large). The encoding of the
 /// ConfigMap value is the contract's (<see cref="ResultEncoding"/>), which the gateway decodes.
 /// </summary>
-public static class ResultStore
+public static class ResultPlacer
 {
-    public const string Key = ResultEncoding.Key;
-    public const string Encoding = ResultEncoding.GzipBase64;
-
     public static (ResultPlacement Placement, long RawBytes, string? Stored) Place(JsonElement result, int inlineMax, int configMapMax)
     {
         var raw = System.Text.Encoding.UTF8.GetBytes(result.GetRawText());
@@ -23,8 +20,4 @@ public static class ResultStore
             ? (ResultPlacement.ConfigMap, raw.Length, encoded)
             : (ResultPlacement.TooLarge, raw.Length, null);
     }
-
-    public static string ConfigMapName(string jobName) => ResultEncoding.ConfigMapName(jobName);
-
-    public static string Decode(string stored) => ResultEncoding.Decode(stored);
 }

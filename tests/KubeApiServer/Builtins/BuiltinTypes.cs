@@ -75,6 +75,8 @@ public static class BuiltinTypes
             ShortNames = ["ing"], HasStatus = true, Generation = GenerationPolicy.Spec },
         new() { Group = "networking.k8s.io", Version = "v1", Kind = "IngressClass", Plural = "ingressclasses", Singular = "ingressclass",
             Namespaced = false },
+        new() { Group = "autoscaling", Version = "v2", Kind = "HorizontalPodAutoscaler", Plural = "horizontalpodautoscalers",
+            Singular = "horizontalpodautoscaler", ShortNames = ["hpa"], HasStatus = true, Generation = GenerationPolicy.Spec },
         new() { Group = "policy", Version = "v1", Kind = "PodDisruptionBudget", Plural = "poddisruptionbudgets", Singular = "poddisruptionbudget",
             ShortNames = ["pdb"], HasStatus = true, Generation = GenerationPolicy.Spec },
     ];

@@ -18,10 +18,10 @@ public class OpenApiAndCliTests(GatewayFixture fixture) : IClassFixture<GatewayF
         var document = (await H.GetAsync("/openapi/v1.json", null)).Json;
         var paths = document.GetProperty("paths");
         var endpoints = H.Gateway.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
-        // Only the dashboard's static files are left out of the document: they are pages, not API.
+        // Only the dashboard's static files and the document itself are left out of it: they are pages, not API.
         var undocumented = endpoints.Where(e => e.Metadata.GetMetadata<IExcludeFromDescriptionMetadata>() is { ExcludeFromDescription: true })
             .Select(e => "/" + e.RoutePattern.RawText!.Trim('/')).ToList();
-        Assert.All(undocumented, path => Assert.StartsWith("/ui", path));
+        Assert.All(undocumented, path => Assert.Matches("^/(ui|openapi/)", path));
         var routes = endpoints
             .Where(e => e.RoutePattern.RawText is { } raw && !raw.StartsWith("/openapi", StringComparison.Ordinal))
             .Where(e => e.Metadata.GetMetadata<IExcludeFromDescriptionMetadata>() is not { ExcludeFromDescription: true })

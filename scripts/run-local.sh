@@ -203,7 +203,7 @@ min_replicas() { case "$1" in llm_visibility_score|listing_optimize) echo 0 ;; *
 operator_port=$(free_port)
 gateway_port=$(free_port)
 {
-  for type in "${JOB_TYPES[@]}"; do worker_workload "$type" "$(min_replicas "$type")" 3; done
+  for type in "${JOB_TYPES[@]}"; do worker_workload "$type" "$(min_replicas "$type")" "${NEXUS_MAX_WORKER_REPLICAS:-3}"; done
   service_workload nexus-operator "$(bin operator Nexus.Operator.dll)" NEXUS_OPERATOR_URL "$operator_port"
   service_workload nexus-gateway "$(bin api-gateway Nexus.Gateway.dll)" NEXUS_GATEWAY_URLS "$gateway_port"
 } | kubectl_ apply -f - >/dev/null || fail "applying the workloads failed"

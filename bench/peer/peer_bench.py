@@ -1,7 +1,8 @@
 """Peer benchmark: the same job through the platform (`make run`) and through Celery + Redis, side by side.
 
 Both run the workers' own code for one job type (competitor_scan by default) with the same number of worker slots
-(the platform's pool for the type: one worker replica with 4 slots; Celery: one worker with --concurrency 4) and the
+(the platform's pool for the type: one worker replica with 4 slots, NEXUS_MAX_WORKER_REPLICAS=1; Celery: one worker
+with --concurrency 4) and the
 same closed-loop clients. Phases alternate (platform, Celery, Celery, platform, ...) so that drift on a shared
 machine falls on both. Printed: jobs/s per phase and the median ratio, end-to-end latency p50/p99 (timed from
 before the submit to the moment the client sees the result), and idle single-job latency (one client, one job at
@@ -85,10 +86,11 @@ class Processes:
 class Platform:
     name = "platform"
 
-    def __init__(self, procs: Processes, run_dir: Path, job_type: str, params: dict) -> None:
+    def __init__(self, procs: Processes, run_dir: Path, job_type: str, params: dict, max_replicas: int) -> None:
         self.job_type, self.params = job_type, params
         log = run_dir / "make-run.out"
-        env = {**os.environ, "NEXUS_RUN_DIR": str(run_dir / "platform")}
+        # One worker replica of 4 slots, the same as the Celery worker's --concurrency 4.
+        env = {**os.environ, "NEXUS_RUN_DIR": str(run_dir / "platform"), "NEXUS_MAX_WORKER_REPLICAS": str(max_replicas)}
         env.pop("KUBECONFIG", None)  # the stand-in, never a real cluster
         procs.start(["scripts/run-local.sh"], log, cwd=ROOT, env=env)
         lines: dict[str, str] = {}
@@ -228,7 +230,8 @@ def main() -> None:
     ap.add_argument("--pairs", type=int, default=5)
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--clients", type=int, default=16)
-    ap.add_argument("--slots", type=int, default=4, help="Celery worker concurrency (the platform pool's slots)")
+    ap.add_argument("--slots", type=int, default=4,
+                    help="worker slots on both sides: Celery's --concurrency, and slots/4 platform worker replicas of 4")
     ap.add_argument("--celery-pool", default="prefork", help="Celery's pool: prefork (its default) or threads")
     ap.add_argument("--idle-jobs", type=int, default=60)
     ap.add_argument("--json", help="also write the figures to this file")
@@ -238,7 +241,7 @@ def main() -> None:
     run_dir = Path(tempfile.mkdtemp(prefix="nexus-peer-"))
     procs = Processes()
     try:
-        platform = Platform(procs, run_dir, args.job_type, params)
+        platform = Platform(procs, run_dir, args.job_type, params, max(1, args.slots // 4))
         celery = CeleryPeer(procs, run_dir, args.job_type, params, args.slots, args.celery_pool)
         systems = {"platform": platform, "celery": celery}
         # Warm both up (JIT, connection pools, SQLite pages) before anything is measured.

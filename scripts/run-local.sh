@@ -74,11 +74,13 @@ if [ -n "${KUBECONFIG:-}" ] && [ -f "${KUBECONFIG%%:*}" ]; then
   kubeconfig="$KUBECONFIG"
 else
   # The stand-in keeps its objects in the run directory (jobs, results, keys, pools survive Ctrl-C and the next
-  # make run); NEXUS_CLEAN_START=1 starts from nothing. The node agent below runs the Deployments, so the
-  # stand-in's own "every replica is ready" shortcut is off.
+  # make run); NEXUS_CLEAN_START=1 starts from nothing, NEXUS_PERSIST=0 keeps everything in memory only. The node
+  # agent below runs the Deployments, so the stand-in's own "every replica is ready" shortcut is off.
   if [ "${NEXUS_CLEAN_START:-0}" = "1" ]; then rm -f "$RUN_DIR/apiserver.data"; fi
+  persist=(--data-file "$RUN_DIR/apiserver.data")
+  if [ "${NEXUS_PERSIST:-1}" = "0" ]; then persist=(); fi
   start apiserver dotnet "$(bin tests/KubeApiServer Nexus.KubeApiServer.dll)" --port 0 \
-    --kubeconfig "$RUN_DIR/kubeconfig" --no-builtin-controllers --data-file "$RUN_DIR/apiserver.data"
+    --kubeconfig "$RUN_DIR/kubeconfig" --no-builtin-controllers "${persist[@]}"
   kubeconfig=$(wait_for_line "the Kubernetes API stand-in" "$RUN_DIR/apiserver.log" '(?<=^Kubeconfig: ).*')
 fi
 export KUBECONFIG="$kubeconfig"

@@ -31,7 +31,7 @@ public sealed record ArchivedBatch
             Tenant = batch.Spec.Tenant,
             Sequential = batch.Spec.Sequential,
             Status = phase,
-            CreatedAt = ArchivedJob.CreatedAtOf(name, "batch-", batch.Metadata.CreationTimestamp),
+            CreatedAt = JobTimes.CreatedAt(name, batch.Metadata.CreationTimestamp),
             CompletedAt = ArchivedJob.Utc(batch.Status?.CompletedAt),
             Jobs = batch.Spec.Jobs.Select((item, i) =>
                 new ArchivedBatchItem(i, ResourceIds.JobIdFromName(childName(batch, i)), item.Type, item.Priority)).ToList(),

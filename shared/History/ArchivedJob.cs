@@ -59,7 +59,7 @@ public sealed record ArchivedJob
             Priority = job.Spec.Priority,
             Params = job.Spec.Params,
             Error = status?.Error is { } e ? new ArchivedError(e.Code, e.Message, e.RetryCount) : null,
-            CreatedAt = CreatedAtOf(name, "job-", job.Metadata.CreationTimestamp),
+            CreatedAt = JobTimes.CreatedAt(name, job.Metadata.CreationTimestamp),
             StartedAt = Utc(status?.StartedAt),
             CompletedAt = Utc(status?.CompletedAt),
             EstimatedCompletionAt = Utc(status?.EstimatedCompletionAt),
@@ -70,23 +70,7 @@ public sealed record ArchivedJob
         };
     }
 
-    /// <summary>
-    /// The creation time the API shows: the millisecond in the name's ULID when the gateway made the name, else the
-    /// object's creationTimestamp (seconds). The same rule as the gateway's JobTimes.CreatedAt.
-    /// </summary>
-    internal static DateTimeOffset CreatedAtOf(string name, string prefix, DateTime? creationTimestamp)
-    {
-        if (name.StartsWith(prefix, StringComparison.Ordinal) && Ulid.IsValid(name.AsSpan(prefix.Length)))
-            return Ulid.Time(name.AsSpan(prefix.Length));
-        return Utc(creationTimestamp) ?? DateTimeOffset.UnixEpoch;
-    }
-
-    internal static DateTimeOffset? Utc(DateTime? time) => time switch
-    {
-        null => null,
-        { Kind: DateTimeKind.Local } t => new DateTimeOffset(t.ToUniversalTime(), TimeSpan.Zero),
-        { } t => new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc), TimeSpan.Zero),
-    };
+    internal static DateTimeOffset? Utc(DateTime? time) => time is { } t ? JobTimes.AsUtc(t) : null;
 
     private static List<JobAttempt> LastAttemptOf(AiJobStatus? status, string phase)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Nexus.Tests.Support;
 
@@ -34,23 +33,12 @@ public sealed partial class PythonClientEndToEndTests(PlatformStack stack)
 
     private async Task<(int Exit, string Output)> RunPythonAsync(params string[] args)
     {
-        var start = new ProcessStartInfo("/usr/bin/python3", args)
+        var (exit, stdout, stderr) = await StackCommand.RunAsync(stack, "/usr/bin/python3", args, new Dictionary<string, string>
         {
-            WorkingDirectory = RepoPaths.Root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["NEXUS_GATEWAY"] = stack.Gateway.ToString().TrimEnd('/');
-        start.Environment["NEXUS_API_KEY"] = stack.ApiKey;
-        start.Environment["NEXUS_TENANT"] = stack.Tenant;
-        start.Environment["KUBECONFIG"] = stack.Kubeconfig;
-        start.Environment["PYTHONPATH"] = RepoPaths.Of("clients", "python");
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
+            ["NEXUS_GATEWAY"] = StackCommand.GatewayUrl(stack), ["NEXUS_API_KEY"] = stack.ApiKey, ["NEXUS_TENANT"] = stack.Tenant,
+            ["PYTHONPATH"] = RepoPaths.Of("clients", "python"),
+        }, TimeSpan.FromMinutes(4));
+        return (exit, stdout + stderr);
     }
 
     [GeneratedRegex(@"^\d+ passed", RegexOptions.Multiline)]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Nexus.Tests.Support;
 
@@ -49,23 +48,12 @@ public sealed partial class ReadmeQuickstartTests(PlatformStack stack)
     {
         var script = ReadmeBlock(marker);
         Assert.Contains("curl", script);
-        var start = new ProcessStartInfo("bash", ["-euo", "pipefail", "-c", script])
-        {
-            WorkingDirectory = RepoPaths.Root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["GATEWAY"] = stack.Gateway.ToString().TrimEnd('/');
-        start.Environment["API_KEY"] = stack.ApiKey;
-        start.Environment["TENANT"] = stack.Tenant;
-        start.Environment["KUBECONFIG"] = stack.Kubeconfig;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
-        var output = await stdout;
-        Assert.True(process.ExitCode == 0, $"README {marker} block failed ({process.ExitCode}): {await stderr}\n{output}");
+        var (exit, output, stderr) = await StackCommand.RunAsync(stack, "bash", ["-euo", "pipefail", "-c", script],
+            new Dictionary<string, string>
+            {
+                ["GATEWAY"] = StackCommand.GatewayUrl(stack), ["API_KEY"] = stack.ApiKey, ["TENANT"] = stack.Tenant,
+            }, TimeSpan.FromMinutes(3));
+        Assert.True(exit == 0, $"README {marker} block failed ({exit}): {stderr}\n{output}");
         return output;
     }
 

@@ -180,6 +180,7 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
 
     private void Apply(T obj, bool deleted, bool ownWrite = false)
     {
+        if (_options.Trim is { } trim) obj = (T)trim(obj);
         // Handlers run under the lock so they see changes of one object in order (counters stay exact).
         lock (_applyLock)
         {

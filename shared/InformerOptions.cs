@@ -12,4 +12,10 @@ public sealed record InformerOptions(string Namespace)
     public TimeSpan WatchStallTimeout { get; init; } = TimeSpan.FromSeconds(330);
     public TimeSpan WatchReconnectMinDelay { get; init; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan WatchReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Applied to every object before it enters the cache (list, watch and own writes): drops what the cache's users
+    /// never read (<c>managedFields</c>, results), so memory follows the number of live objects, not their history.
+    /// </summary>
+    public Func<object, object>? Trim { get; init; }
 }

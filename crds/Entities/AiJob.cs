@@ -120,6 +120,10 @@ public sealed class AiJobStatus
     public List<V1Condition>? Conditions { get; set; }
 
     [JsonPropertyName("observedGeneration")] public long? ObservedGeneration { get; set; }
+
+    [JsonPropertyName("archivedAt")]
+    [Description("When the finished job's whole record was written to the history database; the AiJob may be deleted after the retention.")]
+    public DateTime? ArchivedAt { get; set; }
 }
 
 /// <summary>Pins a running attempt to the worker instance that accepted it.</summary>
@@ -130,15 +134,27 @@ public sealed class AiJobWorkerRef
     [JsonPropertyName("jobId")] public string? JobId { get; set; }
 }
 
+/// <summary>
+/// A result too large for status: it is in the history database (table <c>job_results</c>, keyed by the job id),
+/// written before the status that points at it.
+/// </summary>
 public sealed class AiJobResultRef
 {
-    [Required, JsonPropertyName("configMap")] public string ConfigMap { get; set; } = "";
-    [Required, JsonPropertyName("key")] public string Key { get; set; } = "";
-    [JsonPropertyName("encoding")]
-    [Description("gzip+base64 when the stored value is compressed.")]
-    [AllowedValues("json", "gzip+base64")]
-    public string? Encoding { get; set; }
-    [JsonPropertyName("sizeBytes")] public long? SizeBytes { get; set; }
+    public const string PostgreSql = "postgresql";
+
+    [Required, JsonPropertyName("store")]
+    [Description("Where the result is kept: postgresql (the history database, keyed by the job id).")]
+    [AllowedValues(PostgreSql)]
+    public string Store { get; set; } = PostgreSql;
+
+    [JsonPropertyName("sizeBytes")]
+    [Description("The result's size as uncompressed JSON.")]
+    public long? SizeBytes { get; set; }
+
+    // Result ConfigMaps, on their way out (removed once the operator stores results in PostgreSQL).
+    [JsonPropertyName("configMap")] public string ConfigMap { get; set; } = "";
+    [JsonPropertyName("key")] public string Key { get; set; } = "";
+    [JsonPropertyName("encoding")] public string? Encoding { get; set; }
 }
 
 public sealed class AiJobError

@@ -80,6 +80,10 @@ public sealed class AiJobBatchStatus
 
     [JsonPropertyName("completedAt")] public DateTime? CompletedAt { get; set; }
 
+    [JsonPropertyName("archivedAt")]
+    [Description("When the finished batch was written to the history database; it may be deleted after the retention.")]
+    public DateTime? ArchivedAt { get; set; }
+
     [JsonPropertyName("conditions"), ListMap("type")] public List<V1Condition>? Conditions { get; set; }
 
     [JsonPropertyName("observedGeneration")] public long? ObservedGeneration { get; set; }

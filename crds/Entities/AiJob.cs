@@ -73,6 +73,10 @@ public sealed class AiJobSpec
     [JsonPropertyName("cancel"), DefaultValue(false)]
     [Description("User intent to cancel; honoured only while the job is queued.")]
     public bool Cancel { get; set; }
+
+    [JsonPropertyName("callbackUrl"), MaxLength(2048)]
+    [Description("An https URL that receives this job's terminal event as a signed webhook (Standard Webhooks).")]
+    public string? CallbackUrl { get; set; }
 }
 
 public sealed class AiJobBatchRef

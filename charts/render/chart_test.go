@@ -28,7 +28,7 @@ func TestDefaultsRenderTheExpectedObjects(t *testing.T) {
 	objs := defaults(t)
 	want := map[string]int{
 		"CustomResourceDefinition": 3, "Deployment": 5, "Service": 5, "WorkerPool": 3, "PodDisruptionBudget": 5,
-		"ServiceAccount": 3, "Role": 2, "RoleBinding": 2, "NetworkPolicy": 3, "Secret": 2, "ConfigMap": 1, "Pod": 1,
+		"ServiceAccount": 3, "Role": 2, "RoleBinding": 2, "NetworkPolicy": 3, "Secret": 3, "ConfigMap": 1, "Pod": 1,
 		"ClusterRole": 2,
 	}
 	got := map[string]int{}
@@ -424,7 +424,8 @@ func TestInitialAPIKeyFromAnExistingSecret(t *testing.T) {
 
 	hash := strings.Repeat("ab", 32)
 	objs := parseDocs(t, renderChart(t, renderArgs{sets: append(sets, "apiKey.existingSecretSha256="+hash)}).Text)
-	if len(byKind(objs, "Secret")) != 1 || secretValue(find(t, objs, "Secret", "ai-nexus-ai-jobs-initial-api-key-hash"), "sha256") != hash {
+	// Only the hash is rendered (besides the database connection): the plain key is the user's Secret.
+	if len(byKind(objs, "Secret")) != 2 || secretValue(find(t, objs, "Secret", "ai-nexus-ai-jobs-database"), "url") == "" || secretValue(find(t, objs, "Secret", "ai-nexus-ai-jobs-initial-api-key-hash"), "sha256") != hash {
 		t.Errorf("offline rendering with a given hash: %v", byKind(objs, "Secret"))
 	}
 	pod := find(t, objs, "Pod", "ai-nexus-ai-jobs-test-dispatch")

@@ -144,7 +144,7 @@ func TestManifestsAreSplitAndOrderedLikeHelm(t *testing.T) {
 func TestCommandLinePrintsLikeHelmTemplate(t *testing.T) {
 	var b strings.Builder
 	err := run([]string{filepath.Join(repoRoot(t), "charts", "nexus-ai-jobs"), "--name", "demo", "--namespace", "jobs",
-		"--include-crds", "--set", "tests.enabled=false"}, &b)
+		"--include-crds", "--set", "tests.enabled=false", "--set", "database.existingSecret=pg-app"}, &b)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -162,7 +162,9 @@ func TestNetworkPoliciesRestrictEgress(t *testing.T) {
 	dns := "53/UDP,53/TCP->any"
 	api := "443/TCP,6443/TCP->any"
 	op := find(t, objs, "NetworkPolicy", "ai-nexus-ai-jobs-operator")
-	if got, want := egressRules(op), []string{dns, api, "8080/TCP->pods:worker"}; !hasEgressType(op) || !reflect.DeepEqual(got, want) {
+	// The database is required: without database.networkPolicy peers its port may go anywhere.
+	db := "5432/TCP->any"
+	if got, want := egressRules(op), []string{dns, api, "8080/TCP->pods:worker", db}; !hasEgressType(op) || !reflect.DeepEqual(got, want) {
 		t.Errorf("operator egress %v, want %v", got, want)
 	}
 	// The operator's worker rule selects exactly the worker pods.
@@ -171,7 +173,7 @@ func TestNetworkPoliciesRestrictEgress(t *testing.T) {
 		t.Errorf("operator may reach %v, want the 3 worker pools", m)
 	}
 	gw := find(t, objs, "NetworkPolicy", "ai-nexus-ai-jobs-gateway")
-	if got, want := egressRules(gw), []string{dns, api}; !hasEgressType(gw) || !reflect.DeepEqual(got, want) {
+	if got, want := egressRules(gw), []string{dns, api, db}; !hasEgressType(gw) || !reflect.DeepEqual(got, want) {
 		t.Errorf("gateway egress %v, want %v", got, want)
 	}
 	// Workers call model and data providers: their egress is open until rules are given.
@@ -206,11 +208,7 @@ func TestNetworkPoliciesRestrictEgress(t *testing.T) {
 			t.Errorf("networkPolicy.egress.enabled=false: %s still restricts egress", np.name())
 		}
 	}
-	err := renderErr(t, renderArgs{sets: []string{"database.networkPolicy.enabled=true"}})
-	if !strings.Contains(err.Error(), "database.networkPolicy.enabled needs database.networkPolicy.cidrs or database.networkPolicy.to") {
-		t.Errorf("database policy without a destination: %v", err)
-	}
-	err = renderErr(t, renderArgs{files: []string{writeValues(t, "database: {networkPolicy: {enabled: true, cidrs: [10.0.0.1]}}")}})
+	err := renderErr(t, renderArgs{files: []string{writeValues(t, "database: {networkPolicy: {cidrs: [10.0.0.1]}}")}})
 	if !strings.Contains(err.Error(), "database.networkPolicy.cidrs.0") {
 		t.Errorf("a CIDR without a prefix length: %v", err)
 	}

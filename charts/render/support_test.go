@@ -38,6 +38,46 @@ type renderArgs struct {
 	sets   []string
 	opts   Options
 	noCRDs bool
+	// noDatabase leaves out the database connection every install must give (testDatabase).
+	noDatabase bool
+}
+
+// testDatabase is the one setting the chart cannot default (it ships no database): added to every rendering
+// whose own values name no connection.
+const testDatabase = "database: {url: \"postgresql://nexus:s3cret@db.example.internal:5432/nexus?sslmode=require\"}\n"
+
+// withDatabase puts testDatabase first unless the values name a connection of their own.
+func withDatabase(t *testing.T, a renderArgs) renderArgs {
+	t.Helper()
+	if a.noDatabase {
+		return a
+	}
+	for _, s := range a.sets {
+		for _, k := range []string{"database.existingSecret=", "database.url=", "database.host="} {
+			if strings.HasPrefix(s, k) {
+				return a
+			}
+		}
+	}
+	for _, f := range a.files {
+		var v struct {
+			Database map[string]interface{} `yaml:"database"`
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml3.Unmarshal(b, &v); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, k := range []string{"existingSecret", "url", "host"} {
+			if s, _ := v.Database[k].(string); s != "" {
+				return a
+			}
+		}
+	}
+	a.files = append([]string{writeValues(t, testDatabase)}, a.files...)
+	return a
 }
 
 func renderChart(t *testing.T, a renderArgs) *Output {
@@ -45,6 +85,7 @@ func renderChart(t *testing.T, a renderArgs) *Output {
 	if a.opts.Release.Name == "" {
 		a.opts.Release = Release{Name: "ai", Namespace: "nexus"}
 	}
+	a = withDatabase(t, a)
 	out, err := Render(chartDir(t), a.files, a.sets, a.opts, !a.noCRDs)
 	if err != nil {
 		t.Fatalf("render: %v", err)
@@ -57,6 +98,7 @@ func renderErr(t *testing.T, a renderArgs) error {
 	if a.opts.Release.Name == "" {
 		a.opts.Release = Release{Name: "ai", Namespace: "nexus"}
 	}
+	a = withDatabase(t, a)
 	_, err := Render(chartDir(t), a.files, a.sets, a.opts, false)
 	if err == nil {
 		t.Fatal("render succeeded, want an error")

@@ -143,3 +143,66 @@ spec:
       {{- include "nexus.selectorLabels" . | nindent 6 }}
 {{- end }}
 {{- end }}
+
+{{/*
+The database connection (NEXUS_DATABASE_URL of the operator and the gateway). Exactly one source:
+database.existingSecret (the user's Secret), database.url, or database.host with its parts (both rendered into
+the Secret <fullname>-database). The chart ships no database, so rendering without one fails.
+*/}}
+{{- define "nexus.database.check" -}}
+{{- $db := .Values.database }}
+{{- $set := list }}
+{{- if $db.existingSecret }}{{ $set = append $set "database.existingSecret" }}{{ end }}
+{{- if $db.url }}{{ $set = append $set "database.url" }}{{ end }}
+{{- if $db.host }}{{ $set = append $set "database.host" }}{{ end }}
+{{- if eq (len $set) 0 }}
+{{- fail "database: the operator and the gateway need PostgreSQL, and this chart ships none: set database.existingSecret (a Secret holding the connection URL under database.existingSecretKey), database.url, or database.host with database.name, database.user and database.password (see the chart README, \"Database\")" }}
+{{- end }}
+{{- if gt (len $set) 1 }}
+{{- fail (printf "database: set exactly one of database.existingSecret, database.url and database.host, not %s" (join " and " $set)) }}
+{{- end }}
+{{- end }}
+
+{{- define "nexus.databaseSecretName" -}}
+{{- default (printf "%s-database" (include "nexus.fullname" .)) .Values.database.existingSecret }}
+{{- end }}
+
+{{- define "nexus.databaseSecretKey" -}}
+{{- if .Values.database.existingSecret }}{{ .Values.database.existingSecretKey }}{{ else }}url{{ end }}
+{{- end }}
+
+{{/* The URL the chart renders into its own Secret: database.url, or one built from the parts (percent-encoded). */}}
+{{- define "nexus.databaseUrl" -}}
+{{- $db := .Values.database }}
+{{- if $db.url }}
+{{- $db.url }}
+{{- else }}
+{{- $enc := dict }}
+{{- range $k := list "user" "password" "name" }}
+{{- $_ := set $enc $k (index $db $k | toString | urlquery | replace "+" "%20") }}
+{{- end }}
+{{- $host := ternary (printf "[%s]" $db.host) $db.host (contains ":" $db.host) }}
+{{- printf "postgresql://%s%s@%s:%d/%s?sslmode=%s" $enc.user (ternary (printf ":%s" $enc.password) "" (ne $db.password "")) $host (int $db.port) $enc.name $db.sslmode }}
+{{- end }}
+{{- end }}
+
+{{/* The port the NetworkPolicies admit to the database: the URL's own port when database.url names one. */}}
+{{- define "nexus.databasePort" -}}
+{{- $db := .Values.database }}
+{{- $port := int $db.port }}
+{{- if $db.url }}
+{{- $hostport := (urlParse $db.url).host }}
+{{- $p := regexFind ":[0-9]+$" $hostport | trimPrefix ":" }}
+{{- if $p }}{{ $port = int $p }}{{ end }}
+{{- end }}
+{{- $port }}
+{{- end }}
+
+{{/* NEXUS_DATABASE_URL from the Secret, for the operator's and the gateway's env. */}}
+{{- define "nexus.databaseEnv" -}}
+- name: NEXUS_DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "nexus.databaseSecretName" . }}
+      key: {{ include "nexus.databaseSecretKey" . }}
+{{- end }}

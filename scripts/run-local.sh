@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Brings the whole platform up on this machine: the Kubernetes API stand-in (or the cluster KUBECONFIG names),
-# the CRDs, the local node agent, and as Deployments the agent runs (as a kubelet would): one worker pool per job
-# type, the operator and the gateway; then a demo API key. Prints the connection lines once everything is ready;
-# Ctrl-C or SIGTERM stops every process it started (the agent stops the pods within their grace periods).
+# Brings the whole platform up on this machine: a private PostgreSQL (or the one NEXUS_DATABASE_URL names), the
+# Kubernetes API stand-in, the CRDs, the local node agent, and as Deployments the agent runs (as a kubelet would):
+# one worker pool per job type, the operator and the gateway; then a demo API key. Prints the connection lines once
+# everything is ready; Ctrl-C or SIGTERM stops every process it started (the agent stops the pods within their
+# grace periods, PostgreSQL last). Whatever does not depend on another step starts at once; launcher.log in the
+# run directory has a timestamp per step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,11 +19,20 @@ bin() { echo "$1/bin/$CONFIGURATION/net10.0/$2"; }
 mkdir -p "$RUN_DIR"
 rm -f "$RUN_DIR"/*.log
 pids=()
+pg_dir=""       # the PostgreSQL cluster this run started (stopped on exit); empty when NEXUS_DATABASE_URL names one
+pg_start=""     # pid of its `postgres.sh start`, which runs beside the other start-up steps
+pg_throwaway="" # NEXUS_PERSIST=0: the directory the cluster lives in, removed on exit
 
 stop_all() {
   trap - INT TERM EXIT
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # The database last: the operator and the gateway close their connections when they stop.
+  if [ -n "$pg_dir" ]; then
+    [ -z "$pg_start" ] || wait "$pg_start" 2>/dev/null || true
+    scripts/postgres.sh stop "$pg_dir" >>"$RUN_DIR/postgres.log" 2>&1 || echo "make run: stopping PostgreSQL in $pg_dir failed (see $RUN_DIR/postgres.log)" >&2
+  fi
+  [ -z "$pg_throwaway" ] || rm -rf "$pg_throwaway"
 }
 trap 'stop_all; exit 130' INT
 trap 'stop_all; exit 143' TERM
@@ -38,27 +49,34 @@ step() { echo "$(date +%H:%M:%S.%3N) $*" >>"$RUN_DIR/launcher.log"; }
 
 free_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# Waits until a command succeeds, or fails after READY_TIMEOUT seconds.
+# Waits until a command succeeds, or fails after READY_TIMEOUT seconds (at once when the process whose pid
+# follows -p has exited: waiting longer would only hide the reason, which its log holds).
 wait_for() {
-  local what="$1"; shift
+  local what="$1" pid=""; shift
+  if [ "$1" = "-p" ]; then pid="$2"; shift 2; fi
   local deadline=$((SECONDS + READY_TIMEOUT))
   until "$@" >/dev/null 2>&1; do
+    [ -z "$pid" ] || kill -0 "$pid" 2>/dev/null || fail "$what exited before it was ready"
     [ $SECONDS -lt $deadline ] || fail "$what did not become ready within ${READY_TIMEOUT}s"
     sleep 0.2
   done
 }
 
-# Waits for a line matching a pattern in a log file and prints its capture.
+# Waits for a line matching a pattern in a log file and prints its capture; fails early when pid has exited.
 wait_for_line() {
-  local what="$1" log="$2" pattern="$3"
+  local what="$1" log="$2" pattern="$3" pid="${4:-}"
   local deadline=$((SECONDS + READY_TIMEOUT)) line
   while :; do
     line=$(grep -m1 -oP "$pattern" "$log" 2>/dev/null || true)
     [ -n "$line" ] && { echo "$line"; return 0; }
+    [ -z "$pid" ] || kill -0 "$pid" 2>/dev/null || fail "$what exited before it was ready"
     [ $SECONDS -lt $deadline ] || fail "$what did not start within ${READY_TIMEOUT}s"
     sleep 0.2
   done
 }
+
+# A connection URL or Npgsql connection string without its password, for printing.
+redact() { sed -E 's#(://[^:/@]*):[^/?\#]*@#\1:***@#; s#((^|;)[[:space:]]*(Password|Pwd)[[:space:]]*=)[^;]*#\1***#I' <<<"$1"; }
 
 core_pids=() # the processes whose exit ends the run (pods are restarted by the node agent)
 start() { # name, then the command; output goes to RUN_DIR/name.log
@@ -68,23 +86,109 @@ start() { # name, then the command; output goes to RUN_DIR/name.log
   core_pids+=($!)
 }
 
-step "kubernetes api"
-# 1. The Kubernetes API: the cluster KUBECONFIG names, or the stand-in.
-if [ -n "${KUBECONFIG:-}" ] && [ -f "${KUBECONFIG%%:*}" ]; then
-  kubeconfig="$KUBECONFIG"
-else
-  # The stand-in keeps its objects in the run directory (jobs, results, keys, pools survive Ctrl-C and the next
-  # make run); NEXUS_CLEAN_START=1 starts from nothing, NEXUS_PERSIST=0 keeps everything in memory only. The node
-  # agent below runs the Deployments, so the stand-in's own "every replica is ready" shortcut is off.
-  if [ "${NEXUS_CLEAN_START:-0}" = "1" ]; then rm -f "$RUN_DIR/apiserver.data"; fi
-  persist=(--data-file "$RUN_DIR/apiserver.data")
-  if [ "${NEXUS_PERSIST:-1}" = "0" ]; then persist=(); fi
-  start apiserver dotnet "$(bin tests/KubeApiServer Nexus.KubeApiServer.dll)" --port 0 \
-    --kubeconfig "$RUN_DIR/kubeconfig" --no-builtin-controllers "${persist[@]}"
-  kubeconfig=$(wait_for_line "the Kubernetes API stand-in" "$RUN_DIR/apiserver.log" '(?<=^Kubeconfig: ).*')
+# 0. The Kubernetes API is the stand-in this script starts: the node agent plays a cluster's deployment
+# controller and kubelet, which only works where nothing else does. A KUBECONFIG naming another API is refused
+# with the reason, before anything starts; one naming the stand-in of an earlier make run (the README's export
+# line) is that run's, and this run replaces it.
+refuse_kubeconfig() {
+  local first="${KUBECONFIG%%:*}" server context answer
+  if [ ! -f "$first" ]; then
+    echo "make run: KUBECONFIG names $first, which does not exist. make run starts its own Kubernetes API stand-in: unset KUBECONFIG (env -u KUBECONFIG make run)." >&2
+    exit 2
+  fi
+  server=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}' 2>/dev/null || true)
+  context=$(kubectl config current-context 2>/dev/null || true)
+  if ! answer=$(kubectl version --request-timeout=5s -o json 2>&1 >/dev/null); then
+    echo "make run: KUBECONFIG names a Kubernetes API that does not answer (context '${context:-none}', server ${server:-none}): $(grep -v '^$' <<<"$answer" | tail -n 1)" >&2
+    echo "make run starts its own Kubernetes API stand-in: unset KUBECONFIG (env -u KUBECONFIG make run)." >&2
+    exit 2
+  fi
+  cat >&2 <<WHY
+make run: KUBECONFIG names a running cluster (context '${context:-none}', server ${server:-none}); make run does not run against it.
+make run runs the platform's pods as local processes through its node agent, which plays the cluster's deployment
+controller and kubelet and so needs the API stand-in make run starts itself. In a cluster its Deployment controller
+would start the same pods from images that do not exist there, its EndpointSlice controller would replace the
+local pods' endpoints, and its pod garbage collector would delete the pods bound to the agent's node.
+For a local run unset KUBECONFIG (env -u KUBECONFIG make run); to run in the cluster install the Helm chart
+(charts/nexus-ai-jobs/README.md).
+WHY
+  exit 2
+}
+if [ -n "${KUBECONFIG:-}" ]; then
+  if [ "$(realpath -m "${KUBECONFIG%%:*}")" = "$(realpath -m "$RUN_DIR/kubeconfig")" ] && [[ "$KUBECONFIG" != *:* ]]; then
+    unset KUBECONFIG
+  else
+    refuse_kubeconfig
+  fi
 fi
+
+step "database"
+# 1. The database: the one NEXUS_DATABASE_URL names, or a private PostgreSQL (scripts/postgres.sh) kept in the
+# run directory with PostgreSQL's durable defaults; NEXUS_CLEAN_START=1 wipes it first, NEXUS_PERSIST=0 puts a
+# throw-away one in a temporary directory. It starts beside the steps below; the workloads wait for its URL.
+if [ -n "${NEXUS_DATABASE_URL:-}" ]; then
+  database_url="$NEXUS_DATABASE_URL"
+else
+  pg_args=()
+  if [ "${NEXUS_PERSIST:-1}" = "0" ]; then
+    pg_throwaway=$(mktemp -d "${TMPDIR:-/tmp}/nexus-run-pg-XXXXXX")
+    chmod 755 "$pg_throwaway" # as root the server runs as the postgres user, which must reach its directory
+    pg_dir="$pg_throwaway/postgres"
+    pg_args=(--fast) # nothing to keep, so nothing to make durable
+  else
+    pg_dir="$RUN_DIR/postgres"
+    if [ "${NEXUS_CLEAN_START:-0}" = "1" ]; then
+      scripts/postgres.sh stop "$pg_dir" >/dev/null 2>&1 || true
+      rm -rf "$pg_dir"
+    fi
+    [ "$(id -u)" -ne 0 ] || chmod o+x "$RUN_DIR"
+  fi
+  # The port is fixed here (the cluster's own from an earlier run, else a free one), so the URL is known before
+  # the server is up and nothing else waits for initdb; the ready lines do.
+  pg_port=$(cat "$pg_dir/port" 2>/dev/null || free_port)
+  database_url="postgresql://nexus@127.0.0.1:$pg_port/nexus"
+  scripts/postgres.sh start "$pg_dir" --port "$pg_port" "${pg_args[@]}" >"$RUN_DIR/postgres.url" 2>"$RUN_DIR/postgres.log" &
+  pg_start=$!
+fi
+
+step "kubernetes api"
+# 2. The Kubernetes API stand-in. It keeps its objects in the run directory (jobs, results, keys, pools survive
+# Ctrl-C and the next make run); NEXUS_CLEAN_START=1 starts from nothing, NEXUS_PERSIST=0 keeps everything in
+# memory only. The node agent below runs the Deployments, so the stand-in's own "every replica is ready"
+# shortcut is off.
+if [ "${NEXUS_CLEAN_START:-0}" = "1" ]; then rm -f "$RUN_DIR/apiserver.data"; fi
+persist=(--data-file "$RUN_DIR/apiserver.data")
+if [ "${NEXUS_PERSIST:-1}" = "0" ]; then persist=(); fi
+start apiserver dotnet "$(bin tests/KubeApiServer Nexus.KubeApiServer.dll)" --port 0 \
+  --kubeconfig "$RUN_DIR/kubeconfig" --no-builtin-controllers "${persist[@]}"
+apiserver_pid=$!
+
+step "assistant"
+# 3. The assistant the LLM job types ask: the one WORKER_LLM_PROVIDERS names, or the demo assistant that answers
+# from the demo catalog (local runs only; production configures real OpenAI-compatible assistants). Its port is
+# chosen here, so the workers' settings need not wait for its start (checked before the ready lines).
+assistant=""
+if [ -z "${WORKER_LLM_PROVIDERS:-}" ]; then
+  assistant="http://127.0.0.1:$(free_port)"
+  (cd workers && WORKER_DB_PATH="$RUN_DIR/worker-data.sqlite3" \
+    exec "$PYTHON" -m nexus_demo.assistant --host 127.0.0.1 --port "${assistant##*:}") >"$RUN_DIR/demo-assistant.log" 2>&1 &
+  pids+=($!)
+  assistant_pid=$!
+  export WORKER_LLM_PROVIDERS="[{\"name\":\"demo\",\"base_url\":\"$assistant/v1\",\"model\":\"demo\"}]"
+fi
+
+kubeconfig=$(wait_for_line "the Kubernetes API stand-in" "$RUN_DIR/apiserver.log" '(?<=^Kubeconfig: ).*' "$apiserver_pid")
 export KUBECONFIG="$kubeconfig"
 kubectl_() { kubectl --kubeconfig "$kubeconfig" --cache-dir "$RUN_DIR/kubectl-cache" -n "$NAMESPACE" "$@"; }
+
+step "api key (started)"
+# 4. A demo API key for tenant demo: only the API is needed, so it is created while the rest starts.
+(umask 077; NEXUS_NAMESPACE="$NAMESPACE" exec dotnet "$(bin api-gateway Nexus.Gateway.dll)" keys create \
+  --tenant demo --scopes ai-jobs:read,ai-jobs:write --name demo-key-$$ >"$RUN_DIR/api-key" 2>>"$RUN_DIR/keys.log") &
+keys_pid=$!
+pids+=($keys_pid)
+
+step "crds"
 kubectl_ apply -f crds/ >/dev/null || fail "applying the CRDs failed"
 
 step "node agent"
@@ -94,20 +198,8 @@ step "node agent"
 start node-agent dotnet "$(bin tests/NodeAgent Nexus.NodeAgent.dll)" --kubeconfig "$kubeconfig" \
   --namespace "$NAMESPACE" --node-name local-node --log-dir "$RUN_DIR"
 
-step "assistant"
-# 2. The assistant the LLM job types ask: the one WORKER_LLM_PROVIDERS names, or the demo assistant that answers
-# from the demo catalog (local runs only; production configures real OpenAI-compatible assistants).
-if [ -z "${WORKER_LLM_PROVIDERS:-}" ]; then
-  (cd workers && WORKER_DB_PATH="$RUN_DIR/worker-data.sqlite3" \
-    exec "$PYTHON" -m nexus_demo.assistant --host 127.0.0.1 --port 0) >"$RUN_DIR/demo-assistant.log" 2>&1 &
-  pids+=($!)
-  assistant=$(wait_for_line "the demo assistant" "$RUN_DIR/demo-assistant.log" '(?<=listening on )http://\S+')
-  wait_for "the demo assistant" curl -fsS "$assistant/healthz"
-  export WORKER_LLM_PROVIDERS="[{\"name\":\"demo\",\"base_url\":\"$assistant/v1\",\"model\":\"demo\"}]"
-fi
-
 step "workloads"
-# 3. The workloads, declared as in a cluster. q quotes a value as a YAML string.
+# 5. The workloads, declared as in a cluster. q quotes a value as a YAML string.
 q() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
 
 # The Deployment, Service and WorkerPool of one job type's workers: the operator scales the Deployment between
@@ -195,6 +287,7 @@ spec:
           env:
             - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
             - {name: NEXUS_NAMESPACE, value: $(q "$NAMESPACE")}
+            - {name: NEXUS_DATABASE_URL, value: $(q "$database_url")}
             - {name: $url_var, value: "http://127.0.0.1:\$(PORT)"}
           readinessProbe: {httpGet: {path: /readyz, port: http}, periodSeconds: 1, failureThreshold: 2}
 YAML
@@ -211,7 +304,7 @@ gateway_port=$(free_port)
 } | kubectl_ apply -f - >/dev/null || fail "applying the workloads failed"
 
 step "operator and gateway"
-# 4. Wait for the operator, the gateway and every worker pool's minimum.
+# 6. Wait for the operator, the gateway, every worker pool's minimum, the assistant and the API key.
 wait_for "the operator" curl -fsS "http://127.0.0.1:$operator_port/readyz"
 wait_for "the gateway" curl -fsS "http://127.0.0.1:$gateway_port/readyz"
 echo "http://127.0.0.1:$operator_port" >"$RUN_DIR/operator.url"
@@ -222,11 +315,22 @@ pools_ready() {
     awk '{ if ($1 != ($2 == "" ? 0 : $2)) bad = 1 } END { exit bad }'
 }
 wait_for "the worker pools" pools_ready
+[ -z "$assistant" ] || wait_for "the demo assistant" -p "$assistant_pid" curl -fsS "$assistant/healthz"
+
+if [ -n "$pg_start" ]; then
+  step "database (waiting)"
+  if ! wait "$pg_start"; then
+    pg_start=""
+    fail "PostgreSQL did not start in $pg_dir: $(tail -n 3 "$RUN_DIR/postgres.log")"
+  fi
+  pg_start=""
+  [ "$(cat "$RUN_DIR/postgres.url")" = "$database_url" ] || fail "PostgreSQL started at $(cat "$RUN_DIR/postgres.url"), not at $database_url"
+fi
 
 step "api key"
-# 5. A demo API key for tenant demo.
-api_key=$(NEXUS_NAMESPACE="$NAMESPACE" dotnet "$(bin api-gateway Nexus.Gateway.dll)" keys create \
-  --tenant demo --scopes ai-jobs:read,ai-jobs:write --name demo-key-$$ 2>>"$RUN_DIR/keys.log" | tail -n 1)
+wait "$keys_pid" || fail "creating the demo API key failed"
+api_key=$(tail -n 1 "$RUN_DIR/api-key")
+rm -f "$RUN_DIR/api-key" # printed below; only its hash is stored
 [ -n "$api_key" ] || fail "creating the demo API key failed"
 gateway="http://127.0.0.1:$gateway_port"
 wait_for "the demo API key" curl -fsS -H "Authorization: Bearer $api_key" -H "X-Tenant-ID: demo" "$gateway/api/ai-jobs?limit=1"
@@ -237,6 +341,7 @@ Gateway: $gateway
 API key: $api_key
 Tenant: demo
 Kubeconfig: $kubeconfig
+Database: $(redact "$database_url")
 
 Dispatch a job:
   curl -s -X POST $gateway/api/ai-jobs -H "Authorization: Bearer $api_key" -H "X-Tenant-ID: demo" -H "Content-Type: application/json" -d '{"type":"pricing_recalculate","params":{"skus":["SKU-001","SKU-002"],"marketplace":"amazon_us","apply":false},"priority":"normal"}'

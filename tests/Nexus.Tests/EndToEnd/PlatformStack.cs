@@ -8,7 +8,7 @@ namespace Nexus.Tests.EndToEnd;
 /// <summary>
 /// The whole platform as `make run` brings it up (scripts/run-local.sh): the Kubernetes API stand-in, the local node
 /// agent running real Python workers, the operator and the gateway as pods of their Deployments, separate processes
-/// talking HTTP. Started once for the collection.
+/// talking HTTP, and the private PostgreSQL it starts in its run directory. Started once for the collection.
 /// </summary>
 public sealed partial class PlatformStack : IAsyncLifetime
 {
@@ -21,6 +21,8 @@ public sealed partial class PlatformStack : IAsyncLifetime
     public string ApiKey { get; private set; } = "";
     public string Tenant { get; private set; } = "";
     public string Kubeconfig { get; private set; } = "";
+    /// <summary>The database URL make run printed (it has no password to leave out: trust on loopback).</summary>
+    public string DatabaseUrl { get; private set; } = "";
     /// <summary>Everything the launcher printed up to the ready lines.</summary>
     public string Banner { get; private set; } = "";
 
@@ -35,7 +37,10 @@ public sealed partial class PlatformStack : IAsyncLifetime
         start.Environment["NEXUS_RUN_DIR"] = RunDirectory;
         start.Environment["NEXUS_WORKER_SIMULATION"] = "1";
         start.Environment["CONFIGURATION"] = BuildConfiguration();
-        start.Environment.Remove("KUBECONFIG"); // always the stand-in here, never a developer's cluster
+        // Always the stand-in, never a developer's cluster: KUBECONFIG names the file make run writes its own
+        // stand-in's kubeconfig to, as in a shell where the README's export line ran before this make run.
+        start.Environment["KUBECONFIG"] = Path.Combine(RunDirectory, "kubeconfig");
+        start.Environment.Remove("NEXUS_DATABASE_URL");
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _process = Process.Start(start) ?? throw new InvalidOperationException("could not start run-local.sh");
         _process.OutputDataReceived += (_, e) => OnLine(e.Data, ready);
@@ -65,7 +70,8 @@ public sealed partial class PlatformStack : IAsyncLifetime
         else if (ApiKeyLine().Match(line) is { Success: true } k) ApiKey = k.Groups[1].Value;
         else if (TenantLine().Match(line) is { Success: true } t) Tenant = t.Groups[1].Value;
         else if (KubeconfigLine().Match(line) is { Success: true } c) Kubeconfig = c.Groups[1].Value;
-        if (Gateway is not null && ApiKey != "" && Tenant != "" && Kubeconfig != "" && line.StartsWith("Logs are in"))
+        else if (DatabaseLine().Match(line) is { Success: true } d) DatabaseUrl = d.Groups[1].Value;
+        if (Gateway is not null && ApiKey != "" && Tenant != "" && Kubeconfig != "" && DatabaseUrl != "" && line.StartsWith("Logs are in"))
         {
             Banner = Output;
             ready.TrySetResult();
@@ -97,6 +103,14 @@ public sealed partial class PlatformStack : IAsyncLifetime
             catch (OperationCanceledException) { _process.Kill(entireProcessTree: true); }
         }
         _process?.Dispose();
+        // make run stops its PostgreSQL on exit; after a kill it may not have: stop it (idempotent) before the
+        // directory goes, so no server outlives the tests.
+        var postgres = Path.Combine(RunDirectory, "postgres");
+        if (Directory.Exists(postgres))
+        {
+            using var stop = Process.Start(new ProcessStartInfo("bash", [RepoPaths.Of("scripts", "postgres.sh"), "stop", postgres]) { RedirectStandardOutput = true, RedirectStandardError = true });
+            if (stop is not null) await stop.WaitForExitAsync();
+        }
         try { Directory.Delete(RunDirectory, recursive: true); } catch (IOException) { }
     }
 
@@ -107,6 +121,7 @@ public sealed partial class PlatformStack : IAsyncLifetime
     [GeneratedRegex("^API key: (\\S+)$")] private static partial Regex ApiKeyLine();
     [GeneratedRegex("^Tenant: (\\S+)$")] private static partial Regex TenantLine();
     [GeneratedRegex("^Kubeconfig: (\\S+)$")] private static partial Regex KubeconfigLine();
+    [GeneratedRegex("^Database: (\\S+)$")] private static partial Regex DatabaseLine();
 }
 
 [CollectionDefinition(Name)]

@@ -14,6 +14,7 @@ public sealed partial class ReadmeQuickstartTests(PlatformStack stack)
         Assert.Matches(new Regex(@"^API key: \S+$", RegexOptions.Multiline), stack.Banner);
         Assert.Matches(new Regex(@"^Tenant: demo$", RegexOptions.Multiline), stack.Banner);
         Assert.Matches(new Regex(@"^Kubeconfig: /\S+$", RegexOptions.Multiline), stack.Banner);
+        Assert.Matches(new Regex(@"^Database: postgresql://\S+$", RegexOptions.Multiline), stack.Banner);
         Assert.Contains("curl -s -X POST", stack.Banner);
     }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build, the tests and `make run` need, when any is missing.
+# Installs the Debian packages the build, the tests and `make run` need, when any is missing: among them
+# postgresql (the server `make run` and the .NET tests start privately through scripts/postgres.sh).
 # Python dependencies come from Debian (python3-*), used with /usr/bin/python3. --bench adds what the benchmarks need.
 set -euo pipefail
 
@@ -19,6 +20,12 @@ fi
 if [ "${1:-}" = "--bench" ]; then
   packages+=(python3-celery python3-redis redis-server)
 fi
+
+# Not Debian packages here: the .NET 10 SDK (the services and tests) and kubectl (make run, the end-to-end and
+# chart tests). Said up front rather than as a failure deep inside make test.
+for tool in dotnet kubectl; do
+  command -v "$tool" >/dev/null || { echo "install-deps: $tool is not on PATH: install the .NET 10 SDK and kubectl (they do not come from Debian's archive)" >&2; exit 1; }
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -125,7 +125,8 @@ fi
 step "database"
 # 1. The database: the one NEXUS_DATABASE_URL names, or a private PostgreSQL (scripts/postgres.sh) kept in the
 # run directory with PostgreSQL's durable defaults; NEXUS_CLEAN_START=1 wipes it first, NEXUS_PERSIST=0 puts a
-# throw-away one in a temporary directory. It starts beside the steps below; the workloads wait for its URL.
+# throw-away one in a temporary directory (neither touches a database NEXUS_DATABASE_URL names). It starts beside
+# the steps below; the ready lines wait for it.
 if [ -n "${NEXUS_DATABASE_URL:-}" ]; then
   database_url="$NEXUS_DATABASE_URL"
 else

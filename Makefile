@@ -25,13 +25,15 @@ dashboard/dist/index.html: dashboard/node_modules/.package-lock.json dashboard/i
 	cd dashboard && npx --no-install tsc --noEmit -p . && npx --no-install vite build --logLevel warn
 
 ## Every test in the repository: .NET (gateway, operator, API stand-in, end to end), workers, chart and alerts.
-## Every suite runs even when an earlier one fails; the target fails if any did.
+## Every suite runs even when an earlier one fails; the target fails if any did. The .NET tests start a throw-away
+## PostgreSQL (scripts/postgres.sh) and stop it at exit; the last step removes any a killed test host left behind.
 test: deps
 	@rc=0; \
 	$(MAKE) --no-print-directory test-dotnet || rc=1; \
 	$(MAKE) --no-print-directory test-workers || rc=1; \
 	$(MAKE) --no-print-directory test-chart || rc=1; \
 	$(MAKE) --no-print-directory test-dashboard || rc=1; \
+	scripts/stop-test-postgres.sh; \
 	exit $$rc
 
 # Normal verbosity prints each test, and the reason of each skip (the real-cluster suite without a cluster).

@@ -1,5 +1,6 @@
 # Chart targets, included by the top-level Makefile.
-#   make chart-template [VALUES=file] [RELEASE=name] [NAMESPACE=ns]   print the manifests like `helm template`
+#   make chart-template [VALUES=file] [SET=key=value] [RELEASE=name] [NAMESPACE=ns]   print the manifests like
+#       `helm template`; the chart needs a database connection, e.g. SET=database.existingSecret=nexus-db
 #   make chart-docs                                                   regenerate the README's values table from values.yaml
 #   make chart-crds                                                   copy the generated crds/*.yaml into the chart
 #   make test-chart                                                   chart, schema, alert-rule tests
@@ -15,7 +16,7 @@ $(CHART_RENDER): $(wildcard charts/render/*.go)
 	@cd charts/render && $(CHART_GOENV) go build -o .bin/render .
 
 chart-template: $(CHART_RENDER)
-	@$(CHART_RENDER) $(CHART_DIR) --name $(RELEASE) --namespace $(NAMESPACE) --include-crds $(if $(VALUES),-f $(VALUES))
+	@$(CHART_RENDER) $(CHART_DIR) --name $(RELEASE) --namespace $(NAMESPACE) --include-crds $(if $(VALUES),-f $(VALUES)) $(if $(SET),--set $(SET))
 
 chart-docs: $(CHART_RENDER)
 	@$(CHART_RENDER) --update-readme $(CHART_DIR)

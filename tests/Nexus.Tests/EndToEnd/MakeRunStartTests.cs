@@ -88,6 +88,30 @@ public sealed class MakeRunStartTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task The_database_is_kept_with_its_port_across_runs_and_wiped_by_a_clean_start()
+    {
+        // Each run fails right after starting PostgreSQL (no such build configuration for the stand-in).
+        var failing = new Dictionary<string, string> { ["CONFIGURATION"] = "NoSuchConfiguration" };
+        var dir = Path.Combine(_runDir, "postgres");
+        var marker = Path.Combine(dir, "data", "kept-by-the-test");
+
+        var (exit, output) = await RunAsync(failing);
+        Assert.True(exit == 1 && File.Exists(Path.Combine(dir, "data", "PG_VERSION")), $"exit {exit}:\n{output}");
+        var port = File.ReadAllText(Path.Combine(dir, "port")).Trim();
+        File.WriteAllText(marker, "x");
+
+        (exit, output) = await RunAsync(failing);
+        Assert.True(exit == 1, $"exit {exit}:\n{output}");
+        Assert.True(File.Exists(marker), "a second make run re-created the database");
+        Assert.Equal(port, File.ReadAllText(Path.Combine(dir, "port")).Trim());
+
+        (exit, output) = await RunAsync(new(failing) { ["NEXUS_CLEAN_START"] = "1" });
+        Assert.True(exit == 1 && File.Exists(Path.Combine(dir, "data", "PG_VERSION")), $"exit {exit}:\n{output}");
+        Assert.False(File.Exists(marker), "NEXUS_CLEAN_START=1 kept the database");
+        Assert.False(File.Exists(Path.Combine(dir, "data", "postmaster.pid")), "PostgreSQL is still running after make run exited");
+    }
+
     private void AssertNothingStarted()
     {
         Assert.False(Directory.Exists(Path.Combine(_runDir, "postgres")), "PostgreSQL was started");

@@ -171,9 +171,8 @@ public static class JobEndpoints
             var archivedChildren = new Dictionary<string, ArchivedJob>(StringComparer.Ordinal);
             try
             {
-                foreach (var id in BatchMapper.GoneChildren(batch, Find))
-                    if (await history.Ready().Jobs.GetJobAsync(caller.Tenant, id, includeResult: false, http.RequestAborted) is { } child)
-                        archivedChildren[id] = child;
+                var gone = BatchMapper.GoneChildren(batch, Find).ToList();
+                foreach (var child in await history.Ready().Jobs.GetJobsAsync(caller.Tenant, gone, http.RequestAborted)) archivedChildren[child.Id] = child;
             }
             catch (HistoryUnavailableException)
             {

@@ -72,11 +72,12 @@ public static class BatchMapper
             batch.Status?.CompletedAt is { } c ? JobTimes.AsUtc(c) : null, members);
     }
 
-    /// <summary>The REST ids of the batch's finished children the cache no longer holds: the history database has them.</summary>
+    /// <summary>
+    /// The REST ids of the batch's children the cache does not hold: not created yet, or finished, archived and gone
+    /// from etcd (then the history database has them).
+    /// </summary>
     public static IEnumerable<string> GoneChildren(AiJobBatch batch, Func<string, CachedJob?> findJob) =>
-        BatchAggregate.Children(batch, name => findJob(name)?.Job)
-            .Where(c => c.Job is null && JobPhases.IsTerminal(c.Phase))
-            .Select(c => ResourceIds.JobIdFromName(c.Name));
+        BatchChildren.Names(batch).Where(name => findJob(name) is null).Select(ResourceIds.JobIdFromName);
 
     /// <summary>An archived batch with its archived jobs.</summary>
     public static BatchView ToView(ArchivedBatchWithJobs archived)

@@ -70,7 +70,8 @@ public sealed class HistoryReadTests(GatewayFixture fixture) : IClassFixture<Gat
         var done = JsonDocument.Parse(await ViewAsync(completed, key, "completed")).RootElement.GetProperty("data");
         Assert.Equal("ünïcode <ok> \"q\"", done.GetProperty("result").GetProperty("recommendations")[0].GetProperty("note").GetString());
         Assert.Equal("2026-03-12T14:32:05.123Z", done.GetProperty("started_at").GetString());
-        Assert.Equal(27, done.GetProperty("duration_seconds").GetInt32());
+        Assert.Equal("2026-03-12T14:32:32.999Z", done.GetProperty("completed_at").GetString());
+        Assert.Equal(28, done.GetProperty("duration_seconds").GetInt32());
     }
 
     [Fact]

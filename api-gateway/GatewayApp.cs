@@ -50,6 +50,7 @@ public static class GatewayApp
         builder.Logging.AddGatewayLogging();
         builder.Services
             .AddGatewayOptions(builder.Configuration)
+            .AddHistoryDatabase()
             .AddKubernetesAccess()
             .AddGatewayCaches()
             .AddApiKeyAuthentication()
@@ -88,11 +89,13 @@ public sealed class RunningGateway(WebApplication app, Uri baseAddress) : IAsync
     public Uri BaseAddress { get; } = baseAddress;
     public IServiceProvider Services => App.Services;
 
-    /// <summary>Waits until every cache is synced (what /readyz reports).</summary>
+    /// <summary>Waits until every cache is synced and the history database is migrated (what /readyz reports).</summary>
     public async Task WaitReadyAsync(TimeSpan timeout)
     {
         var caches = App.Services.GetRequiredService<GatewayCaches>();
-        await caches.WaitForSyncAsync(CancellationToken.None).WaitAsync(timeout).ConfigureAwait(false);
+        var history = App.Services.GetRequiredService<History.HistoryReadiness>();
+        await Task.WhenAll(caches.WaitForSyncAsync(CancellationToken.None), history.WaitAsync(CancellationToken.None))
+            .WaitAsync(timeout).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()

@@ -7,13 +7,14 @@ namespace Nexus.Gateway;
 /// checked at start (<see cref="Settings.GatewayOptionsValidator"/>). Each is set by an environment variable named
 /// <c>NEXUS_GATEWAY_</c> + the property in upper snake case (<c>MaxQueuedJobs</c> ← <c>NEXUS_GATEWAY_MAX_QUEUED_JOBS</c>);
 /// <see cref="Namespace"/> and <see cref="KubeconfigPath"/> keep the names the operator and kubectl share:
-/// <c>NEXUS_NAMESPACE</c> and <c>KUBECONFIG</c>. README.md lists them all.
+/// <c>NEXUS_NAMESPACE</c> and <c>KUBECONFIG</c>, and <see cref="DatabaseUrl"/> the name the operator shares:
+/// <c>NEXUS_DATABASE_URL</c>. README.md lists them all.
 /// </summary>
 public sealed record GatewayOptions
 {
     public const string Section = "Gateway";
 
-    /// <summary>Namespace holding the AiJobs, batches, API-key Secrets and result ConfigMaps.</summary>
+    /// <summary>Namespace holding the AiJobs, batches and API-key Secrets.</summary>
     [Required, RegularExpression("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", ErrorMessage = "must be a Kubernetes namespace name")]
     public string Namespace { get; set; } = "default";
 
@@ -44,8 +45,14 @@ public sealed record GatewayOptions
     /// <summary>How many recently completed jobs per type feed the completion estimate.</summary>
     [Range(1, int.MaxValue)] public int EstimatorSamples { get; set; } = 50;
 
-    /// <summary>Memory budget for results read from ConfigMaps (they never change once written).</summary>
-    [Range(1, int.MaxValue)] public int ResultCacheMb { get; set; } = 64;
+    /// <summary>
+    /// The job history database (finished jobs, stored results, Idempotency-Keys): a <c>postgresql://</c> URL or an
+    /// Npgsql connection string. Required by the service (checked at its start, not by the <c>keys</c> verb).
+    /// </summary>
+    public string? DatabaseUrl { get; set; }
+
+    /// <summary>How long opening a database connection or one statement may take before the database counts as unavailable (503).</summary>
+    [Range(1, 300)] public int DatabaseTimeoutSeconds { get; set; } = 5;
 
     /// <summary><c>json</c> (one JSON object per line), <c>simple</c>, or <c>none</c>.</summary>
     [Required]
@@ -61,8 +68,6 @@ public sealed record GatewayOptions
     public TimeSpan IdempotencyTtl => TimeSpan.FromHours(IdempotencyTtlHours);
 
     public TimeSpan CacheMissFallbackWindow => TimeSpan.FromSeconds(CacheMissFallbackSeconds);
-
-    public long ResultCacheBytes => ResultCacheMb * 1024L * 1024;
 
     /// <summary>The parsed <see cref="LogLevel"/>; null when it names no level.</summary>
     public Microsoft.Extensions.Logging.LogLevel? MinimumLogLevel => LogLevel.Trim().ToLowerInvariant() switch

@@ -21,7 +21,7 @@ public static class ErrorStatuses
         [ErrorCodes.InvalidPriority] = 422, [ErrorCodes.BatchTooLarge] = 422, [ErrorCodes.IdempotencyKeyReused] = 422,
         [ErrorCodes.QueueFull] = 429,
         [ErrorCodes.Internal] = 500,
-        [ErrorCodes.UpstreamUnavailable] = 503, [ErrorCodes.NotReady] = 503,
+        [ErrorCodes.UpstreamUnavailable] = 503, [ErrorCodes.NotReady] = 503, [ErrorCodes.HistoryUnavailable] = 503,
     };
 
     public static int Of(string code) => ByCode[code];

@@ -3,10 +3,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Nexus.Crds.Entities;
 using Nexus.Gateway.Auth;
 using Nexus.Gateway.Cache;
-using Nexus.Gateway.Idempotency;
+using Nexus.Gateway.History;
 using Nexus.Gateway.Jobs;
 using Nexus.Gateway.Outcomes;
 using Nexus.Gateway.Validation;
+using Nexus.Shared.History;
 
 namespace Nexus.Gateway.Api;
 
@@ -24,6 +25,21 @@ public static class JobEndpoints
     public static IEndpointRouteBuilder MapJobEndpoints(this IEndpointRouteBuilder app)
     {
         var jobs = app.MapGroup("/api/ai-jobs").WithTags("AI jobs");
+        // Whatever needs the history database while it is down (archived reads, lists, Idempotency-Keys) answers 503
+        // HISTORY_UNAVAILABLE, never a 500; what needs only etcd goes on working.
+        jobs.AddEndpointFilter(async (context, next) =>
+        {
+            try
+            {
+                return await next(context);
+            }
+            catch (HistoryUnavailableException ex)
+            {
+                context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Nexus.Gateway.History")
+                    .LogWarning("{Method} {Path}: {Reason}", context.HttpContext.Request.Method, context.HttpContext.Request.Path, ex.Message);
+                return new ApiError(ErrorCodes.HistoryUnavailableError());
+            }
+        });
 
         AuthFilter.Require(jobs.MapPost("", Dispatch).WithName("dispatchJob")
             .WithSummary("Dispatch a job").WithDescription("Required scope: ai-jobs:write. Optional Idempotency-Key header.")
@@ -50,7 +66,8 @@ public static class JobEndpoints
     }
 
     [Rejects(ErrorCodes.InvalidIdempotencyKey, ErrorCodes.InvalidJson, ErrorCodes.PayloadTooLarge, ErrorCodes.UnsupportedMediaType,
-        ErrorCodes.InvalidJobType, ErrorCodes.InvalidParams, ErrorCodes.InvalidPriority, ErrorCodes.IdempotencyKeyReused, ErrorCodes.QueueFull)]
+        ErrorCodes.InvalidJobType, ErrorCodes.InvalidParams, ErrorCodes.InvalidPriority, ErrorCodes.IdempotencyKeyReused, ErrorCodes.QueueFull,
+        ErrorCodes.HistoryUnavailable)]
     private static async Task<Results<Accepted<DataEnvelope<JobView>>, ApiError>> Dispatch(HttpContext http, JobSubmitter submitter, GatewayOptions options)
     {
         var caller = AuthFilter.CallerOf(http);
@@ -63,14 +80,14 @@ public static class JobEndpoints
             if (!parsed.Ok) return new ApiError(parsed.ToRejection());
             var outcome = await submitter.SubmitAsync(caller, parsed.Job!, key, http.RequestAborted);
             if (outcome.Rejection is { } rejection) return new ApiError(rejection);
-            var view = JobMapper.ToDispatchView(outcome.Created!);
+            var view = outcome.Created!;
             if (outcome.Replayed) http.Response.Headers[ReplayedHeader] = "true";
             return TypedResults.Accepted($"/api/ai-jobs/{view.Id}", new DataEnvelope<JobView>(view));
         }
     }
 
     [Rejects(ErrorCodes.InvalidIdempotencyKey, ErrorCodes.InvalidJson, ErrorCodes.PayloadTooLarge, ErrorCodes.UnsupportedMediaType,
-        ErrorCodes.InvalidRequest, ErrorCodes.BatchTooLarge, ErrorCodes.IdempotencyKeyReused, ErrorCodes.QueueFull)]
+        ErrorCodes.InvalidRequest, ErrorCodes.BatchTooLarge, ErrorCodes.IdempotencyKeyReused, ErrorCodes.QueueFull, ErrorCodes.HistoryUnavailable)]
     private static async Task<Results<Accepted<DataEnvelope<BatchDispatchView>>, ApiError>> DispatchBatch(HttpContext http,
         BatchSubmitter submitter, GatewayOptions options)
     {
@@ -84,14 +101,14 @@ public static class JobEndpoints
             if (invalid is not null) return new ApiError(invalid);
             var outcome = await submitter.SubmitAsync(caller, batch!, key, http.RequestAborted);
             if (outcome.Rejection is { } rejection) return new ApiError(rejection);
-            var view = BatchMapper.ToDispatchView(outcome.Created!);
+            var view = outcome.Created!;
             if (outcome.Replayed) http.Response.Headers[ReplayedHeader] = "true";
             return TypedResults.Accepted($"/api/ai-jobs/batch/{view.BatchId}", new DataEnvelope<BatchDispatchView>(view));
         }
     }
 
-    [Rejects(ErrorCodes.InvalidQuery, ErrorCodes.JobNotFound)]
-    private static async Task<Results<Ok<DataEnvelope<JobView>>, ApiError>> Get(HttpContext http, string jobId, JobReader reader, ResultResolver results)
+    [Rejects(ErrorCodes.InvalidQuery, ErrorCodes.JobNotFound, ErrorCodes.HistoryUnavailable)]
+    private static async Task<Results<Ok<DataEnvelope<JobView>>, ApiError>> Get(HttpContext http, string jobId, JobReader reader, JobViews views)
     {
         var caller = AuthFilter.CallerOf(http);
         var wait = 0;
@@ -101,31 +118,36 @@ public static class JobEndpoints
         if (!ApiIds.TryJobName(jobId, out var name)) return new ApiError(ErrorCodes.JobNotFoundError(jobId));
 
         var job = await reader.FindJobAsync(name, http.RequestAborted);
-        if (job is null || job.Tenant != caller.Tenant) return new ApiError(ErrorCodes.JobNotFoundError(jobId));
-        if (wait > 0 && !job.IsTerminal) job = await reader.WaitForTerminalAsync(job, TimeSpan.FromSeconds(wait), http.RequestAborted);
-
-        var result = job.Job.Status?.ResultRef is not null ? await results.ResolveAsync(job, http.RequestAborted) : null;
-        return TypedResults.Ok(new DataEnvelope<JobView>(JobMapper.ToView(job, result)));
+        if (job is not null && job.Tenant == caller.Tenant)
+        {
+            if (wait > 0 && !job.IsTerminal) job = await reader.WaitForTerminalAsync(job, TimeSpan.FromSeconds(wait), http.RequestAborted);
+            return TypedResults.Ok(new DataEnvelope<JobView>(await views.OfCachedAsync(job, http.RequestAborted)));
+        }
+        // Not live (or another tenant's): finished jobs leave etcd for the history database.
+        var archived = await views.OfArchivedAsync(caller.Tenant, ResourceIds.JobIdFromName(name), http.RequestAborted);
+        return archived is null ? new ApiError(ErrorCodes.JobNotFoundError(jobId)) : TypedResults.Ok(new DataEnvelope<JobView>(archived));
     }
 
-    [Rejects(ErrorCodes.InvalidQuery, ErrorCodes.InvalidJobType)]
-    private static Results<Ok<ListEnvelope>, ApiError> List(HttpContext http, JobCache jobs)
+    [Rejects(ErrorCodes.InvalidQuery, ErrorCodes.InvalidJobType, ErrorCodes.HistoryUnavailable)]
+    private static async Task<Results<Ok<ListEnvelope>, ApiError>> List(HttpContext http, JobLister lister)
     {
         var caller = AuthFilter.CallerOf(http);
         var (query, rejection) = ListQuery.Parse(http.Request.Query);
         if (rejection is not null) return new ApiError(rejection);
-        var (page, hasMore) = query!.Run(jobs.All, caller.Tenant);
-        var next = hasMore ? new PageCursor(page[^1].CreatedAt.ToUnixTimeMilliseconds(), page[^1].Name).Encode() : null;
-        var views = page.Select(j => JobMapper.ToView(j)).ToList();
-        return TypedResults.Ok(new ListEnvelope(views, new PageView(query.Limit, hasMore, next)));
+        var page = await lister.ListAsync(query!, caller.Tenant, http.RequestAborted);
+        return TypedResults.Ok(new ListEnvelope(page.Jobs, new PageView(query!.Limit, page.HasMore, page.Next?.Encode())));
     }
 
-    [Rejects(ErrorCodes.JobNotFound, ErrorCodes.JobNotCancellable)]
-    private static async Task<Results<NoContent, ApiError>> Cancel(HttpContext http, string jobId, JobCanceller canceller)
+    [Rejects(ErrorCodes.JobNotFound, ErrorCodes.JobNotCancellable, ErrorCodes.HistoryUnavailable)]
+    private static async Task<Results<NoContent, ApiError>> Cancel(HttpContext http, string jobId, JobCanceller canceller, HistoryReadiness history)
     {
         var caller = AuthFilter.CallerOf(http);
         if (!ApiIds.TryJobName(jobId, out var name)) return new ApiError(ErrorCodes.JobNotFoundError(jobId));
         var outcome = await canceller.CancelAsync(caller, name, http.RequestAborted);
+        // A job gone from etcd may be archived: finished, so not cancellable (as it was before it left).
+        if (outcome.Result == CancelResult.NotFound
+            && await history.Ready().Jobs.GetJobAsync(caller.Tenant, ResourceIds.JobIdFromName(name), includeResult: false, http.RequestAborted) is { } archived)
+            outcome = new CancelOutcome(archived.Status == JobPhases.Cancelled ? CancelResult.Cancelled : CancelResult.NotCancellable, archived.Status);
         return outcome.Result switch
         {
             CancelResult.Cancelled => TypedResults.NoContent(),
@@ -136,15 +158,32 @@ public static class JobEndpoints
         };
     }
 
-    [Rejects(ErrorCodes.BatchNotFound)]
-    private static async Task<Results<Ok<DataEnvelope<BatchView>>, ApiError>> GetBatch(HttpContext http, string batchId, JobReader reader, JobCache jobs)
+    [Rejects(ErrorCodes.BatchNotFound, ErrorCodes.HistoryUnavailable)]
+    private static async Task<Results<Ok<DataEnvelope<BatchView>>, ApiError>> GetBatch(HttpContext http, string batchId, JobReader reader, JobCache jobs,
+        HistoryReadiness history)
     {
         var caller = AuthFilter.CallerOf(http);
         if (!ApiIds.TryBatchName(batchId, out var name)) return new ApiError(ErrorCodes.BatchNotFoundError(batchId));
         var batch = await reader.FindBatchAsync(name, http.RequestAborted);
-        if (batch is null || batch.Spec.Tenant != caller.Tenant) return new ApiError(ErrorCodes.BatchNotFoundError(batchId));
-        var view = BatchMapper.ToView(batch, n => jobs.TryGet(n, out var j) ? j : null);
-        return TypedResults.Ok(new DataEnvelope<BatchView>(view));
+        if (batch is not null && batch.Spec.Tenant == caller.Tenant)
+        {
+            CachedJob? Find(string n) => jobs.TryGet(n, out var j) ? j : null;
+            var archivedChildren = new Dictionary<string, ArchivedJob>(StringComparer.Ordinal);
+            try
+            {
+                var gone = BatchMapper.GoneChildren(batch, Find).ToList();
+                foreach (var child in await history.Ready().Jobs.GetJobsAsync(caller.Tenant, gone, http.RequestAborted)) archivedChildren[child.Id] = child;
+            }
+            catch (HistoryUnavailableException)
+            {
+                // The batch is live: its gone children show their recorded phase until the database is back.
+            }
+            return TypedResults.Ok(new DataEnvelope<BatchView>(BatchMapper.ToView(batch, Find, archivedChildren)));
+        }
+        var archived = await history.Ready().Jobs.GetBatchAsync(caller.Tenant, ResourceIds.BatchIdFromName(name), includeResults: false, http.RequestAborted);
+        return archived is null
+            ? new ApiError(ErrorCodes.BatchNotFoundError(batchId))
+            : TypedResults.Ok(new DataEnvelope<BatchView>(BatchMapper.ToView(archived)));
     }
 
     private static bool TryIdempotencyKey(HttpContext http, out string? key, out Rejection? rejection)

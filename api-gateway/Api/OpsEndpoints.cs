@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Nexus.Gateway.Cache;
+using Nexus.Gateway.History;
 using Nexus.Gateway.Outcomes;
 using Prometheus;
 
@@ -15,7 +16,7 @@ public static class OpsEndpoints
         ops.MapGet("/healthz", () => TypedResults.Ok(new HealthBody("ok"))).WithName("healthz")
             .WithSummary("Liveness: the process serves requests");
 
-        ops.MapGet("/readyz", Ready).WithName("readyz").WithSummary("Readiness: jobs, batches and API keys are loaded and watched");
+        ops.MapGet("/readyz", Ready).WithName("readyz").WithSummary("Readiness: jobs, batches and API keys are loaded and watched, the history database is migrated");
 
         ops.MapGet("/metrics", () => new MetricsResult()).WithName("metrics")
             .WithSummary("Prometheus metrics (text exposition format)").Produces<string>(200, "text/plain");
@@ -23,9 +24,13 @@ public static class OpsEndpoints
     }
 
     [Rejects(ErrorCodes.NotReady)]
-    private static Results<Ok<HealthBody>, ApiError> Ready(GatewayCaches caches) => caches.IsSynced
-        ? TypedResults.Ok(new HealthBody("ready"))
-        : new ApiError(new Rejection(ErrorCodes.NotReady, "Caches are not synced yet: " + string.Join(", ", caches.Pending())));
+    private static Results<Ok<HealthBody>, ApiError> Ready(GatewayCaches caches, HistoryReadiness history)
+    {
+        if (caches.IsSynced && history.IsMigrated) return TypedResults.Ok(new HealthBody("ready"));
+        var pending = caches.Pending().ToList();
+        if (!history.IsMigrated) pending.Add("history database migration");
+        return new ApiError(new Rejection(ErrorCodes.NotReady, "Not ready yet: " + string.Join(", ", pending)));
+    }
 
     private sealed class MetricsResult : IResult
     {

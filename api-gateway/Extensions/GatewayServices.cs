@@ -6,7 +6,6 @@ using Nexus.Crds.Entities;
 using Nexus.Gateway.Api;
 using Nexus.Gateway.Auth;
 using Nexus.Gateway.Cache;
-using Nexus.Gateway.Idempotency;
 using Nexus.Gateway.Jobs;
 using Nexus.Gateway.Kube;
 using Nexus.Gateway.Metrics;
@@ -66,7 +65,7 @@ public static class GatewayServices
     /// <summary>The watch-backed caches of AiJobs, AiJobBatches and API-key Secrets, and the service that runs them.</summary>
     public static IServiceCollection AddGatewayCaches(this IServiceCollection services)
     {
-        services.AddSingleton(sp => new JobCache(NewInformer<AiJob>(sp, ResourceKind.AiJob, null, "aijobs")));
+        services.AddSingleton(sp => new JobCache(NewInformer<AiJob>(sp, ResourceKind.AiJob, null, "aijobs", SlimJob)));
         services.AddSingleton(sp => new BatchCache(NewInformer<AiJobBatch>(sp, ResourceKind.AiJobBatch, null, "aijobbatches")));
         services.AddSingleton(sp => new ApiKeyCache(NewInformer<V1Secret>(sp, ResourceKind.Secret, ApiKeySecret.Selector, "apikeys")));
         services.AddSingleton<GatewayCaches>();
@@ -85,7 +84,7 @@ public static class GatewayServices
         return services;
     }
 
-    /// <summary>Dispatch of jobs and batches: completion estimates, queue limits, idempotency keys, the submitters.</summary>
+    /// <summary>Dispatch of jobs and batches: completion estimates, queue limits, the submitters (Idempotency-Keys are in the history database).</summary>
     public static IServiceCollection AddJobSubmission(this IServiceCollection services)
     {
         services.AddSingleton(sp =>
@@ -102,22 +101,19 @@ public static class GatewayServices
             return new QueueGate(sp.GetRequiredService<JobCache>().Index, options.MaxQueuedJobs, options.MaxQueuedJobsPerTenant);
         });
         services.AddSingleton(sp => new QueueFullPolicy(sp.GetRequiredService<GatewayOptions>().QueueFullRetryAfterSeconds));
-        services.AddSingleton(sp => new IdempotencyKeys(sp.GetRequiredService<KubeObjects>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<GatewayOptions>().IdempotencyTtl));
-        services.AddHostedService<IdempotencySweeper>();
         services.AddSingleton<JobSubmitter>();
         services.AddSingleton<BatchSubmitter>();
         return services;
     }
 
-    /// <summary>Reads (with the long-poll), results stored by reference, and cancels.</summary>
+    /// <summary>Reads (with the long-poll) from the cache and the history database, lists merging both, and cancels.</summary>
     public static IServiceCollection AddJobReading(this IServiceCollection services)
     {
         services.AddSingleton(sp => new JobReader(sp.GetRequiredService<JobCache>(), sp.GetRequiredService<BatchCache>(),
             sp.GetRequiredService<KubeObjects>(), () => sp.GetRequiredService<GatewayCaches>().ReadsSynced,
             sp.GetRequiredService<GatewayOptions>().CacheMissFallbackWindow, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new ResultResolver(sp.GetRequiredService<KubeObjects>(), sp.GetRequiredService<GatewayOptions>().ResultCacheBytes,
-            sp.GetRequiredService<ILogger<ResultResolver>>()));
+        services.AddSingleton<JobViews>();
+        services.AddSingleton<JobLister>();
         services.AddSingleton<JobCanceller>();
         return services;
     }
@@ -133,7 +129,19 @@ public static class GatewayServices
             return Task.CompletedTask;
         }));
 
-    private static Informer<T> NewInformer<T>(IServiceProvider sp, ResourceKind kind, string? selector, string name)
+    /// <summary>
+    /// The slim cache: AiJobs without <c>managedFields</c> and without results (a finished job's result is read from
+    /// the history database, or once from the AiJob before it is archived), so memory follows the live jobs only.
+    /// </summary>
+    private static object SlimJob(object item)
+    {
+        var job = (AiJob)item;
+        job.Metadata.ManagedFields = null;
+        if (job.Status is { } status) status.Result = null;
+        return job;
+    }
+
+    private static Informer<T> NewInformer<T>(IServiceProvider sp, ResourceKind kind, string? selector, string name, Func<object, object>? trim = null)
         where T : class, k8s.IKubernetesObject<V1ObjectMeta>
     {
         var options = sp.GetRequiredService<GatewayOptions>();
@@ -143,6 +151,7 @@ public static class GatewayServices
             WatchTimeoutSeconds = options.WatchTimeoutSeconds,
             // A watch that goes silent behind a proxy is abandoned a little after its server-side timeout.
             WatchStallTimeout = TimeSpan.FromSeconds(options.WatchTimeoutSeconds + 30),
+            Trim = trim,
         };
         return new Informer<T>(sp.GetRequiredService<KubeApi>(), kind, watch,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("Nexus.Gateway.Informer." + name));

@@ -2,12 +2,14 @@ using k8s.Models;
 using Nexus.Crds.Entities;
 using Nexus.Gateway.Auth;
 using Nexus.Gateway.Cache;
+using Nexus.Gateway.History;
 using Nexus.Gateway.Idempotency;
 using Nexus.Gateway.Kube;
 using Nexus.Gateway.Metrics;
 using Nexus.Gateway.Outcomes;
 using Nexus.Gateway.Validation;
 using Nexus.Shared;
+using Nexus.Shared.History;
 
 namespace Nexus.Gateway.Jobs;
 
@@ -17,32 +19,54 @@ namespace Nexus.Gateway.Jobs;
 /// same name, so a gateway that dies half-way leaves nothing to clean up.
 /// </summary>
 public sealed class BatchSubmitter(KubeObjects kube, JobCache jobs, BatchCache batches, JobReader reader,
-    CompletionEstimator estimator, QueueGate gate, IdempotencyKeys idempotency, QueueFullPolicy queueFull,
+    CompletionEstimator estimator, QueueGate gate, HistoryReadiness history, QueueFullPolicy queueFull,
     ILogger<BatchSubmitter> logger)
 {
-    public async Task<SubmitOutcome<AiJobBatch>> SubmitAsync(Caller caller, BatchRequest request, string? idempotencyKey, CancellationToken ct)
+    public async Task<SubmitOutcome<BatchDispatchView>> SubmitAsync(Caller caller, BatchRequest request, string? idempotencyKey, CancellationToken ct)
     {
-        string name;
-        if (idempotencyKey is not null)
+        var name = ResourceIds.NewBatchName();
+        if (idempotencyKey is null) return await CreateAsync(caller, request, name, ct).ConfigureAwait(false);
+
+        var keys = history.Ready().IdempotencyKeys;
+        var fingerprint = RequestFingerprint.Of("batch", request.Jobs.Select(j => (j.Type, j.Priority, j.Params)),
+            request.Sequential ? "sequential" : "parallel");
+        var claim = await keys.ClaimAsync(caller.Tenant, idempotencyKey, fingerprint, ResourceIds.BatchIdFromName(name), ct).ConfigureAwait(false);
+        if (claim.Outcome == ClaimOutcome.Conflict)
+            return SubmitOutcome<BatchDispatchView>.Rejected(new Rejection(ErrorCodes.IdempotencyKeyReused, "This Idempotency-Key was already used with a different request"));
+        if (claim.Outcome == ClaimOutcome.Replay)
         {
-            var hash = IdempotencyKeys.RequestHash("batch", request.Jobs.Select(j => (j.Type, j.Priority, j.Params)),
-                request.Sequential ? "sequential" : "parallel");
-            var claim = await idempotency.ClaimAsync(caller.Tenant, idempotencyKey, "batch", hash, ResourceIds.NewBatchName, ct).ConfigureAwait(false);
-            if (claim.Rejection is { } rejected) return SubmitOutcome<AiJobBatch>.Rejected(rejected);
-            name = claim.ResourceName;
-            if (claim.State == IdempotencyState.Repeat && await reader.FindBatchAsync(name, ct).ConfigureAwait(false) is { } existing)
+            if (!ResourceIds.TryBatchNameFromId(claim.ResourceId, out name)) name = claim.ResourceId;
+            if (await reader.FindBatchAsync(name, ct).ConfigureAwait(false) is { } existing && existing.Spec.Tenant == caller.Tenant)
             {
                 await CreateChildrenAsync(existing, ct).ConfigureAwait(false);
-                return SubmitOutcome<AiJobBatch>.Repeat(existing);
+                return SubmitOutcome<BatchDispatchView>.Repeat(BatchMapper.ToDispatchView(existing));
+            }
+            if (await history.Ready().Jobs.GetBatchAsync(caller.Tenant, claim.ResourceId, includeResults: false, ct).ConfigureAwait(false) is { } archived)
+                return SubmitOutcome<BatchDispatchView>.Repeat(BatchMapper.ToDispatchView(archived.Batch));
+            // The first request claimed the key but its create never landed: finish it under the same name.
+            var finished = await CreateAsync(caller, request, name, ct).ConfigureAwait(false);
+            return finished.Created is not null ? SubmitOutcome<BatchDispatchView>.Repeat(finished.Created) : finished;
+        }
+        // A failure whose outcome is unknown keeps the key (a retry finds the batch or finishes it); a refusal gives it back.
+        var outcome = await CreateAsync(caller, request, name, ct).ConfigureAwait(false);
+        if (outcome.Rejection is not null)
+        {
+            try
+            {
+                await keys.ReleaseAsync(caller.Tenant, idempotencyKey, ResourceIds.BatchIdFromName(name), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (HistoryUnavailableException ex)
+            {
+                logger.LogWarning("Releasing idempotency key of {Batch} failed: {Reason}", name, ex.Message);
             }
         }
-        else
-        {
-            name = ResourceIds.NewBatchName();
-        }
+        return outcome;
+    }
 
+    private async Task<SubmitOutcome<BatchDispatchView>> CreateAsync(Caller caller, BatchRequest request, string name, CancellationToken ct)
+    {
         using var reservation = gate.TryReserve(caller.Tenant, request.Jobs.Count);
-        if (reservation is null) return SubmitOutcome<AiJobBatch>.Rejected(queueFull.Rejection());
+        if (reservation is null) return SubmitOutcome<BatchDispatchView>.Rejected(queueFull.Rejection());
 
         var batch = new AiJobBatch
         {
@@ -72,19 +96,19 @@ public sealed class BatchSubmitter(KubeObjects kube, JobCache jobs, BatchCache b
         {
             var existing = await reader.FindBatchAsync(name, ct).ConfigureAwait(false);
             if (existing is null)
-                return SubmitOutcome<AiJobBatch>.Rejected(new Rejection(ErrorCodes.UpstreamUnavailable, "Batch exists but cannot be read yet; retry"));
+                return SubmitOutcome<BatchDispatchView>.Rejected(new Rejection(ErrorCodes.UpstreamUnavailable, "Batch exists but cannot be read yet; retry"));
             created = existing;
             replayed = true;
         }
         catch (KubeApiException ex) when (ex.IsInvalid)
         {
-            return SubmitOutcome<AiJobBatch>.Rejected(new Rejection(ErrorCodes.InvalidRequest, ex.StatusMessage));
+            return SubmitOutcome<BatchDispatchView>.Rejected(new Rejection(ErrorCodes.InvalidRequest, ex.StatusMessage));
         }
 
         await CreateChildrenAsync(created, ct).ConfigureAwait(false);
         logger.LogInformation("Dispatched batch {Batch} of {Count} jobs (sequential {Sequential}) tenant {Tenant} key {KeyName}",
             name, request.Jobs.Count, request.Sequential, caller.Tenant, caller.Key.Name);
-        return new SubmitOutcome<AiJobBatch>(created, replayed, null);
+        return new SubmitOutcome<BatchDispatchView>(BatchMapper.ToDispatchView(created), replayed, null);
     }
 
     private async Task CreateChildrenAsync(AiJobBatch batch, CancellationToken ct)

@@ -2,58 +2,95 @@ using System.Globalization;
 using System.Text.Json;
 using Nexus.Crds.Entities;
 using Nexus.Gateway.Cache;
+using Nexus.Shared.History;
 
 namespace Nexus.Gateway.Jobs;
 
-/// <summary>AiJob → the API's job representation (lowercase status, snake_case, millisecond UTC timestamps).</summary>
+/// <summary>
+/// A job → the API's job representation (lowercase status, snake_case, millisecond UTC timestamps). There is one
+/// rendering, of an <see cref="ArchivedJob"/> record: a finished AiJob becomes one through the contract's
+/// <see cref="ArchivedJob.FromAiJob"/> (exactly what the operator archives), a live one through <see cref="RecordOf"/>,
+/// and a job read back from the history database already is one, so a job looks the same wherever it is read from.
+/// </summary>
 public static class JobMapper
 {
     public static string StatusOf(string phase) => phase.ToLowerInvariant();
 
-    public static JobView ToView(CachedJob cached, JsonElement? resolvedResult = null)
+    public static JobView ToView(ArchivedJob job)
     {
-        var job = cached.Job;
-        var status = job.Status;
-        var phase = cached.Phase;
-        var terminal = cached.IsTerminal;
-        var error = status?.Error is { } e ? new JobErrorView(e.Code, e.Message, e.RetryCount) : null;
+        var phase = job.Status;
+        var terminal = JobPhases.IsTerminal(phase);
         return new JobView
         {
-            Id = ResourceIds.JobIdFromName(cached.Name),
-            Type = cached.Type,
+            Id = job.Id,
+            Type = job.Type,
             Status = StatusOf(phase),
-            Priority = cached.Priority,
-            Params = job.Spec.Params,
-            CreatedAt = JobTimes.Format(cached.CreatedAt),
-            EstimatedCompletionAt = terminal ? null : EstimateOf(job),
-            StartedAt = JobTimes.Format(status?.StartedAt),
-            CompletedAt = terminal ? JobTimes.Format(status?.CompletedAt) : null,
-            DurationSeconds = terminal ? JobTimes.DurationSeconds(status?.StartedAt, status?.CompletedAt) : null,
-            Result = phase == JobPhases.Completed ? resolvedResult ?? status?.Result : null,
-            Error = phase is JobPhases.Failed or JobPhases.Cancelled ? error : null,
-            BatchId = job.Spec.Batch?.Name is { Length: > 0 } batch ? ResourceIds.BatchIdFromName(batch) : null,
+            Priority = job.Priority,
+            Params = job.Params,
+            CreatedAt = JobTimes.Format(job.CreatedAt),
+            EstimatedCompletionAt = terminal ? null : Format(job.EstimatedCompletionAt),
+            StartedAt = Format(job.StartedAt),
+            CompletedAt = terminal ? Format(job.CompletedAt) : null,
+            DurationSeconds = terminal ? JobTimes.DurationSeconds(job.StartedAt?.UtcDateTime, job.CompletedAt?.UtcDateTime) : null,
+            Result = phase == JobPhases.Completed ? job.Result : null,
+            Error = phase is JobPhases.Failed or JobPhases.Cancelled && job.Error is { } e ? new JobErrorView(e.Code, e.Message, e.RetryCount) : null,
+            BatchId = job.BatchId,
         };
     }
 
-    /// <summary>The dispatch answer: what was asked for, queued, and when it should be done.</summary>
-    public static JobView ToDispatchView(CachedJob cached) => new()
+    /// <summary>
+    /// The record of a cached AiJob: a finished one as the operator archives it (with <paramref name="result"/> when
+    /// its result is not in the object, as in the slim cache), a live one with the estimate it is shown with.
+    /// </summary>
+    public static ArchivedJob RecordOf(CachedJob cached, JsonElement? result = null)
     {
-        Id = ResourceIds.JobIdFromName(cached.Name),
-        Type = cached.Type,
+        var job = cached.Job;
+        if (cached.IsTerminal) return ArchivedJob.FromAiJob(job, result: result);
+        var status = job.Status;
+        return new ArchivedJob
+        {
+            Id = ResourceIds.JobIdFromName(cached.Name),
+            Tenant = cached.Tenant,
+            Type = cached.Type,
+            Status = cached.Phase,
+            Priority = cached.Priority,
+            Params = job.Spec.Params,
+            CreatedAt = cached.CreatedAt,
+            StartedAt = status?.StartedAt is { } started ? JobTimes.AsUtc(started) : null,
+            EstimatedCompletionAt = EstimateOf(job),
+            BatchId = job.Spec.Batch is { Name.Length: > 0 } b ? ResourceIds.BatchIdFromName(b.Name) : null,
+            BatchIndex = job.Spec.Batch?.Index,
+        };
+    }
+
+    /// <summary>The view of a cached job whose result (if any) is in the object or not needed.</summary>
+    public static JobView ToView(CachedJob cached) => ToView(RecordOf(cached));
+
+    /// <summary>The dispatch answer: what was asked for, queued, and when it should be done.</summary>
+    public static JobView ToDispatchView(ArchivedJob job) => new()
+    {
+        Id = job.Id,
+        Type = job.Type,
         Status = StatusOf(JobPhases.Queued),
-        Priority = cached.Priority,
-        Params = cached.Job.Spec.Params,
-        CreatedAt = JobTimes.Format(cached.CreatedAt),
-        EstimatedCompletionAt = EstimateOf(cached.Job),
+        Priority = job.Priority,
+        Params = job.Params,
+        CreatedAt = JobTimes.Format(job.CreatedAt),
+        EstimatedCompletionAt = Format(job.EstimatedCompletionAt),
     };
 
+    /// <summary>The dispatch answer of a cached job, with the estimate it was dispatched with (or the operator's refined one).</summary>
+    public static JobView ToDispatchView(CachedJob cached) =>
+        ToDispatchView(RecordOf(cached) with { EstimatedCompletionAt = EstimateOf(cached.Job) });
+
     /// <summary>The operator's refined estimate when it wrote one, else the one given at dispatch.</summary>
-    private static string? EstimateOf(AiJob job)
+    private static DateTimeOffset? EstimateOf(AiJob job)
     {
-        if (job.Status?.EstimatedCompletionAt is { } refined) return JobTimes.Format(JobTimes.AsUtc(refined));
+        if (job.Status?.EstimatedCompletionAt is { } refined) return JobTimes.AsUtc(refined);
         if (job.Metadata.Annotations?.TryGetValue(JobAnnotations.EstimatedCompletionAt, out var text) == true
             && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
-            return JobTimes.Format((DateTimeOffset)at);
+            return at.ToUniversalTime();
         return null;
     }
+
+    private static string? Format(DateTimeOffset? time) => time is { } t ? JobTimes.Format(t) : null;
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Primitives;
 using Nexus.Crds.Entities;
 using Nexus.Gateway.Cache;
 using Nexus.Gateway.Outcomes;
+using Nexus.Shared.History;
 
 namespace Nexus.Gateway.Jobs;
 
@@ -65,23 +66,39 @@ public sealed record ListQuery(string? Type, string? Phase, DateTimeOffset? Star
         return (new ListQuery(type, phase, start, end, limit, cursor), null);
     }
 
-    /// <summary>One page of the tenant's jobs, newest first, and whether more follow.</summary>
+    /// <summary>
+    /// One page of the tenant's live jobs (the cache), newest first by (creation millisecond, REST id), and whether
+    /// more follow. Jobs already archived (<c>status.archivedAt</c>) are left out: the database lists them.
+    /// </summary>
     public (List<CachedJob> Page, bool HasMore) Run(IEnumerable<CachedJob> jobs, string tenant)
     {
         var matching = jobs.Where(j => j.Tenant == tenant
+                                      && j.Job.Status?.ArchivedAt is null
                                       && (Type is null || j.Type == Type)
                                       && (Phase is null || j.Phase == Phase)
                                       && (Start is null || j.CreatedAt >= Start)
-                                      && (End is null || j.CreatedAt <= End)
-                                      && (Cursor is null || Cursor.Value.IsBefore(j.CreatedAt.ToUnixTimeMilliseconds(), j.Name)))
-            .OrderByDescending(j => j.CreatedAt.ToUnixTimeMilliseconds())
-            .ThenByDescending(j => j.Name, StringComparer.Ordinal)
+                                      && (End is null || j.CreatedAt <= End))
+            .Select(j => (Job: j, Ms: j.CreatedAt.ToUnixTimeMilliseconds(), Id: ResourceIds.JobIdFromName(j.Name)))
+            .Where(j => Cursor is null || Cursor.Value.IsBefore(j.Ms, j.Id))
+            .OrderByDescending(j => j.Ms)
+            .ThenByDescending(j => j.Id, StringComparer.Ordinal)
             .Take(Limit + 1)
+            .Select(j => j.Job)
             .ToList();
         var hasMore = matching.Count > Limit;
         if (hasMore) matching.RemoveAt(matching.Count - 1);
         return (matching, hasMore);
     }
+
+    /// <summary>The same filters and page for the history database's keyset list.</summary>
+    public JobListQuery ToArchiveQuery(string tenant) => new()
+    {
+        Tenant = tenant, Type = Type, Status = Phase, Start = Start, End = End, Limit = Limit,
+        After = Cursor is { } c ? new JobCursor(DateTimeOffset.FromUnixTimeMilliseconds(c.CreatedAtMs), c.Id) : null,
+    };
+
+    /// <summary>Only finished jobs are archived: a filter on a live phase needs no database.</summary>
+    public bool NeedsArchive => Phase is null || JobPhases.IsTerminal(Phase);
 
     private static string? Single(IQueryCollection query, string key)
     {

@@ -5,8 +5,10 @@ using System.Text;
 namespace Nexus.Gateway.Jobs;
 
 /// <summary>
-/// The position after the last job of a page in newest-first order: (created_at, name). Opaque to clients
-/// (base64url); stable while jobs are added, since new jobs sort before any cursor.
+/// The position after the last job of a page in newest-first order: (created_at millisecond, REST id), carrying the
+/// job's object name as cursors always have (so cursors handed out before stay valid). Opaque to clients
+/// (base64url); stable while jobs are added, since new jobs sort before any cursor, and while jobs move from etcd to
+/// the history database, since a job keeps its place in the order wherever it is.
 /// </summary>
 public readonly record struct PageCursor(long CreatedAtMs, string Name)
 {
@@ -32,7 +34,14 @@ public readonly record struct PageCursor(long CreatedAtMs, string Name)
         }
     }
 
-    /// <summary>True when a job at (createdAtMs, name) comes after this cursor in newest-first order.</summary>
-    public bool IsBefore(long createdAtMs, string name) =>
-        createdAtMs < CreatedAtMs || (createdAtMs == CreatedAtMs && string.CompareOrdinal(name, Name) < 0);
+    /// <summary>The REST id of the job the cursor is at: the order's second key, as the history database sorts it.</summary>
+    public string Id => Nexus.Crds.Entities.ResourceIds.JobIdFromName(Name);
+
+    /// <summary>The cursor after a job of the given creation millisecond and REST id.</summary>
+    public static PageCursor After(long createdAtMs, string id) =>
+        new(createdAtMs, Nexus.Crds.Entities.ResourceIds.TryJobNameFromId(id, out var name) ? name : id);
+
+    /// <summary>True when a job at (createdAtMs, REST id) comes after this cursor in newest-first order.</summary>
+    public bool IsBefore(long createdAtMs, string id) =>
+        createdAtMs < CreatedAtMs || (createdAtMs == CreatedAtMs && string.CompareOrdinal(id, Id) < 0);
 }

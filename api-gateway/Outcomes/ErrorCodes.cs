@@ -27,11 +27,15 @@ public static class ErrorCodes
     public const string QueueFull = "QUEUE_FULL";
     public const string UpstreamUnavailable = "UPSTREAM_UNAVAILABLE";
     public const string NotReady = "NOT_READY";
+    public const string HistoryUnavailable = Nexus.Shared.History.HistoryUnavailableException.ErrorCode;
     public const string Internal = "INTERNAL_ERROR";
 
     public static Rejection JobNotFoundError(string id) => new(JobNotFound, $"Job '{id}' does not exist");
 
     public static Rejection BatchNotFoundError(string id) => new(BatchNotFound, $"Batch '{id}' does not exist");
+
+    public static Rejection HistoryUnavailableError() =>
+        new(HistoryUnavailable, "The job history database is unavailable; live jobs are still served, retry this later") { RetryAfterSeconds = 5 };
 
     public static Rejection Query(string field, string message) => new(InvalidQuery, message, [new FieldError(field, message)]);
 }

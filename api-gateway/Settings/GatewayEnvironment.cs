@@ -7,8 +7,8 @@ namespace Nexus.Gateway.Settings;
 
 /// <summary>
 /// The one naming convention of the gateway's environment variables: <c>NEXUS_GATEWAY_</c> + a setting of
-/// <see cref="GatewayOptions"/> in upper snake case, plus <c>NEXUS_NAMESPACE</c> and <c>KUBECONFIG</c>, which the
-/// operator and kubectl share. Read into the configuration section <see cref="GatewayOptions.Section"/>.
+/// <see cref="GatewayOptions"/> in upper snake case, plus <c>NEXUS_NAMESPACE</c>, <c>KUBECONFIG</c> and
+/// <c>NEXUS_DATABASE_URL</c>, which the operator and kubectl share. Read into the configuration section <see cref="GatewayOptions.Section"/>.
 /// </summary>
 public static class GatewayEnvironment
 {
@@ -23,6 +23,7 @@ public static class GatewayEnvironment
     {
         nameof(GatewayOptions.Namespace) => "NEXUS_NAMESPACE",
         nameof(GatewayOptions.KubeconfigPath) => "KUBECONFIG",
+        nameof(GatewayOptions.DatabaseUrl) => Nexus.Shared.History.HistoryOptions.UrlVariable,
         _ => Prefix + UpperSnake(property),
     };
 

@@ -18,6 +18,9 @@ await using var gateway = await GatewayApp.StartAsync(new GatewayOptions
 {
     Urls = "http://127.0.0.1:0", KubeconfigPath = kube.KubeconfigPath, LogFormat = "none",
     MaxQueuedJobs = 10_000_000, MaxQueuedJobsPerTenant = 10_000_000,
+    // The gateway requires its history database.
+    DatabaseUrl = Environment.GetEnvironmentVariable("NEXUS_DATABASE_URL")
+                  ?? throw new InvalidOperationException("set NEXUS_DATABASE_URL (scripts/postgres.sh start DIR prints one)"),
 });
 await gateway.WaitReadyAsync(TimeSpan.FromSeconds(30));
 

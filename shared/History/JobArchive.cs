@@ -85,6 +85,23 @@ public sealed class JobArchive(NpgsqlDataSource dataSource, HistoryOptions optio
             return await reader.ReadAsync(c).ConfigureAwait(false) ? await JobRows.ReadAsync(reader, includeResult, c).ConfigureAwait(false) : null;
         }, ct);
 
+    /// <summary>The tenant's archived jobs among <paramref name="ids"/> (in no particular order), without results; one round trip.</summary>
+    public Task<IReadOnlyList<ArchivedJob>> GetJobsAsync(string tenant, IReadOnlyCollection<string> ids, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenant);
+        if (ids.Count == 0) return Task.FromResult<IReadOnlyList<ArchivedJob>>([]);
+        return DbCall.RunAsync<IReadOnlyList<ArchivedJob>>(dataSource, "reading jobs", async c =>
+        {
+            await using var cmd = dataSource.CreateCommand(JobRows.Select(false) + " WHERE j.tenant = $1 AND j.id = ANY($2)");
+            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+            cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. ids] });
+            await using var reader = await cmd.ExecuteReaderAsync(CommandBehavior.SequentialAccess, c).ConfigureAwait(false);
+            var jobs = new List<ArchivedJob>(ids.Count);
+            while (await reader.ReadAsync(c).ConfigureAwait(false)) jobs.Add(await JobRows.ReadAsync(reader, false, c).ConfigureAwait(false));
+            return jobs;
+        }, ct);
+    }
+
     /// <summary>
     /// Writes a stored result's JSON to <paramref name="destination"/> (an HTTP response body) as it streams from the
     /// database, decompressing on the way; false when the tenant has no result under that job id.

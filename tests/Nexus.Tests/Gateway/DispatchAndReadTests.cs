@@ -163,32 +163,26 @@ public partial class DispatchAndReadTests(GatewayFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public async Task Large_results_stored_in_a_ConfigMap_are_served_and_read_once()
+    public async Task A_large_result_stored_in_the_history_database_is_served_from_there_and_the_cache_holds_no_result()
     {
-        var key = await H.CreateKeyAsync(GatewayFixture.NewTenant());
+        var tenant = GatewayFixture.NewTenant();
+        var key = await H.CreateKeyAsync(tenant);
         var id = await H.DispatchAsync(key);
         var name = GatewayHarness.NameOf(id);
         var recommendations = Enumerable.Range(0, 5000).Select(i => new { sku = $"SKU-{i:D5}", recommended_price = 9.99 + i }).ToArray();
         var resultJson = JsonSerializer.Serialize(new { processed_count = 5000, recommendations });
-        using var buffer = new MemoryStream();
-        using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Optimal))
-            gzip.Write(System.Text.Encoding.UTF8.GetBytes(resultJson));
-        var configMapName = name + "-result";
-        await H.Client.CoreV1.CreateNamespacedConfigMapAsync(new k8s.Models.V1ConfigMap
-        {
-            Metadata = new k8s.Models.V1ObjectMeta { Name = configMapName },
-            Data = new Dictionary<string, string> { ["result"] = Convert.ToBase64String(buffer.ToArray()) },
-        }, GatewayHarness.Namespace);
+        // The operator's order: the result first, then the status that points at it.
+        await H.History.Jobs.StoreResultAsync(tenant, id, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(resultJson)));
         var job = await H.ReadJobAsync(name);
         await H.WriteStatusAsync(job, new AiJobStatus
         {
             Phase = JobPhases.Completed, StartedAt = DateTime.UtcNow.AddSeconds(-3), CompletedAt = DateTime.UtcNow,
-            ResultRef = new AiJobResultRef { ConfigMap = configMapName, Key = "result", Encoding = "gzip+base64" },
+            ResultRef = new AiJobResultRef { Store = AiJobResultRef.PostgreSql, SizeBytes = resultJson.Length },
         });
 
         await Wait.UntilAsync(async () => (await H.GetAsync($"/api/ai-jobs/{id}", key)).Data.GetProperty("status").GetString() == "completed",
             "the gateway sees the job completed");
-        var path = $"/api/v1/namespaces/{GatewayHarness.Namespace}/configmaps/{configMapName}";
+        var path = $"/apis/{NexusGroup.Group}/{NexusGroup.Version}/namespaces/{GatewayHarness.Namespace}/{AiJob.Plural}/{name}";
         var readsBefore = H.Kube.Requests.CountByPath("GET", path);
         for (var i = 0; i < 5; i++)
         {
@@ -196,7 +190,28 @@ public partial class DispatchAndReadTests(GatewayFixture fixture) : IClassFixtur
             Assert.Equal(5000, data.GetProperty("result").GetProperty("recommendations").GetArrayLength());
             Assert.Equal("SKU-04999", data.GetProperty("result").GetProperty("recommendations")[4999].GetProperty("sku").GetString());
         }
-        Assert.True(H.Kube.Requests.CountByPath("GET", path) - readsBefore <= 1, "the ConfigMap is read at most once");
+        Assert.Equal(readsBefore, H.Kube.Requests.CountByPath("GET", path));
+    }
+
+    [Fact]
+    public async Task The_cache_keeps_no_managed_fields_and_no_results()
+    {
+        var key = await H.CreateKeyAsync(GatewayFixture.NewTenant());
+        var id = await H.DispatchAsync(key);
+        var name = GatewayHarness.NameOf(id);
+        await H.WriteStatusAsync(await H.ReadJobAsync(name), new AiJobStatus
+        {
+            Phase = JobPhases.Completed, StartedAt = DateTime.UtcNow.AddSeconds(-1), CompletedAt = DateTime.UtcNow,
+            Result = JsonDocument.Parse("""{"processed_count":1}""").RootElement.Clone(),
+        });
+        var jobs = H.Gateway.Services.GetRequiredService<Nexus.Gateway.Cache.JobCache>();
+        await Wait.UntilAsync(() => jobs.TryGet(name, out var c) && c.IsTerminal, "the cache sees the job completed");
+        Assert.True(jobs.TryGet(name, out var cached));
+        Assert.Null(cached.Job.Status!.Result);
+        Assert.Null(cached.Job.Metadata.ManagedFields);
+        Assert.NotNull((await H.ReadJobAsync(name)).Status!.Result);
+        // Not archived yet: the result is read from the AiJob itself.
+        Assert.Equal(1, (await H.GetAsync($"/api/ai-jobs/{id}", key)).Data.GetProperty("result").GetProperty("processed_count").GetInt32());
     }
 
     [Fact]

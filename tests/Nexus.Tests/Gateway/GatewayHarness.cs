@@ -6,21 +6,27 @@ using k8s;
 using Nexus.Crds.Entities;
 using Nexus.Gateway;
 using Nexus.Gateway.Auth;
+using Nexus.Gateway.Cache;
 using Nexus.KubeApiServer;
+using Nexus.Shared.History;
 using Nexus.Tests.Support;
 
 namespace Nexus.Tests.Gateway;
 
 /// <summary>
-/// The real gateway on 127.0.0.1 in front of the Kubernetes API stand-in (both over real HTTP), plus helpers to
-/// create API keys, send API requests and play the operator's part (status writes) in tests.
+/// The real gateway on 127.0.0.1 in front of the Kubernetes API stand-in (both over real HTTP) and a fresh history
+/// database of its own on the test run's PostgreSQL, plus helpers to create API keys, send API requests and play the
+/// operator's part (status writes, archiving) in tests.
 /// </summary>
 public sealed class GatewayHarness : IAsyncDisposable
 {
     public const string Namespace = "default";
 
-    private GatewayHarness(Nexus.KubeApiServer.KubeApiServer kube, RunningGateway gateway, Kubernetes client, GatewayOptions options)
+    private GatewayHarness(Nexus.KubeApiServer.KubeApiServer kube, RunningGateway gateway, Kubernetes client, GatewayOptions options,
+        PostgresServer postgres)
     {
+        Postgres = postgres;
+        History = new HistoryDatabase(new HistoryOptions { ConnectionString = options.DatabaseUrl!, ConnectTimeout = TimeSpan.FromSeconds(2) });
         Kube = kube;
         Gateway = gateway;
         Client = client;
@@ -29,16 +35,29 @@ public sealed class GatewayHarness : IAsyncDisposable
     }
 
     public Nexus.KubeApiServer.KubeApiServer Kube { get; }
+
+    /// <summary>The PostgreSQL server the history database is on.</summary>
+    public PostgresServer Postgres { get; }
+
+    /// <summary>The harness's own client of the gateway's history database (the operator's side in tests).</summary>
+    public HistoryDatabase History { get; }
     public RunningGateway Gateway { get; private set; }
     public Kubernetes Client { get; }
     public HttpClient Http { get; private set; }
     public GatewayOptions Options { get; }
 
-    public static async Task<GatewayHarness> StartAsync(Func<GatewayOptions, GatewayOptions>? configure = null)
+    /// <summary>
+    /// Starts the stand-in and a gateway on a fresh database of <paramref name="postgres"/> (default: the test run's
+    /// shared server; tests that stop the server bring their own).
+    /// </summary>
+    public static async Task<GatewayHarness> StartAsync(Func<GatewayOptions, GatewayOptions>? configure = null, PostgresServer? postgres = null)
     {
+        var server = postgres ?? await PostgresServer.SharedAsync();
+        var database = await server.CreateDatabaseAsync("gateway");
         var kube = await Nexus.KubeApiServer.KubeApiServer.StartAsync(new KubeApiServerOptions { CrdPaths = { RepoPaths.Of("crds") } });
         var options = new GatewayOptions
         {
+            DatabaseUrl = database,
             Urls = "http://127.0.0.1:0",
             Namespace = Namespace,
             KubeconfigPath = kube.KubeconfigPath,
@@ -48,7 +67,15 @@ public sealed class GatewayHarness : IAsyncDisposable
         options = configure?.Invoke(options) ?? options;
         var gateway = await GatewayApp.StartAsync(options);
         await gateway.WaitReadyAsync(TimeSpan.FromSeconds(30));
-        return new GatewayHarness(kube, gateway, kube.CreateClient(), options);
+        return new GatewayHarness(kube, gateway, kube.CreateClient(), options, server);
+    }
+
+    /// <summary>Another gateway replica on the same API server and database; the caller disposes it.</summary>
+    public async Task<RunningGateway> StartReplicaAsync()
+    {
+        var replica = await GatewayApp.StartAsync(Options);
+        await replica.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        return replica;
     }
 
     /// <summary>Stops this gateway and starts a fresh one against the same API server (a restart).</summary>
@@ -122,12 +149,45 @@ public sealed class GatewayHarness : IAsyncDisposable
 
     public static string NameOf(string jobId) => ResourceIds.TryJobNameFromId(jobId, out var name) ? name : jobId;
 
+    /// <summary>
+    /// What the operator does with a finished job: its whole record (and result) into the history database, then
+    /// <c>status.archivedAt</c>; <paramref name="delete"/> also deletes the AiJob (its retention is over) and waits
+    /// until the gateway's cache has let go of it.
+    /// </summary>
+    public async Task<AiJob> ArchiveAsync(string jobId, bool delete = false)
+    {
+        var name = NameOf(jobId);
+        var job = await ReadJobAsync(name);
+        await History.Jobs.ArchiveAsync(ArchivedJob.FromAiJob(job));
+        job.Status!.ArchivedAt = DateTime.UtcNow;
+        job = await Client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<AiJob>(job, NexusGroup.Group, NexusGroup.Version,
+            Namespace, AiJob.Plural, name);
+        var cache = Gateway.Services.GetRequiredService<JobCache>();
+        if (!delete)
+        {
+            await Wait.UntilAsync(() => cache.TryGet(name, out var c) && c.Job.Status?.ArchivedAt is not null, "the gateway sees archivedAt");
+            return job;
+        }
+        await Client.CustomObjects.DeleteNamespacedCustomObjectAsync(NexusGroup.Group, NexusGroup.Version, Namespace, AiJob.Plural, name);
+        await Wait.UntilAsync(() => !cache.TryGet(name, out _), "the deletion reaches the gateway's cache");
+        return job;
+    }
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
         await Gateway.DisposeAsync();
         Client.Dispose();
         await Kube.DisposeAsync();
+        await History.DisposeAsync();
+        try
+        {
+            await Postgres.DropDatabaseAsync(Options.DatabaseUrl!);
+        }
+        catch (Npgsql.NpgsqlException)
+        {
+            // The server is stopped (an outage test): its cluster goes away with it.
+        }
     }
 }
 

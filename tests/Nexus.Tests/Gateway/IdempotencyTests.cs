@@ -10,10 +10,10 @@ public class IdempotencyTests
     [Fact]
     public void Request_hash_ignores_formatting_but_not_content()
     {
-        var a = IdempotencyKeys.RequestHash("job", [("competitor_scan", "normal", Json("""{"skus":["A"],"marketplace":"amazon_us"}"""))]);
-        var b = IdempotencyKeys.RequestHash("job", [("competitor_scan", "normal", Json("""{ "skus" : [ "A" ] , "marketplace" : "amazon_us" }"""))]);
-        var c = IdempotencyKeys.RequestHash("job", [("competitor_scan", "high", Json("""{"skus":["A"],"marketplace":"amazon_us"}"""))]);
-        var d = IdempotencyKeys.RequestHash("batch", [("competitor_scan", "normal", Json("""{"skus":["A"],"marketplace":"amazon_us"}"""))]);
+        var a = RequestFingerprint.Of("job", [("competitor_scan", "normal", Json("""{"skus":["A"],"marketplace":"amazon_us"}"""))]);
+        var b = RequestFingerprint.Of("job", [("competitor_scan", "normal", Json("""{ "skus" : [ "A" ] , "marketplace" : "amazon_us" }"""))]);
+        var c = RequestFingerprint.Of("job", [("competitor_scan", "high", Json("""{"skus":["A"],"marketplace":"amazon_us"}"""))]);
+        var d = RequestFingerprint.Of("batch", [("competitor_scan", "normal", Json("""{"skus":["A"],"marketplace":"amazon_us"}"""))]);
         Assert.Equal(a, b);
         Assert.NotEqual(a, c);
         Assert.NotEqual(a, d);
@@ -22,24 +22,14 @@ public class IdempotencyTests
     [Fact]
     public void Request_hash_ignores_the_order_of_keys_inside_params_at_any_depth()
     {
-        var a = IdempotencyKeys.RequestHash("job", [("pricing_recalculate", "normal",
+        var a = RequestFingerprint.Of("job", [("pricing_recalculate", "normal",
             Json("""{"skus":["A","B"],"marketplace":"amazon_us","apply":false,"extra":{"x":1,"y":[{"p":1,"q":2}]}}"""))]);
-        var b = IdempotencyKeys.RequestHash("job", [("pricing_recalculate", "normal",
+        var b = RequestFingerprint.Of("job", [("pricing_recalculate", "normal",
             Json("""{"extra":{"y":[{"q":2,"p":1}],"x":1},"apply":false,"marketplace":"amazon_us","skus":["A","B"]}"""))]);
-        var reorderedArray = IdempotencyKeys.RequestHash("job", [("pricing_recalculate", "normal",
+        var reorderedArray = RequestFingerprint.Of("job", [("pricing_recalculate", "normal",
             Json("""{"skus":["B","A"],"marketplace":"amazon_us","apply":false,"extra":{"x":1,"y":[{"p":1,"q":2}]}}"""))]);
         Assert.Equal(a, b);
         Assert.NotEqual(a, reorderedArray);
-    }
-
-    [Fact]
-    public void Records_are_named_per_tenant_and_key_and_round_trip()
-    {
-        Assert.NotEqual(IdempotencyRecord.RecordName("acme", "k"), IdempotencyRecord.RecordName("globex", "k"));
-        Assert.Equal(IdempotencyRecord.RecordName("acme", "k"), IdempotencyRecord.RecordName("acme", "k"));
-        Assert.True(IdempotencyRecord.RecordName("acme", "k").Length <= 63);
-        var record = new IdempotencyRecord("job", "abc", "job-01arz3ndektsv4rrffq69g5fav", DateTimeOffset.UtcNow);
-        Assert.Equal(record, IdempotencyRecord.From(record.ToConfigMap("n", "acme")));
     }
 
     [Theory]
@@ -49,6 +39,6 @@ public class IdempotencyTests
     [InlineData("ünïcode", false)]
     public void Idempotency_keys_are_visible_ascii(string key, bool valid)
     {
-        Assert.Equal(valid, IdempotencyKeys.IsValidKey(key));
+        Assert.Equal(valid, Nexus.Shared.History.IdempotencyKeys.IsValidKey(key));
     }
 }

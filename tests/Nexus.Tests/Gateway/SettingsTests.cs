@@ -16,12 +16,13 @@ public class SettingsTests
     {
         var options = Load(("NEXUS_NAMESPACE", "jobs"), ("KUBECONFIG", "/tmp/k"), ("NEXUS_GATEWAY_MAX_QUEUED_JOBS", "7"),
             ("NEXUS_GATEWAY_MAX_QUEUED_JOBS_PER_TENANT", "3"), ("NEXUS_GATEWAY_IDEMPOTENCY_TTL_HOURS", "2"),
-            ("NEXUS_GATEWAY_CACHE_MISS_FALLBACK_SECONDS", "0"), ("NEXUS_GATEWAY_RESULT_CACHE_MB", "8"),
+            ("NEXUS_GATEWAY_CACHE_MISS_FALLBACK_SECONDS", "0"), ("NEXUS_DATABASE_URL", "postgresql://nexus@db:5432/nexus"),
             ("NEXUS_GATEWAY_LOG_LEVEL", "warn"), ("NEXUS_GATEWAY_URLS", "http://127.0.0.1:9000"));
         Assert.Equal(("jobs", "/tmp/k", 7, 3), (options.Namespace, options.KubeconfigPath, options.MaxQueuedJobs, options.MaxQueuedJobsPerTenant));
         Assert.Equal(TimeSpan.FromHours(2), options.IdempotencyTtl);
         Assert.Equal(TimeSpan.Zero, options.CacheMissFallbackWindow);
-        Assert.Equal(8L * 1024 * 1024, options.ResultCacheBytes);
+        Assert.Equal("postgresql://nexus@db:5432/nexus", options.DatabaseUrl);
+        Assert.Equal("NEXUS_DATABASE_URL", GatewayEnvironment.VariableOf(nameof(GatewayOptions.DatabaseUrl)));
         Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, options.MinimumLogLevel);
         Assert.Equal("http://127.0.0.1:9000", options.Urls);
         Assert.Equal(new GatewayOptions().WatchTimeoutSeconds, options.WatchTimeoutSeconds);
@@ -44,6 +45,8 @@ public class SettingsTests
     [InlineData("NEXUS_GATEWAY_WATCH_TIMEOUT_SECONDS", "soon", "NEXUS_GATEWAY_WATCH_TIMEOUT_SECONDS")]
     [InlineData("NEXUS_GATEWAY_LOG_LEVEL", "loud", "NEXUS_GATEWAY_LOG_LEVEL: must be Trace")]
     [InlineData("NEXUS_NAMESPACE", "Not A Namespace", "NEXUS_NAMESPACE: must be a Kubernetes namespace name")]
+    [InlineData("NEXUS_DATABASE_URL", " ", "NEXUS_DATABASE_URL: is required")]
+    [InlineData("NEXUS_DATABASE_URL", "postgresql://", "NEXUS_DATABASE_URL: is not a database URL")]
     public async Task The_gateway_binary_stops_at_start_on_a_bad_setting_and_says_which(string variable, string value, string expected)
     {
         var start = new ProcessStartInfo("dotnet")

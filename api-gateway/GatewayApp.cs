@@ -7,6 +7,7 @@ using Nexus.Gateway.Dashboard;
 using Nexus.Gateway.Extensions;
 using Nexus.Gateway.Metrics;
 using Nexus.Gateway.Settings;
+using Nexus.Gateway.Webhooks;
 using Prometheus;
 
 namespace Nexus.Gateway;
@@ -55,6 +56,7 @@ public static class GatewayApp
             .AddApiKeyAuthentication()
             .AddJobSubmission()
             .AddJobReading()
+            .AddHistory(builder.Configuration)
             .AddGatewayOpenApi();
 
         var app = builder.Build();
@@ -65,6 +67,7 @@ public static class GatewayApp
         app.UseRouting();
         app.UseHttpMetrics();
         app.MapJobEndpoints();
+        app.MapWebhookEndpoints();
         app.MapOpsEndpoints();
         app.MapDashboard();
         app.MapOpenApi("/openapi/{documentName}.json");

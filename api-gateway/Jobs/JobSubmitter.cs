@@ -12,10 +12,12 @@ namespace Nexus.Gateway.Jobs;
 
 /// <summary>Submits one AiJob per dispatch: idempotency claim, queue admission, create, the answer recorded in the cache.</summary>
 public sealed class JobSubmitter(KubeObjects kube, JobCache cache, JobReader reader, CompletionEstimator estimator,
-    QueueGate gate, IdempotencyKeys idempotency, QueueFullPolicy queueFull, ILogger<JobSubmitter> logger)
+    QueueGate gate, IdempotencyKeys idempotency, QueueFullPolicy queueFull, ILogger<JobSubmitter> logger, Webhooks.WebhookUrlPolicy callbackUrls)
 {
     public async Task<SubmitOutcome<CachedJob>> SubmitAsync(Caller caller, JobRequest request, string? idempotencyKey, CancellationToken ct)
     {
+        if (request.CallbackUrl is not null && callbackUrls.Check(request.CallbackUrl, out _) is { } refused)
+            return SubmitOutcome<CachedJob>.Rejected(Webhooks.WebhookErrors.CallbackUrl(refused));
         string name;
         if (idempotencyKey is not null)
         {
@@ -40,6 +42,7 @@ public sealed class JobSubmitter(KubeObjects kube, JobCache cache, JobReader rea
 
         var job = NewJob.Build(name, caller.Tenant, request.Type, request.Priority, request.Params,
             estimator.Estimate(request.Type, JobTimes.CreatedAt(name, null)));
+        job.Spec.CallbackUrl = request.CallbackUrl;
         try
         {
             var created = await kube.CreateJobAsync(job, ct).ConfigureAwait(false);

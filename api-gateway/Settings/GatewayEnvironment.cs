@@ -23,6 +23,7 @@ public static class GatewayEnvironment
     {
         nameof(GatewayOptions.Namespace) => "NEXUS_NAMESPACE",
         nameof(GatewayOptions.KubeconfigPath) => "KUBECONFIG",
+        nameof(GatewayOptions.DatabaseUrl) => "NEXUS_DATABASE_URL",
         _ => Prefix + UpperSnake(property),
     };
 

@@ -30,6 +30,11 @@ public sealed class WebhookSender : BackgroundService
 {
     private const int MaxErrorText = 300;
 
+    /// <summary>Finished deliveries (and their attempts) older than this are pruned, an hour apart, by whichever replica gets there.</summary>
+    public static readonly TimeSpan DeliveryRetention = TimeSpan.FromDays(30);
+
+    private DateTimeOffset _nextPrune = DateTimeOffset.MinValue;
+
     private readonly HistoryDatabase _history;
     private readonly HistoryStartup _startup;
     private readonly WebhookPayloads _payloads;
@@ -84,6 +89,7 @@ public sealed class WebhookSender : BackgroundService
             try
             {
                 var full = await ClaimAndStartAsync(stoppingToken).ConfigureAwait(false);
+                await PruneIfDueAsync(stoppingToken).ConfigureAwait(false);
                 failures = 0;
                 Task[] running;
                 lock (_gate) running = [.. _inFlight.Values];
@@ -114,6 +120,22 @@ public sealed class WebhookSender : BackgroundService
         Task[] left;
         lock (_gate) left = [.. _inFlight.Values];
         await Task.WhenAll(left).ConfigureAwait(false);
+    }
+
+    private async Task PruneIfDueAsync(CancellationToken ct)
+    {
+        var now = _time.GetUtcNow();
+        if (now < _nextPrune) return;
+        _nextPrune = now + TimeSpan.FromHours(1);
+        const int batch = 1000;
+        var pruned = 0;
+        for (var i = 0; i < 100; i++)
+        {
+            var n = await _history.Webhooks.PruneAsync(now - DeliveryRetention, batch, ct).ConfigureAwait(false);
+            pruned += n;
+            if (n < batch) break;
+        }
+        if (pruned > 0) _logger.LogInformation("Pruned {Count} webhook deliveries finished over {Days} days ago", pruned, DeliveryRetention.TotalDays);
     }
 
     /// <summary>Claims as many due deliveries as there is room for and starts them; true when it filled every slot.</summary>

@@ -120,4 +120,30 @@ public sealed class WebhookOutboxTests(HistoryDatabaseFixture fixture) : IClassF
         Assert.Equal(200, Assert.Single(recorded.Attempts).Status);
         Assert.Null(recorded.NextAttemptAt);
     }
+
+    [Fact]
+    public async Task Pruning_deletes_old_finished_deliveries_and_keeps_pending_ones()
+    {
+        var tenant = NewTenant();
+        await SubscribeAsync(tenant, WebhookEvents.JobCompleted);
+        var done = SampleJobs.Completed(tenant);
+        var waiting = SampleJobs.Completed(tenant);
+        await fixture.Db.Jobs.ArchiveAsync([done, waiting]);
+        var delivery = Assert.Single(await Hooks.DeliveriesOfAsync(tenant, done.Id));
+        await using (var age = fixture.Db.DataSource.CreateCommand(
+            "UPDATE webhook_deliveries SET created_at = now() - interval '40 days', state = 'delivered', next_attempt_at = NULL WHERE id = $1"))
+        {
+            age.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = delivery.Id });
+            await age.ExecuteNonQueryAsync();
+        }
+        await using (var old = fixture.Db.DataSource.CreateCommand("UPDATE webhook_deliveries SET created_at = now() - interval '40 days' WHERE resource_id = $1"))
+        {
+            old.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = waiting.Id });
+            await old.ExecuteNonQueryAsync();
+        }
+
+        Assert.True(await Hooks.PruneAsync(DateTimeOffset.UtcNow.AddDays(-30)) >= 1);
+        Assert.Empty(await Hooks.DeliveriesOfAsync(tenant, done.Id));
+        Assert.Single(await Hooks.DeliveriesOfAsync(tenant, waiting.Id)); // still pending: never pruned
+    }
 }

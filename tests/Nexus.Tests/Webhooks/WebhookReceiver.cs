@@ -27,6 +27,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly ConcurrentDictionary<string, int> _arrivals = new();
     private readonly ConcurrentDictionary<string, int> _active = new();
     private int _maxActiveForOneId;
+    private int _activeTotal;
+    private int _maxActive;
 
     private WebhookReceiver(WebApplication app, int port)
     {
@@ -38,6 +40,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public string Url => $"http://127.0.0.1:{Port}/hook";
     public ConcurrentQueue<ReceivedWebhook> Received { get; } = new();
     public int MaxActiveForOneId => Volatile.Read(ref _maxActiveForOneId);
+
+    /// <summary>The most requests this receiver ever had in progress at once.</summary>
+    public int MaxActive => Volatile.Read(ref _maxActive);
 
     public IEnumerable<ReceivedWebhook> Of(string id) => Received.Where(r => r.Id == id);
 
@@ -56,6 +61,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
             var nth = self!._arrivals.AddOrUpdate(id, 1, (_, n) => n + 1);
             var active = self._active.AddOrUpdate(id, 1, (_, n) => n + 1);
             InterlockedMax(ref self._maxActiveForOneId, active);
+            InterlockedMax(ref self._maxActive, Interlocked.Increment(ref self._activeTotal));
             try
             {
                 var status = answer(id, nth);
@@ -72,6 +78,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
             finally
             {
                 self._active.AddOrUpdate(id, 0, (_, n) => n - 1);
+                Interlocked.Decrement(ref self._activeTotal);
             }
         });
         await app.StartAsync();

@@ -7,6 +7,7 @@ using Nexus.Gateway.Dashboard;
 using Nexus.Gateway.Extensions;
 using Nexus.Gateway.Metrics;
 using Nexus.Gateway.Settings;
+using Nexus.Gateway.Webhooks;
 using Prometheus;
 
 namespace Nexus.Gateway;
@@ -66,6 +67,7 @@ public static class GatewayApp
         app.UseRouting();
         app.UseHttpMetrics();
         app.MapJobEndpoints();
+        app.MapWebhookEndpoints();
         app.MapOpsEndpoints();
         app.MapDashboard();
         app.MapOpenApi("/openapi/{documentName}.json");

@@ -65,6 +65,38 @@ public sealed record GatewayOptions
     /// <summary>The built dashboard (<c>dashboard/dist</c>) served under <c>/ui</c>; unset: found beside or above the binaries.</summary>
     public string? DashboardDir { get; set; }
 
+    // Webhooks (api-gateway/Webhooks): the sender's limits and the receiver address rules.
+
+    /// <summary>
+    /// Hosts (names or IP literals, comma-separated) a webhook may use over http and whatever address they have:
+    /// for development and tests (<c>127.0.0.1,localhost</c>). Every other URL must be https to a public address.
+    /// </summary>
+    public string? WebhookAllowedHosts { get; set; }
+
+    /// <summary>Whole-request timeout of one delivery attempt.</summary>
+    [Range(1, 300)] public int WebhookTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Deliveries one gateway sends at once; <see cref="WebhookConcurrencyPerHost"/> of them at most to one host.</summary>
+    [Range(1, 1024)] public int WebhookConcurrency { get; set; } = 32;
+
+    [Range(1, 1024)] public int WebhookConcurrencyPerHost { get; set; } = 4;
+
+    /// <summary>How often the sender looks for due deliveries when it has nothing in hand.</summary>
+    [Range(10, 60_000)] public int WebhookPollMilliseconds { get; set; } = 1000;
+
+    /// <summary>The first retry's delay; each next one doubles, with jitter, up to <see cref="WebhookRetryMaxSeconds"/>.</summary>
+    [Range(10, 3_600_000)] public int WebhookRetryBaseMilliseconds { get; set; } = 5000;
+
+    [Range(1, 86_400)] public int WebhookRetryMaxSeconds { get; set; } = 3600;
+
+    /// <summary>How long after the event a delivery is still retried; then it has failed.</summary>
+    [Range(1, 24 * 30)] public int WebhookRetryHours { get; set; } = 24;
+
+    /// <summary>A result larger than this is left out of the webhook body (the receiver reads it with GET /api/ai-jobs/:id).</summary>
+    [Range(0, 32 * 1024)] public int WebhookMaxResultKb { get; set; } = 256;
+
+    [Range(1, 10_000)] public int MaxWebhooksPerTenant { get; set; } = 50;
+
     public TimeSpan IdempotencyTtl => TimeSpan.FromHours(IdempotencyTtlHours);
 
     public TimeSpan CacheMissFallbackWindow => TimeSpan.FromSeconds(CacheMissFallbackSeconds);

@@ -1,4 +1,5 @@
 using Nexus.Gateway.Outcomes;
+using Nexus.Gateway.Webhooks;
 
 namespace Nexus.Gateway.Api;
 
@@ -12,13 +13,14 @@ public static class ErrorStatuses
         [ErrorCodes.Unauthenticated] = 401,
         [ErrorCodes.InsufficientScope] = 403, [ErrorCodes.TenantNotAllowed] = 403,
         [ErrorCodes.JobNotFound] = 404, [ErrorCodes.BatchNotFound] = 404, [ErrorCodes.NotFound] = 404,
-        [ErrorCodes.DashboardNotBuilt] = 404,
+        [ErrorCodes.DashboardNotBuilt] = 404, [WebhookErrors.WebhookNotFound] = 404,
         [ErrorCodes.MethodNotAllowed] = 405,
-        [ErrorCodes.JobNotCancellable] = 409,
+        [ErrorCodes.JobNotCancellable] = 409, [WebhookErrors.TooManyWebhooks] = 409,
         [ErrorCodes.PayloadTooLarge] = 413,
         [ErrorCodes.UnsupportedMediaType] = 415,
         [ErrorCodes.InvalidRequest] = 422, [ErrorCodes.InvalidJobType] = 422, [ErrorCodes.InvalidParams] = 422,
         [ErrorCodes.InvalidPriority] = 422, [ErrorCodes.BatchTooLarge] = 422, [ErrorCodes.IdempotencyKeyReused] = 422,
+        [WebhookErrors.InvalidWebhookUrl] = 422, [WebhookErrors.InvalidWebhookEvents] = 422, [WebhookErrors.InvalidCallbackUrl] = 422,
         [ErrorCodes.QueueFull] = 429,
         [ErrorCodes.Internal] = 500,
         [ErrorCodes.UpstreamUnavailable] = 503, [ErrorCodes.NotReady] = 503, [ErrorCodes.HistoryUnavailable] = 503,

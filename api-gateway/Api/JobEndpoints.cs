@@ -67,7 +67,7 @@ public static class JobEndpoints
 
     [Rejects(ErrorCodes.InvalidIdempotencyKey, ErrorCodes.InvalidJson, ErrorCodes.PayloadTooLarge, ErrorCodes.UnsupportedMediaType,
         ErrorCodes.InvalidJobType, ErrorCodes.InvalidParams, ErrorCodes.InvalidPriority, ErrorCodes.IdempotencyKeyReused, ErrorCodes.QueueFull,
-        ErrorCodes.HistoryUnavailable)]
+        ErrorCodes.HistoryUnavailable, Webhooks.WebhookErrors.InvalidCallbackUrl)]
     private static async Task<Results<Accepted<DataEnvelope<JobView>>, ApiError>> Dispatch(HttpContext http, JobSubmitter submitter, GatewayOptions options)
     {
         var caller = AuthFilter.CallerOf(http);

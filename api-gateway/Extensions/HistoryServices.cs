@@ -1,11 +1,15 @@
 using Microsoft.Extensions.Options;
 using Nexus.Gateway.History;
 using Nexus.Gateway.Settings;
+using Nexus.Gateway.Webhooks;
 using Nexus.Shared.History;
 
 namespace Nexus.Gateway.Extensions;
 
-/// <summary>The job history database: one <see cref="HistoryDatabase"/> per process, migrated at start.</summary>
+/// <summary>
+/// The job history database: one <see cref="HistoryDatabase"/> per process, migrated at start; and what runs on it
+/// here, the webhook sender.
+/// </summary>
 public static class HistoryServices
 {
     /// <summary>
@@ -18,6 +22,11 @@ public static class HistoryServices
         services.AddSingleton(sp => new HistoryDatabase(HistoryOptionsOf(sp.GetRequiredService<GatewayOptions>())));
         services.AddSingleton<HistoryReadiness>();
         services.AddHostedService(sp => sp.GetRequiredService<HistoryReadiness>());
+        services.AddSingleton(sp => new WebhookUrlPolicy(sp.GetRequiredService<GatewayOptions>().WebhookAllowedHosts));
+        services.AddSingleton(sp => new WebhookPayloads(sp.GetRequiredService<HistoryDatabase>(),
+            sp.GetRequiredService<GatewayOptions>().WebhookMaxResultKb * 1024L));
+        services.AddSingleton(sp => WebhookSenderOptions.From(sp.GetRequiredService<GatewayOptions>()));
+        services.AddHostedService<WebhookSender>();
         return services;
     }
 

@@ -17,10 +17,13 @@ namespace Nexus.Gateway.Jobs;
 /// recorded in the cache. Without an Idempotency-Key dispatch needs no database, so it works while the database is down.
 /// </summary>
 public sealed class JobSubmitter(KubeObjects kube, JobCache cache, JobReader reader, CompletionEstimator estimator,
-    QueueGate gate, HistoryReadiness history, QueueFullPolicy queueFull, ILogger<JobSubmitter> logger)
+    QueueGate gate, HistoryReadiness history, QueueFullPolicy queueFull, ILogger<JobSubmitter> logger,
+    Webhooks.WebhookUrlPolicy callbackUrls)
 {
     public async Task<SubmitOutcome<JobView>> SubmitAsync(Caller caller, JobRequest request, string? idempotencyKey, CancellationToken ct)
     {
+        if (request.CallbackUrl is not null && callbackUrls.Check(request.CallbackUrl, out _) is { } refused)
+            return SubmitOutcome<JobView>.Rejected(Webhooks.WebhookErrors.CallbackUrl(refused));
         var name = ResourceIds.NewJobName();
         if (idempotencyKey is null) return await CreateAsync(caller, request, name, ct).ConfigureAwait(false);
 
@@ -84,6 +87,7 @@ public sealed class JobSubmitter(KubeObjects kube, JobCache cache, JobReader rea
 
         var job = NewJob.Build(name, caller.Tenant, request.Type, request.Priority, request.Params,
             estimator.Estimate(request.Type, JobTimes.CreatedAt(name, null)));
+        job.Spec.CallbackUrl = request.CallbackUrl;
         try
         {
             var created = await kube.CreateJobAsync(job, ct).ConfigureAwait(false);

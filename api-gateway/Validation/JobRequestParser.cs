@@ -68,7 +68,15 @@ public static class JobRequestParser
         else type = typeElement.GetString();
 
         foreach (var property in job.EnumerateObject())
-            if (!TopLevelFields.Contains(property.Name)) Fail(ErrorCodes.InvalidRequest, property.Name, "unknown field");
+            if (!TopLevelFields.Contains(property.Name) && !(prefix.Length == 0 && property.Name == "callback_url"))
+                Fail(ErrorCodes.InvalidRequest, property.Name, "unknown field");
+        // A single dispatch's own webhook; checked against the address rules by the submitter (they are settings).
+        string? callbackUrl = null;
+        if (prefix.Length == 0 && job.TryGetProperty("callback_url", out var callback) && callback.ValueKind != JsonValueKind.Null)
+        {
+            if (callback.ValueKind != JsonValueKind.String) Fail(Webhooks.WebhookErrors.InvalidCallbackUrl, "callback_url", "must be a string");
+            else callbackUrl = callback.GetString();
+        }
 
         var priority = Priorities.Normal;
         if (job.TryGetProperty("priority", out var priorityElement) && priorityElement.ValueKind != JsonValueKind.Null)
@@ -87,7 +95,7 @@ public static class JobRequestParser
 
         if (code is not null) return new(null, code, details);
         var kept = hasParams ? parameters.Clone() : Empty;
-        return new(new JobRequest(type!, priority, kept), null, details);
+        return new(new JobRequest(type!, priority, kept, callbackUrl), null, details);
     }
 
     private static void CheckParams(string type, JsonElement? parameters, string path, List<FieldError> details, ref string? code)

@@ -30,6 +30,12 @@ public sealed record ArchivedJob
     public IReadOnlyList<JobAttempt> Attempts { get; init; } = [];
 
     /// <summary>
+    /// The job's own webhook (<c>spec.callbackUrl</c>). On write only: the first archive of the job enqueues its
+    /// terminal event for this URL; it is not kept in the job's row, so reads leave it null.
+    /// </summary>
+    public string? CallbackUrl { get; init; }
+
+    /// <summary>
     /// The result. On write: stored (compressed) with the record when set; when null, a result stored before with
     /// <see cref="JobArchive.StoreResultAsync(string, string, JsonElement, CancellationToken)"/> is kept. On read:
     /// filled only when the result was asked for.
@@ -66,6 +72,7 @@ public sealed record ArchivedJob
             BatchId = job.Spec.Batch is { Name.Length: > 0 } b ? ResourceIds.BatchIdFromName(b.Name) : null,
             BatchIndex = job.Spec.Batch?.Index,
             Attempts = attempts ?? LastAttemptOf(status, phase),
+            CallbackUrl = string.IsNullOrEmpty(job.Spec.CallbackUrl) ? null : job.Spec.CallbackUrl,
             Result = result ?? (phase == JobPhases.Completed ? status?.Result : null),
         };
     }

@@ -22,6 +22,7 @@ public sealed class HistoryDatabase : IAsyncDisposable, IDisposable
         Jobs = new JobArchive(DataSource, options);
         IdempotencyKeys = new IdempotencyKeys(DataSource, options);
         Retention = new RetentionSweeper(DataSource, options);
+        Webhooks = new Webhooks(DataSource);
     }
 
     public HistoryOptions Options { get; }
@@ -37,6 +38,9 @@ public sealed class HistoryDatabase : IAsyncDisposable, IDisposable
     public IdempotencyKeys IdempotencyKeys { get; }
 
     public RetentionSweeper Retention { get; }
+
+    /// <summary>Webhook subscriptions and the outbox of their deliveries.</summary>
+    public Webhooks Webhooks { get; }
 
     /// <summary>Brings the schema to the latest version (under the advisory lock); returns the versions applied now.</summary>
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken ct = default) => Migrator.MigrateAsync(ct);

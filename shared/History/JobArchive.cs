@@ -12,7 +12,11 @@ namespace Nexus.Shared.History;
 /// </summary>
 public sealed class JobArchive(NpgsqlDataSource dataSource, HistoryOptions options)
 {
-    /// <summary>Writes the whole record of one finished job (and its result when set); running it again changes nothing.</summary>
+    /// <summary>
+    /// Writes the whole record of one finished job (and its result when set); running it again changes nothing. The
+    /// first archive of a job enqueues its webhook deliveries (subscriptions and <see cref="ArchivedJob.CallbackUrl"/>)
+    /// in the same statement, so they commit or roll back with it.
+    /// </summary>
     public Task ArchiveAsync(ArchivedJob job, CancellationToken ct = default) => ArchiveAsync([job], ct);
 
     /// <summary>
@@ -33,8 +37,10 @@ public sealed class JobArchive(NpgsqlDataSource dataSource, HistoryOptions optio
             var ids = new List<string>();
             for (var i = 0; i < jobs.Count; i++)
             {
-                var upsert = new NpgsqlBatchCommand(JobRows.Upsert);
+                // The upsert and, on the first archive only, the job's webhook deliveries (the outbox): one statement.
+                var upsert = new NpgsqlBatchCommand(WebhookOutbox.JobUpsert);
                 JobRows.AddUpsertParameters(upsert.Parameters, jobs[i]);
+                WebhookOutbox.AddJobParameters(upsert.Parameters, jobs[i]);
                 batch.BatchCommands.Add(upsert);
                 ids.Add(jobs[i].Id);
                 if (results[i] is { } result)
@@ -189,14 +195,17 @@ public sealed class JobArchive(NpgsqlDataSource dataSource, HistoryOptions optio
         return cmd;
     }
 
-    /// <summary>Writes a finished batch's record; idempotent. Its jobs are archived as jobs.</summary>
+    /// <summary>
+    /// Writes a finished batch's record; idempotent. Its jobs are archived as jobs. The first archive of the batch
+    /// enqueues its <c>batch.finished</c> webhook deliveries in the same statement.
+    /// </summary>
     public Task ArchiveBatchAsync(ArchivedBatch batch, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(batch.Id);
         ArgumentException.ThrowIfNullOrEmpty(batch.Tenant);
         return DbCall.RunAsync(dataSource, "archiving a batch", async c =>
         {
-            await using var cmd = dataSource.CreateCommand(
+            await using var cmd = dataSource.CreateCommand(WebhookOutbox.BatchUpsert(
                 """
                 INSERT INTO batches (id, tenant, sequential, status, created_at, completed_at, jobs)
                 VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -205,7 +214,7 @@ public sealed class JobArchive(NpgsqlDataSource dataSource, HistoryOptions optio
                     archived_at = now()
                 WHERE batches.tenant = EXCLUDED.tenant
                 RETURNING id
-                """);
+                """));
             cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = batch.Id });
             cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = batch.Tenant });
             cmd.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = batch.Sequential });
@@ -213,6 +222,7 @@ public sealed class JobArchive(NpgsqlDataSource dataSource, HistoryOptions optio
             cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = JobRows.Millis(batch.CreatedAt) });
             cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)batch.CompletedAt?.ToUniversalTime() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
             cmd.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(batch.Jobs, JobRows.Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
+            WebhookOutbox.AddBatchParameters(cmd.Parameters);
             if (await cmd.ExecuteScalarAsync(c).ConfigureAwait(false) is null) throw new TenantMismatchException(batch.Id);
         }, ct);
     }

@@ -65,7 +65,7 @@ def benches(quick: bool) -> list[Bench]:
             Figure("API stand-in", "watch events/s to one watcher", "/s", r"= (\d+) events/s", standin, "≥ 20,000"),
         ], build=["dotnet", "build", "-c", "Release", "bench/ApiServerBench/Nexus.ApiServerBench.csproj"]),
         Bench("gateway", ["dotnet", dll("GatewayBench", "GatewayBench"), *gw_args], [
-            Figure("gateway", "dispatches/s (8 clients)", "/s", r"dispatch: (\d+)/s", f"{standin}, no operator"),
+            Figure("gateway", "dispatches/s (8 clients)", "/s", r"dispatch: (\d+)/s", f"{standin}, no operator", "≥ 1,000"),
             Figure("gateway", "dispatch p99 (8 clients)", "ms", r"dispatch: .*p99 ([\d.]+) ms", f"{standin}, no operator"),
             Figure("gateway", "polls/s over 200 jobs (8 clients)", "/s", r"poll: +(\d+)/s", f"{standin}, cached reads", "≥ 5,000"),
             Figure("gateway", "poll p99 (8 clients)", "ms", r"poll: .*p99 ([\d.]+) ms", f"{standin}, cached reads", "< 5"),
@@ -149,7 +149,7 @@ def main() -> int:
     print("|---|---|---|---|---|---|---|---|")
     for bench in selected:
         for f in bench.figures:
-            unit = f" {f.unit}" if f.unit else ""
+            unit = f.unit if f.unit.startswith("/") else f" {f.unit}" if f.unit else ""
             print(f"| {f.component} | {f.name} | {fmt(statistics.median(f.values))}{unit} | "
                   f"{fmt(min(f.values))} – {fmt(max(f.values))} | {', '.join(fmt(v) for v in f.values)} | "
                   f"{'; '.join(l.split()[0] for l in bench.loads)} | {f.against} | {f.target} |")

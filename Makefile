@@ -7,7 +7,7 @@ export CONFIGURATION
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: deps build dashboard test test-dotnet test-workers test-dashboard crds params-schemas apiserver run bench-gateway bench-peer bench-history
+.PHONY: deps build dashboard test test-dotnet test-workers test-dashboard crds params-schemas apiserver run bench bench-gateway bench-peer bench-history
 
 deps:
 	@scripts/install-deps.sh
@@ -65,6 +65,12 @@ include charts/chart.mk
 ## The whole platform on this machine.
 run: deps build
 	@scripts/run-local.sh
+
+## Every in-process benchmark (API stand-in, gateway, operator, workers), each run BENCH_REPEAT times, printed as one
+## table of medians and spreads with the machine's facts and load; figures in bench/README.md.
+BENCH_REPEAT ?= 3
+bench: deps
+	$(PYTHON) bench/run_all.py --repeat $(BENCH_REPEAT) $(BENCH_ARGS)
 
 ## Gateway dispatch/poll throughput against the stand-in; figures in bench/README.md.
 bench-gateway:

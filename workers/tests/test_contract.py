@@ -54,6 +54,9 @@ def test_capabilities_and_probes(sim_worker):
 
 def test_accept_run_and_result(sim_worker):
     job_id = new_id()
+    labels = {"type": "pricing_recalculate", "outcome": "completed"}
+    finished = metric(sim_worker, "nexus_worker_jobs_total", **labels)
+    timed = metric(sim_worker, "nexus_worker_job_duration_seconds_count", **labels)
     r = sim_worker.client.post("/v1/jobs", json=job_body(job_id))
     assert r.status_code == 202
     assert r.json()["id"] == job_id and r.json()["status"] == "running"
@@ -64,7 +67,10 @@ def test_accept_run_and_result(sim_worker):
     assert [r["sku"] for r in result["recommendations"]] == ["SKU-001", "SKU-002"]
     for rec in result["recommendations"]:
         assert set(rec) == {"sku", "current_price", "recommended_price", "confidence", "reasoning", "applied"}
-    assert metric(sim_worker, "nexus_worker_jobs_total", type="pricing_recalculate", outcome="completed") >= 1
+    # The series exist before any job runs: the job must move them by exactly one (counted as it finishes).
+    wait_for(lambda: metric(sim_worker, "nexus_worker_jobs_total", **labels) == finished + 1,
+             what="the finished-jobs counter to count the job")
+    assert metric(sim_worker, "nexus_worker_job_duration_seconds_count", **labels) == timed + 1
 
 
 def test_same_id_and_attempt_is_idempotent(sim_worker):

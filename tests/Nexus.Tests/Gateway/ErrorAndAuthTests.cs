@@ -160,13 +160,19 @@ public class ErrorAndAuthTests(GatewayFixture fixture) : IClassFixture<GatewayFi
         Assert.Equal("ok", (await H.GetAsync("/healthz", null)).Json.GetProperty("status").GetString());
         Assert.Equal("ready", (await H.GetAsync("/readyz", null)).Json.GetProperty("status").GetString());
 
+        // The series are published at zero when the gateway starts, so only their movement proves the counting.
+        // No other test of this process dispatches listing_optimize at low priority or sends an unknown type.
+        const string dispatched = "nexus_gateway_jobs_dispatched_total{type=\"listing_optimize\",priority=\"low\"}";
+        const string rejected = "nexus_gateway_requests_rejected_total{code=\"INVALID_JOB_TYPE\"}";
         var key = await H.CreateKeyAsync(GatewayFixture.NewTenant());
+        var before = (await H.GetAsync("/metrics", null)).Text;
         await H.DispatchAsync(key, priority: "low", type: "listing_optimize");
-        await H.PostAsync("/api/ai-jobs", key, new { type = "teleport" });
+        Assert.Equal("INVALID_JOB_TYPE", (await H.PostAsync("/api/ai-jobs", key, new { type = "teleport" })).ErrorCode);
         var metrics = (await H.GetAsync("/metrics", null)).Text;
-        Assert.Contains("nexus_gateway_jobs_dispatched_total{type=\"listing_optimize\",priority=\"low\"}", metrics);
-        Assert.Contains("nexus_gateway_requests_rejected_total{code=\"INVALID_JOB_TYPE\"}", metrics);
-        Assert.Contains("http_requests_received_total", metrics);
+        Assert.Equal(SeriesValue(before, dispatched) + 1, SeriesValue(metrics, dispatched));
+        Assert.Equal(SeriesValue(before, rejected) + 1, SeriesValue(metrics, rejected));
+        // ASP.NET's request counter is shared with the gateways of other test classes running now: at least ours.
+        Assert.True(AcceptedPosts(metrics) >= AcceptedPosts(before) + 1, "the HTTP request counter did not count the dispatch");
         Assert.DoesNotContain(key, metrics);
     }
 
@@ -179,5 +185,19 @@ public class ErrorAndAuthTests(GatewayFixture fixture) : IClassFixture<GatewayFi
         Assert.Contains("nexus_gateway_requests_rejected_total{code=\"INTERNAL_ERROR\"} 0", metrics);
         Assert.Contains("nexus_gateway_requests_rejected_total{code=\"QUEUE_FULL\"}", metrics);
         Assert.Matches("nexus_gateway_jobs_dispatched_total\\{type=\"llm_visibility_score\",priority=\"high\"\\} \\d+", metrics);
+    }
+
+    private static double AcceptedPosts(string exposition) => exposition.Split('\n')
+        .Where(l => l.StartsWith("http_requests_received_total{", StringComparison.Ordinal) && l.Contains("code=\"202\"") && l.Contains("method=\"POST\""))
+        .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>The value of one exposed series (name with its labels, as printed); 0 when absent and not required.</summary>
+    private static double SeriesValue(string exposition, string series, bool required = true)
+    {
+        foreach (var line in exposition.Split('\n'))
+            if (line.StartsWith(series + " ", StringComparison.Ordinal))
+                return double.Parse(line[(series.Length + 1)..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.False(required, $"{series} is not exposed");
+        return 0;
     }
 }

@@ -71,32 +71,64 @@ public sealed class WorkQueueTests
         lock (results) Assert.Equal([false, false, true, true], results);
     }
 
+    /// <summary>
+    /// Every handler holds its slot until the test releases it, one at a time. The first <c>bound</c> keys reach the
+    /// hold together (parallelism up to the bound); after that exactly one more key starts per release, so the
+    /// number running never passes the bound although 30 keys are waiting the whole time.
+    /// </summary>
     [Fact]
     public async Task Work_runs_in_parallel_up_to_the_bound_and_never_beyond()
     {
+        const int bound = 3;
+        const int keys = 30;
+        var gate = new object();
         var running = 0;
         var peak = 0;
-        var finished = 0;
-        var all = new TaskCompletionSource();
-        var bothReached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var queue = new WorkQueue("t", 3, async (key, ct) =>
+        var started = new List<string>();
+        var holds = new System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource>();
+        var startedSignal = new SemaphoreSlim(0);
+        var finishedSignal = new SemaphoreSlim(0);
+        var queue = new WorkQueue("t", bound, async (key, ct) =>
         {
-            var now = Interlocked.Increment(ref running);
-            lock (this) peak = Math.Max(peak, now);
-            if (now == 3) bothReached.TrySetResult();
-            // The first keys hold their slot until three run at once: with less parallelism this never happens.
-            await bothReached.Task.WaitAsync(TimeSpan.FromSeconds(20), ct);
-            Interlocked.Decrement(ref running);
-            if (Interlocked.Increment(ref finished) == 30) all.TrySetResult();
+            var hold = holds.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            lock (gate)
+            {
+                running++;
+                peak = Math.Max(peak, running);
+                started.Add(key);
+            }
+            startedSignal.Release();
+            await hold.Task.WaitAsync(ct);
+            lock (gate) running--;
+            finishedSignal.Release();
             return null;
         }, NullLogger.Instance);
         using var cts = new CancellationTokenSource();
         var run = queue.RunAsync(cts.Token);
-        for (var i = 0; i < 30; i++) queue.Add($"k{i}");
-        await all.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        for (var i = 0; i < keys; i++) queue.Add($"k{i}");
+
+        for (var i = 0; i < bound; i++) Assert.True(await startedSignal.WaitAsync(TimeSpan.FromSeconds(10)), $"only {i} of {bound} ran together");
+        lock (gate) Assert.Equal(bound, running);
+
+        for (var released = 0; released < keys; released++)
+        {
+            string oldest;
+            lock (gate)
+            {
+                Assert.Equal(Math.Min(keys, bound + released), started.Count); // one start per release, never more
+                Assert.Equal(Math.Min(bound, keys - released), running);
+                oldest = started[released];
+            }
+            holds[oldest].SetResult();
+            Assert.True(await finishedSignal.WaitAsync(TimeSpan.FromSeconds(10)), $"{oldest} did not return once released");
+            if (bound + released < keys)
+                Assert.True(await startedSignal.WaitAsync(TimeSpan.FromSeconds(10)), $"no key started after release {released + 1}");
+        }
+        lock (gate) Assert.Equal(0, running);
         cts.Cancel();
         await run;
-        Assert.Equal(3, peak);
+        Assert.Equal(bound, peak);
+        Assert.Equal(keys, started.Distinct().Count());
     }
 
     [Fact]

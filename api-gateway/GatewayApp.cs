@@ -64,6 +64,7 @@ public static class GatewayApp
         app.UseApiErrors();
         app.UseRouting();
         app.UseHttpMetrics();
+        app.UseRateLimiter();
         app.MapJobEndpoints();
         app.MapOpsEndpoints();
         app.MapDashboard();

@@ -18,6 +18,8 @@ await using var gateway = await GatewayApp.StartAsync(new GatewayOptions
 {
     Urls = "http://127.0.0.1:0", KubeconfigPath = kube.KubeconfigPath, LogFormat = "none",
     MaxQueuedJobs = 10_000_000, MaxQueuedJobsPerTenant = 10_000_000,
+    // One key drives the whole benchmark: its rate limit must not be what is measured.
+    RateLimitPerSecond = Nexus.Gateway.RateLimiting.KeyRateLimit.MaxPerSecond, RateLimitBurst = Nexus.Gateway.RateLimiting.KeyRateLimit.MaxBurst,
 });
 await gateway.WaitReadyAsync(TimeSpan.FromSeconds(30));
 

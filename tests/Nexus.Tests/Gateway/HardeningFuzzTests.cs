@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Nexus.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Nexus.Tests.Gateway;
 
@@ -8,7 +9,7 @@ namespace Nexus.Tests.Gateway;
 /// Kubernetes API stand-in: every endpoint, no 5xx, no hang, every error in the envelope with a documented code, and
 /// every accepted job's params accepted by the workers' own models. Bounded: a few hundred requests.
 /// </summary>
-public class HardeningFuzzTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
+public class HardeningFuzzTests(GatewayFixture fixture, ITestOutputHelper log) : IClassFixture<GatewayFixture>
 {
     private GatewayHarness H => fixture.Harness;
 
@@ -46,9 +47,10 @@ public class HardeningFuzzTests(GatewayFixture fixture) : IClassFixture<GatewayF
             throw new TimeoutException("the fuzzer did not finish within 3 minutes:\n" + await stdout + await stderr);
         }
         var output = await stdout + await stderr;
+        log.WriteLine(output);
 
         Assert.True(process.ExitCode == 0, $"fuzzer failed ({process.ExitCode}):\n{output}");
-        foreach (var property in new[] { "dispatch", "dispatch_batch", "list_jobs", "get_job", "get_batch", "cancel_job", "any_method_and_caller" })
+        foreach (var property in new[] { "near_misses", "dispatch_wellformed", "dispatch", "dispatch_batch", "list_jobs", "get_job", "get_batch", "cancel_job", "any_method_and_caller" })
             Assert.Contains("ok   " + property, output);
         Assert.Matches(@"[1-9]\d* params checked with the workers' models", output);
     }

@@ -156,6 +156,15 @@ public class RateLimitTests(RateLimitFixture fixture) : IClassFixture<RateLimitF
             Assert.Equal(2, await KeysCli.RunAsync(["create", "--tenant", tenant, "--scopes", "ai-jobs:read", .. bad], options, new StringWriter(), new StringWriter(), api));
     }
 
+    [Fact]
+    public async Task The_openapi_document_lists_429_on_every_endpoint_a_key_calls()
+    {
+        var paths = (await H.GetAsync("/openapi/v1.json", null)).Json.GetProperty("paths");
+        foreach (var (path, method) in new[] { ("/api/ai-jobs", "post"), ("/api/ai-jobs", "get"), ("/api/ai-jobs/{jobId}", "get"),
+                     ("/api/ai-jobs/{jobId}", "delete"), ("/api/ai-jobs/batch", "post"), ("/api/ai-jobs/batch/{batchId}", "get") })
+            Assert.True(paths.GetProperty(path).GetProperty(method).GetProperty("responses").TryGetProperty("429", out _), $"{method} {path}");
+    }
+
     [Theory]
     [InlineData("10", null, 10, 20)]
     [InlineData("10", "15", 10, 15)]

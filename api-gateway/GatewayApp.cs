@@ -66,6 +66,7 @@ public static class GatewayApp
         app.UseApiErrors();
         app.UseRouting();
         app.UseHttpMetrics();
+        app.UseRateLimiter();
         app.MapJobEndpoints();
         app.MapWebhookEndpoints();
         app.MapOpsEndpoints();

@@ -33,6 +33,15 @@ public sealed record GatewayOptions
 
     [Range(1024, int.MaxValue)] public int MaxBodyBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>How long a client may take to send a request's line and headers (408 <c>REQUEST_TIMEOUT</c> after).</summary>
+    [Range(1, 3600)] public int RequestHeadersTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Requests per second an API key may make (across its tenants) unless its Secret sets its own.</summary>
+    [Range(1, RateLimiting.KeyRateLimit.MaxPerSecond)] public int RateLimitPerSecond { get; set; } = 100;
+
+    /// <summary>Requests an API key may make at once above its rate (the token bucket's size), unless its Secret sets its own.</summary>
+    [Range(1, RateLimiting.KeyRateLimit.MaxBurst)] public int RateLimitBurst { get; set; } = 200;
+
     /// <summary>How long an Idempotency-Key is remembered.</summary>
     [Range(1, 24 * 365 * 100)] public int IdempotencyTtlHours { get; set; } = 24;
 

@@ -6,6 +6,7 @@ set -euo pipefail
 
 packages=(
   python3-fastapi python3-uvicorn python3-httpx python3-pytest python3-jsonschema python3-sklearn python3-prometheus-client
+  python3-hypothesis
   python3-kubernetes prometheus curl postgresql chromium
   golang-go golang-github-masterminds-sprig-dev golang-github-xeipuuv-gojsonschema-dev
   golang-gopkg-yaml.v2-dev golang-gopkg-yaml.v3-dev

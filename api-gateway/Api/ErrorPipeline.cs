@@ -4,7 +4,10 @@ using Nexus.Shared;
 
 namespace Nexus.Gateway.Api;
 
-/// <summary>Makes every failure answer in the API's error envelope: unknown routes, wrong methods, exceptions.</summary>
+/// <summary>
+/// Makes every failure answer in the API's error envelope: unknown routes, wrong methods, exceptions, empty answers
+/// of the framework (status-code pages). What the web server refuses before the app runs: <see cref="ServerRejections"/>.
+/// </summary>
 public static class ErrorPipeline
 {
     public static void UseApiErrors(this WebApplication app)
@@ -22,8 +25,9 @@ public static class ErrorPipeline
                     HttpRequestException => ApiError.Of(ErrorCodes.UpstreamUnavailable, "Kubernetes API unreachable"),
                     OperationCanceledException when context.RequestAborted.IsCancellationRequested => null,
                     TaskCanceledException => ApiError.Of(ErrorCodes.UpstreamUnavailable, "Kubernetes API timed out"),
+                    // The web server refused the request while the app read it (body too large, too slow, badly framed).
                     BadHttpRequestException { StatusCode: 413 } => ApiError.Of(ErrorCodes.PayloadTooLarge, "Request body too large"),
-                    BadHttpRequestException e => new ApiError(e.StatusCode, new Rejection(ErrorCodes.InvalidRequest, e.Message)),
+                    BadHttpRequestException e => new ApiError(e.StatusCode, new Rejection(ErrorStatuses.CodeOfStatus(e.StatusCode), e.Message)),
                     _ => ApiError.Of(ErrorCodes.Internal, "Internal error"),
                 };
                 if (error is null) return;
@@ -41,10 +45,11 @@ public static class ErrorPipeline
             {
                 404 => ApiError.Of(ErrorCodes.NotFound, $"No route {http.Request.Method} {http.Request.Path}"),
                 405 => ApiError.Of(ErrorCodes.MethodNotAllowed, $"Method {http.Request.Method} is not allowed on {http.Request.Path}"),
-                415 => ApiError.Of(ErrorCodes.UnsupportedMediaType, "Unsupported media type"),
+                415 => ApiError.Of(ErrorCodes.UnsupportedMediaType,
+                    $"Unsupported media type '{http.Request.ContentType}'; send {string.Join(" or ", RequestBody.JsonMediaTypes)}"),
                 413 => ApiError.Of(ErrorCodes.PayloadTooLarge, "Request body too large"),
-                var s when s >= 500 => new ApiError(s, new Rejection(ErrorCodes.Internal, "Internal error")),
-                var s => new ApiError(s, new Rejection(ErrorCodes.InvalidRequest, "Bad request")),
+                var s when s >= 500 => new ApiError(s, new Rejection(ErrorStatuses.CodeOfStatus(s), "Internal error")),
+                var s => new ApiError(s, new Rejection(ErrorStatuses.CodeOfStatus(s), $"Request refused ({s})")),
             };
             await error.ExecuteAsync(http);
         });

@@ -43,29 +43,30 @@ public static class JobEndpoints
 
         AuthFilter.Require(jobs.MapPost("", Dispatch).WithName("dispatchJob")
             .WithSummary("Dispatch a job").WithDescription("Required scope: ai-jobs:write. Optional Idempotency-Key header.")
-            .Accepts<DispatchJobBody>("application/json"), Access.Write);
+            .Accepts<DispatchJobBody>(RequestBody.JsonMediaTypes[0], RequestBody.JsonMediaTypes[1..]), Access.Write).AllowQuery();
 
         AuthFilter.Require(jobs.MapGet("", List).WithName("listJobs")
             .WithSummary("List jobs, newest first").WithDescription("Required scope: ai-jobs:read (or any read scope). Cursor paging."), Access.Read);
 
         AuthFilter.Require(jobs.MapPost("/batch", DispatchBatch).WithName("dispatchBatch")
             .WithSummary("Dispatch 1-20 jobs at once").WithDescription("Required scope: ai-jobs:write. sequential=true runs them in order.")
-            .Accepts<DispatchBatchBody>("application/json"), Access.Write);
+            .Accepts<DispatchBatchBody>(RequestBody.JsonMediaTypes[0], RequestBody.JsonMediaTypes[1..]), Access.Write).AllowQuery();
 
         AuthFilter.Require(jobs.MapGet("/batch/{batchId}", GetBatch).WithName("getBatch")
-            .WithSummary("A batch's aggregate status and its jobs").WithDescription("Required scope: ai-jobs:read (or any read scope)."), Access.Read);
+            .WithSummary("A batch's aggregate status and its jobs").WithDescription("Required scope: ai-jobs:read (or any read scope)."), Access.Read)
+            .AllowQuery();
 
         AuthFilter.Require(jobs.MapGet("/{jobId}", Get).WithName("getJob")
             .WithSummary("Job status and result").WithDescription(
                 $"Required scope: ai-jobs:read (or any read scope). ?wait=N (N <= {MaxWaitSeconds}) answers as soon as the job is terminal or after N seconds."),
-            Access.Read);
+            Access.Read).AllowQuery("wait");
 
         AuthFilter.Require(jobs.MapDelete("/{jobId}", Cancel).WithName("cancelJob")
-            .WithSummary("Cancel a queued job").WithDescription("Required scope: ai-jobs:write. 409 JOB_NOT_CANCELLABLE once running."), Access.Write);
+            .WithSummary("Cancel a queued job").WithDescription("Required scope: ai-jobs:write. 409 JOB_NOT_CANCELLABLE once running."), Access.Write).AllowQuery();
         return app;
     }
 
-    [Rejects(ErrorCodes.InvalidIdempotencyKey, ErrorCodes.InvalidJson, ErrorCodes.PayloadTooLarge, ErrorCodes.UnsupportedMediaType,
+    [Rejects(ErrorCodes.InvalidIdempotencyKey, ErrorCodes.InvalidJson, ErrorCodes.DuplicateKey, ErrorCodes.InvalidQuery, ErrorCodes.PayloadTooLarge, ErrorCodes.UnsupportedMediaType,
         ErrorCodes.InvalidJobType, ErrorCodes.InvalidParams, ErrorCodes.InvalidPriority, ErrorCodes.IdempotencyKeyReused, ErrorCodes.QueueFull,
         ErrorCodes.HistoryUnavailable, Webhooks.WebhookErrors.InvalidCallbackUrl)]
     private static async Task<Results<Accepted<DataEnvelope<JobView>>, ApiError>> Dispatch(HttpContext http, JobSubmitter submitter, GatewayOptions options)
@@ -86,8 +87,9 @@ public static class JobEndpoints
         }
     }
 
-    [Rejects(ErrorCodes.InvalidIdempotencyKey, ErrorCodes.InvalidJson, ErrorCodes.PayloadTooLarge, ErrorCodes.UnsupportedMediaType,
-        ErrorCodes.InvalidRequest, ErrorCodes.BatchTooLarge, ErrorCodes.IdempotencyKeyReused, ErrorCodes.QueueFull, ErrorCodes.HistoryUnavailable)]
+    [Rejects(ErrorCodes.InvalidIdempotencyKey, ErrorCodes.InvalidJson, ErrorCodes.DuplicateKey, ErrorCodes.InvalidQuery, ErrorCodes.PayloadTooLarge, ErrorCodes.UnsupportedMediaType,
+        ErrorCodes.InvalidRequest, ErrorCodes.BatchTooLarge, ErrorCodes.IdempotencyKeyReused, ErrorCodes.QueueFull,
+        ErrorCodes.HistoryUnavailable)]
     private static async Task<Results<Accepted<DataEnvelope<BatchDispatchView>>, ApiError>> DispatchBatch(HttpContext http,
         BatchSubmitter submitter, GatewayOptions options)
     {
@@ -138,7 +140,7 @@ public static class JobEndpoints
         return TypedResults.Ok(new ListEnvelope(page.Jobs, new PageView(query!.Limit, page.HasMore, page.Next?.Encode())));
     }
 
-    [Rejects(ErrorCodes.JobNotFound, ErrorCodes.JobNotCancellable, ErrorCodes.HistoryUnavailable)]
+    [Rejects(ErrorCodes.InvalidQuery, ErrorCodes.JobNotFound, ErrorCodes.JobNotCancellable, ErrorCodes.HistoryUnavailable)]
     private static async Task<Results<NoContent, ApiError>> Cancel(HttpContext http, string jobId, JobCanceller canceller, HistoryReadiness history)
     {
         var caller = AuthFilter.CallerOf(http);
@@ -158,7 +160,7 @@ public static class JobEndpoints
         };
     }
 
-    [Rejects(ErrorCodes.BatchNotFound, ErrorCodes.HistoryUnavailable)]
+    [Rejects(ErrorCodes.InvalidQuery, ErrorCodes.BatchNotFound, ErrorCodes.HistoryUnavailable)]
     private static async Task<Results<Ok<DataEnvelope<BatchView>>, ApiError>> GetBatch(HttpContext http, string batchId, JobReader reader, JobCache jobs,
         HistoryReadiness history)
     {

@@ -4,9 +4,17 @@ using Nexus.Gateway.Outcomes;
 
 namespace Nexus.Gateway.Api;
 
-/// <summary>Reads a JSON request body with a size limit: too large → 413, not JSON → 400, wrong media type → 415.</summary>
+/// <summary>
+/// Reads a JSON request body with a size limit: too large → 413, not JSON → 400, wrong media type → 415. It is parsed
+/// once, strictly: a repeated key in any object (400 <c>DUPLICATE_KEY</c>), a string or key that is not valid UTF-8
+/// or holds an unpaired surrogate escape, and a number no double can hold (400 <c>INVALID_JSON</c>) are refused
+/// here, so the document's text means exactly what validation reads from it, and the params stored are those.
+/// </summary>
 public static class RequestBody
 {
+    /// <summary>The media types a body may be sent as (the endpoints declare these, so routing accepts what this reads).</summary>
+    public static readonly string[] JsonMediaTypes = ["application/json", "application/*+json", "text/json"];
+
     public static async Task<(JsonDocument? Document, Rejection? Rejection)> ReadJsonAsync(HttpRequest request, int maxBytes, CancellationToken ct)
     {
         var contentType = request.ContentType;
@@ -37,11 +45,22 @@ public static class RequestBody
             try
             {
                 // The document keeps referring to the memory it parsed: give it its own copy, not the pooled buffer.
-                return (JsonDocument.Parse(buffer.AsSpan(0, length).ToArray(), ApiJson.DocumentOptions), null);
+                var document = JsonDocument.Parse(buffer.AsSpan(0, length).ToArray(), ApiJson.DocumentOptions);
+                if (StrictJson.Check(document.RootElement) is { } refused)
+                {
+                    document.Dispose();
+                    return (null, refused);
+                }
+                return (document, null);
             }
             catch (JsonException ex)
             {
                 return (null, new Rejection(ErrorCodes.InvalidJson, "Request body is not valid JSON: " + ex.Message));
+            }
+            catch (ArgumentException ex)
+            {
+                // Invalid UTF-8 outside strings is reported by the parser this way.
+                return (null, new Rejection(ErrorCodes.InvalidJson, "Request body is not valid UTF-8 JSON: " + ex.Message));
             }
         }
         finally

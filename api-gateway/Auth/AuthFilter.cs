@@ -22,9 +22,9 @@ public sealed class AuthFilter(Access access) : IEndpointFilter
         return await next(context).ConfigureAwait(false);
     }
 
-    /// <summary>Authenticates the endpoint's callers for <paramref name="access"/>, and documents the answers it adds.</summary>
+    /// <summary>Authenticates the endpoint's callers for <paramref name="access"/>, and documents the answers it adds (429: the key's rate limit).</summary>
     public static RouteHandlerBuilder Require(RouteHandlerBuilder endpoint, Access access) =>
-        endpoint.AddEndpointFilter(new AuthFilter(access)).ProducesErrors(401, 403, 503);
+        endpoint.AddEndpointFilter(new AuthFilter(access)).ProducesErrors(401, 403, 429, 503);
 
     public static Caller CallerOf(HttpContext http) =>
         http.Items[ItemKey] as Caller ?? throw new InvalidOperationException("endpoint is missing its AuthFilter");

@@ -2,19 +2,21 @@ using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using k8s.Models;
 using Microsoft.Extensions.Options;
+using Nexus.Gateway.RateLimiting;
 using Nexus.Gateway.Settings;
 using Nexus.Shared;
 
 namespace Nexus.Gateway.Auth;
 
 /// <summary>
-/// <c>keys create --tenant T[,T2] --scopes S[,S2] [--name N] [--description D]</c> prints a new key once (stdout)
+/// <c>keys create --tenant T[,T2] --scopes S[,S2] [--name N] [--description D] [--rate-limit R [--burst B]]</c> prints a new key once (stdout)
 /// and stores only its hash; <c>keys revoke NAME</c> deletes it; <c>keys list</c> shows the keys without secrets.
 /// </summary>
 public static partial class KeysCli
 {
     public const string Usage = """
         usage: Nexus.Gateway keys create --tenant TENANT[,TENANT...] --scopes SCOPE[,SCOPE...] [--name NAME] [--description TEXT]
+                                         [--rate-limit REQUESTS_PER_SECOND [--burst REQUESTS]]
                Nexus.Gateway keys revoke NAME
                Nexus.Gateway keys list
         Uses KUBECONFIG (or in-cluster config) and NEXUS_NAMESPACE (default 'default').
@@ -72,7 +74,7 @@ public static partial class KeysCli
     {
         var tenants = new List<string>();
         var scopes = new List<string>();
-        string? name = null, description = null;
+        string? name = null, description = null, rate = null, burst = null;
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : null;
@@ -82,6 +84,8 @@ public static partial class KeysCli
                 case "--scopes" or "--scope" when value is not null: scopes.AddRange(ApiKeySecret.List(value)); i++; break;
                 case "--name" when value is not null: name = value; i++; break;
                 case "--description" when value is not null: description = value; i++; break;
+                case "--rate-limit" when value is not null: rate = value; i++; break;
+                case "--burst" when value is not null: burst = value; i++; break;
                 default: return await UsageError(errors, $"unexpected argument '{args[i]}'");
             }
         }
@@ -91,15 +95,22 @@ public static partial class KeysCli
             return await UsageError(errors, $"invalid tenant '{badTenant}': lowercase letters, digits, '_', '.', '-' (max 63)");
         if (scopes.FirstOrDefault(s => !ScopePattern().IsMatch(s)) is { } badScope)
             return await UsageError(errors, $"invalid scope '{badScope}': expected e.g. ai-jobs:read, ai-jobs:write");
+        KeyRateLimit? rateLimit = null;
+        if (rate is not null || burst is not null)
+        {
+            rateLimit = rate is null ? null : KeyRateLimit.Parse(rate, burst);
+            if (rateLimit is null)
+                return await UsageError(errors, $"--rate-limit must be 1-{KeyRateLimit.MaxPerSecond} requests per second and --burst 1-{KeyRateLimit.MaxBurst} (and needs --rate-limit)");
+        }
         name ??= "nexus-api-key-" + RandomSuffix();
         if (!NamePattern().IsMatch(name)) return await UsageError(errors, $"invalid name '{name}': a lowercase DNS name");
 
         var key = ApiKeyFormat.NewKey();
-        var secret = ApiKeySecret.Build(name, ApiKeyFormat.Hash(key), tenants.Distinct(), scopes.Distinct(), description);
+        var secret = ApiKeySecret.Build(name, ApiKeyFormat.Hash(key), tenants.Distinct(), scopes.Distinct(), description, rateLimit);
         await api.CreateAsync(ResourceKind.Secret.Collection(ns), secret, ct);
         await output.WriteLineAsync(key);
         await errors.WriteLineAsync($"Created API key '{name}' in namespace {ns} for tenants [{string.Join(',', tenants)}] " +
-                                    $"with scopes [{string.Join(',', scopes)}]. The key above is shown only once; only its SHA-256 is stored.");
+                                    $"with scopes [{string.Join(',', scopes)}], rate limit {rateLimit?.ToString() ?? "the gateway's default"}. The key above is shown only once; only its SHA-256 is stored.");
         return 0;
     }
 
@@ -124,12 +135,12 @@ public static partial class KeysCli
     private static async Task<int> ListAsync(KubeApi api, string ns, TextWriter output, CancellationToken ct)
     {
         var secrets = await api.ListAllAsync<V1Secret>(ResourceKind.Secret.Collection(ns), ct, ApiKeySecret.Selector);
-        await output.WriteLineAsync($"{"NAME",-32} {"TENANTS",-24} {"SCOPES",-32} DESCRIPTION");
+        await output.WriteLineAsync($"{"NAME",-32} {"TENANTS",-24} {"SCOPES",-32} {"RATE LIMIT",-20} DESCRIPTION");
         foreach (var secret in secrets.OrderBy(s => s.Metadata.Name, StringComparer.Ordinal))
         {
             var key = ApiKeySecret.Parse(secret);
             if (key is null) continue;
-            await output.WriteLineAsync($"{key.Name,-32} {string.Join(',', key.Tenants),-24} {string.Join(',', key.Scopes),-32} {key.Description}");
+            await output.WriteLineAsync($"{key.Name,-32} {string.Join(',', key.Tenants),-24} {string.Join(',', key.Scopes),-32} {key.RateLimit?.ToString() ?? "default",-20} {key.Description}");
         }
         return 0;
     }

@@ -9,6 +9,7 @@ using Nexus.Gateway.Cache;
 using Nexus.Gateway.Jobs;
 using Nexus.Gateway.Kube;
 using Nexus.Gateway.Metrics;
+using Nexus.Gateway.RateLimiting;
 using Nexus.Gateway.Settings;
 using Nexus.Shared;
 
@@ -26,7 +27,11 @@ public static class GatewayServices
         services.AddSingleton(TimeProvider.System);
         // Bodies are read and limited by the handlers (413 in the API's envelope); this is only the outer bound.
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>((kestrel, gateway) =>
-            kestrel.Limits.MaxRequestBodySize = Math.Max(gateway.Value.MaxBodyBytes * 4L, 4 * 1024 * 1024));
+        {
+            kestrel.Limits.MaxRequestBodySize = Math.Max(gateway.Value.MaxBodyBytes * 4L, 4 * 1024 * 1024);
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(gateway.Value.RequestHeadersTimeoutSeconds);
+        });
+        services.AddServerRejectionEnvelope();
         services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
         return services;
     }
@@ -81,6 +86,7 @@ public static class GatewayServices
             var keys = sp.GetRequiredService<ApiKeyCache>();
             return new Authenticator(keys.FindByKey, () => keys.Informer.IsSynced);
         });
+        services.AddApiKeyRateLimits();
         return services;
     }
 

@@ -112,7 +112,8 @@ public sealed record ListQuery(string? Type, string? Phase, DateTimeOffset? Star
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
         {
             var midnight = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-            value = endOfDay ? midnight.AddDays(1).AddTicks(-1) : midnight;
+            // The calendar's last day has no next midnight to count back from.
+            value = !endOfDay ? midnight : date == DateOnly.MaxValue ? DateTimeOffset.MaxValue : midnight.AddDays(1).AddTicks(-1);
             return true;
         }
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value)

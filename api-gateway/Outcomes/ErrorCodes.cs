@@ -30,6 +30,16 @@ public static class ErrorCodes
     public const string HistoryUnavailable = Nexus.Shared.History.HistoryUnavailableException.ErrorCode;
     public const string Internal = "INTERNAL_ERROR";
 
+    // Answers about the HTTP request itself, many decided by the web server before the app runs (Api/ServerRejections).
+    public const string MalformedRequest = "MALFORMED_REQUEST";
+    public const string DuplicateKey = "DUPLICATE_KEY";
+    public const string RequestTimeout = "REQUEST_TIMEOUT";
+    public const string LengthRequired = "LENGTH_REQUIRED";
+    public const string UriTooLong = "URI_TOO_LONG";
+    public const string HeadersTooLarge = "HEADERS_TOO_LARGE";
+    public const string HttpVersionNotSupported = "HTTP_VERSION_NOT_SUPPORTED";
+    public const string RateLimited = "RATE_LIMITED";
+
     public static Rejection JobNotFoundError(string id) => new(JobNotFound, $"Job '{id}' does not exist");
 
     public static Rejection BatchNotFoundError(string id) => new(BatchNotFound, $"Batch '{id}' does not exist");

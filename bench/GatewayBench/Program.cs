@@ -21,6 +21,8 @@ await using var gateway = await GatewayApp.StartAsync(new GatewayOptions
     // The gateway requires its history database.
     DatabaseUrl = Environment.GetEnvironmentVariable("NEXUS_DATABASE_URL")
                   ?? throw new InvalidOperationException("set NEXUS_DATABASE_URL (scripts/postgres.sh start DIR prints one)"),
+    // One key drives the whole benchmark: its rate limit must not be what is measured.
+    RateLimitPerSecond = Nexus.Gateway.RateLimiting.KeyRateLimit.MaxPerSecond, RateLimitBurst = Nexus.Gateway.RateLimiting.KeyRateLimit.MaxBurst,
 });
 await gateway.WaitReadyAsync(TimeSpan.FromSeconds(30));
 

@@ -63,6 +63,9 @@ public sealed class GatewayHarness : IAsyncDisposable
             KubeconfigPath = kube.KubeconfigPath,
             LogFormat = "none",
             WatchTimeoutSeconds = 30,
+            // Tests drive one key faster than any client would; the rate-limit tests set their own limits.
+            RateLimitPerSecond = Nexus.Gateway.RateLimiting.KeyRateLimit.MaxPerSecond,
+            RateLimitBurst = Nexus.Gateway.RateLimiting.KeyRateLimit.MaxBurst,
         };
         options = configure?.Invoke(options) ?? options;
         var gateway = await GatewayApp.StartAsync(options);

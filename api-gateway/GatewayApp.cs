@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using Nexus.Gateway.Api;
+using Nexus.Gateway.Api.OpenApi;
 using Nexus.Gateway.Cache;
 using Nexus.Gateway.Dashboard;
 using Nexus.Gateway.Extensions;
@@ -54,8 +55,7 @@ public static class GatewayApp
             .AddGatewayCaches()
             .AddApiKeyAuthentication()
             .AddJobSubmission()
-            .AddJobReading()
-            .AddGatewayOpenApi();
+            .AddJobReading();
 
         var app = builder.Build();
         // Make sure the estimator is subscribed to the cache before the first list arrives.
@@ -67,7 +67,7 @@ public static class GatewayApp
         app.MapJobEndpoints();
         app.MapOpsEndpoints();
         app.MapDashboard();
-        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapOpenApiDocument();
         return app;
     }
 

@@ -70,7 +70,8 @@ public static class JobEndpoints
     }
 
     [Rejects(ErrorCodes.InvalidIdempotencyKey, ErrorCodes.InvalidJson, ErrorCodes.PayloadTooLarge, ErrorCodes.UnsupportedMediaType,
-        ErrorCodes.InvalidRequest, ErrorCodes.BatchTooLarge, ErrorCodes.IdempotencyKeyReused, ErrorCodes.QueueFull)]
+        ErrorCodes.InvalidRequest, ErrorCodes.InvalidJobType, ErrorCodes.InvalidParams, ErrorCodes.InvalidPriority, ErrorCodes.BatchTooLarge,
+        ErrorCodes.IdempotencyKeyReused, ErrorCodes.QueueFull)]
     private static async Task<Results<Accepted<DataEnvelope<BatchDispatchView>>, ApiError>> DispatchBatch(HttpContext http,
         BatchSubmitter submitter, GatewayOptions options)
     {

@@ -21,7 +21,12 @@ dashboard: dashboard/dist/index.html
 dashboard/node_modules/.package-lock.json: dashboard/package-lock.json
 	cd dashboard && npm ci --no-audit --no-fund
 
-dashboard/dist/index.html: dashboard/node_modules/.package-lock.json dashboard/index.html dashboard/vite.config.ts dashboard/tsconfig.json $(shell find dashboard/src -type f 2>/dev/null)
+## The dashboard's API types, generated from the committed OpenAPI document by openapi-typescript (pinned in
+## api-gateway/openapi); the generated file is committed and rewritten here whenever the document changes.
+dashboard/src/api-schema.gen.ts: api-gateway/openapi/openapi.json api-gateway/openapi/node_modules/.package-lock.json
+	cd api-gateway/openapi && npm run -s types
+
+dashboard/dist/index.html: dashboard/src/api-schema.gen.ts dashboard/node_modules/.package-lock.json dashboard/index.html dashboard/vite.config.ts dashboard/tsconfig.json $(shell find dashboard/src -type f 2>/dev/null)
 	cd dashboard && npx --no-install tsc --noEmit -p . && npx --no-install vite build --logLevel warn
 
 ## Every test in the repository: .NET (gateway, operator, API stand-in, end to end), workers, chart and alerts.

@@ -50,7 +50,7 @@ internal static class OpenApiSchemas
                     "type": {"$ref": "#/components/schemas/JobType"},
                     "status": {"$ref": "#/components/schemas/JobStatus"},
                     "priority": {"$ref": "#/components/schemas/Priority"},
-                    "params": {"type": "object", "description": "The params it was dispatched with (the type's params schema)"},
+                    "params": {"type": "object", "additionalProperties": true, "description": "The params it was dispatched with (the type's params schema)"},
                     "created_at": {"$ref": "#/components/schemas/Timestamp"},
                     "estimated_completion_at": {"$ref": "#/components/schemas/Timestamp"},
                     "started_at": {"$ref": "#/components/schemas/Timestamp"},

@@ -7,7 +7,7 @@ export CONFIGURATION
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: deps build dashboard test test-dotnet test-workers test-dashboard crds params-schemas apiserver run bench bench-gateway bench-peer bench-history
+.PHONY: deps build dashboard test test-dotnet test-workers test-dashboard lint-openapi openapi-document crds params-schemas apiserver run bench bench-gateway bench-peer bench-history
 
 deps:
 	@scripts/install-deps.sh
@@ -21,7 +21,12 @@ dashboard: dashboard/dist/index.html
 dashboard/node_modules/.package-lock.json: dashboard/package-lock.json
 	cd dashboard && npm ci --no-audit --no-fund
 
-dashboard/dist/index.html: dashboard/node_modules/.package-lock.json dashboard/index.html dashboard/vite.config.ts dashboard/tsconfig.json $(shell find dashboard/src -type f 2>/dev/null)
+## The dashboard's API types, generated from the committed OpenAPI document by openapi-typescript (pinned in
+## api-gateway/openapi); the generated file is committed and rewritten here whenever the document changes.
+dashboard/src/api-schema.gen.ts: api-gateway/openapi/openapi.json api-gateway/openapi/node_modules/.package-lock.json
+	cd api-gateway/openapi && npm run -s types
+
+dashboard/dist/index.html: dashboard/src/api-schema.gen.ts dashboard/node_modules/.package-lock.json dashboard/index.html dashboard/vite.config.ts dashboard/tsconfig.json $(shell find dashboard/src -type f 2>/dev/null)
 	cd dashboard && npx --no-install tsc --noEmit -p . && npx --no-install vite build --logLevel warn
 
 ## Every test in the repository: .NET (gateway, operator, API stand-in, end to end), workers, chart and alerts.
@@ -31,6 +36,7 @@ test: deps
 	@rc=0; \
 	$(MAKE) --no-print-directory test-dotnet || rc=1; \
 	$(MAKE) --no-print-directory test-workers || rc=1; \
+	$(MAKE) --no-print-directory lint-openapi || rc=1; \
 	$(MAKE) --no-print-directory test-chart || rc=1; \
 	$(MAKE) --no-print-directory test-dashboard || rc=1; \
 	scripts/stop-test-postgres.sh; \
@@ -46,6 +52,18 @@ test-workers:
 ## The dashboard in Debian's Chromium against make run's stack (screenshots in dashboard/test-results/).
 test-dashboard: build
 	cd dashboard && node --test --test-concurrency=1 tests/
+
+## The committed OpenAPI document (api-gateway/openapi/openapi.json, which a test keeps equal to the served one)
+## under Spectral's spectral:oas ruleset: any error or warning fails.
+lint-openapi: api-gateway/openapi/node_modules/.package-lock.json
+	cd api-gateway/openapi && npx --no-install spectral lint --fail-severity=warn --ruleset .spectral.yaml openapi.json
+
+api-gateway/openapi/node_modules/.package-lock.json: api-gateway/openapi/package-lock.json
+	cd api-gateway/openapi && npm ci --no-audit --no-fund
+
+## Rewrite api-gateway/openapi/openapi.json from the document the gateway serves (after changing endpoints or views).
+openapi-document:
+	NEXUS_UPDATE_OPENAPI=1 $(DOTNET) test tests/Nexus.Tests/Nexus.Tests.csproj -c $(CONFIGURATION) --filter "FullyQualifiedName~OpenApiDocumentTests"
 
 ## Regenerate the CRD YAML in crds/ from the C# entity types.
 crds:

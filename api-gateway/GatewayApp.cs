@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using Nexus.Gateway.Api;
+using Nexus.Gateway.Api.OpenApi;
 using Nexus.Gateway.Cache;
 using Nexus.Gateway.Dashboard;
 using Nexus.Gateway.Extensions;
@@ -56,8 +57,7 @@ public static class GatewayApp
             .AddGatewayCaches()
             .AddApiKeyAuthentication()
             .AddJobSubmission()
-            .AddJobReading()
-            .AddGatewayOpenApi();
+            .AddJobReading();
 
         var app = builder.Build();
         // Make sure the estimator is subscribed to the cache before the first list arrives.
@@ -71,7 +71,7 @@ public static class GatewayApp
         app.MapWebhookEndpoints();
         app.MapOpsEndpoints();
         app.MapDashboard();
-        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapOpenApiDocument();
         return app;
     }
 

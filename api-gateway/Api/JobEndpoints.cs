@@ -88,7 +88,7 @@ public static class JobEndpoints
     }
 
     [Rejects(ErrorCodes.InvalidIdempotencyKey, ErrorCodes.InvalidJson, ErrorCodes.DuplicateKey, ErrorCodes.InvalidQuery, ErrorCodes.PayloadTooLarge, ErrorCodes.UnsupportedMediaType,
-        ErrorCodes.InvalidRequest, ErrorCodes.BatchTooLarge, ErrorCodes.IdempotencyKeyReused, ErrorCodes.QueueFull,
+        ErrorCodes.InvalidRequest, ErrorCodes.InvalidJobType, ErrorCodes.InvalidParams, ErrorCodes.InvalidPriority, ErrorCodes.BatchTooLarge, ErrorCodes.IdempotencyKeyReused, ErrorCodes.QueueFull,
         ErrorCodes.HistoryUnavailable)]
     private static async Task<Results<Accepted<DataEnvelope<BatchDispatchView>>, ApiError>> DispatchBatch(HttpContext http,
         BatchSubmitter submitter, GatewayOptions options)

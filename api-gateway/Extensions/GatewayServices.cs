@@ -124,17 +124,6 @@ public static class GatewayServices
         return services;
     }
 
-    /// <summary>The OpenAPI document: built from the endpoints' declared results, plus the error-code table.</summary>
-    public static IServiceCollection AddGatewayOpenApi(this IServiceCollection services) =>
-        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "Nexus AI Jobs API";
-            document.Info.Description = "Dispatch AI worker jobs, poll their status and read their results. "
-                                        + "Authenticate with 'Authorization: Bearer <api key>'; pick the tenant with X-Tenant-ID. Error codes: "
-                                        + string.Join(", ", ErrorStatuses.ByCode.Select(kv => $"{kv.Key} ({kv.Value})"));
-            return Task.CompletedTask;
-        }));
-
     /// <summary>
     /// The slim cache: AiJobs without <c>managedFields</c> and without results (a finished job's result is read from
     /// the history database, or once from the AiJob before it is archived), so memory follows the live jobs only.

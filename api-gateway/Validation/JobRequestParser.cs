@@ -88,9 +88,7 @@ public static class JobRequestParser
 
         JsonElement parameters = default;
         var hasParams = job.TryGetProperty("params", out parameters) && parameters.ValueKind != JsonValueKind.Null;
-        if (hasParams && parameters.ValueKind != JsonValueKind.Object)
-            Fail(ErrorCodes.InvalidParams, "params", "must be a JSON object");
-        else if (type is not null)
+        if (type is not null)
             CheckParams(type, hasParams ? parameters : null, prefix + "params", details, ref code);
 
         if (code is not null) return new(null, code, details);
@@ -100,22 +98,10 @@ public static class JobRequestParser
 
     private static void CheckParams(string type, JsonElement? parameters, string path, List<FieldError> details, ref string? code)
     {
-        var rules = JobParamSchemas.ByType[type];
-        var before = details.Count;
-        foreach (var rule in rules)
-        {
-            if (parameters is { } p && p.TryGetProperty(rule.Name, out var value) && value.ValueKind != JsonValueKind.Null)
-                rule.Check(value, $"{path}.{rule.Name}", details);
-            else if (rule.Required)
-                details.Add(new($"{path}.{rule.Name}", "is required"));
-        }
-        if (parameters is { } given)
-        {
-            foreach (var property in given.EnumerateObject())
-                if (!rules.Any(r => r.Name == property.Name))
-                    details.Add(new($"{path}.{property.Name}", $"unknown parameter for {type}; allowed: {string.Join(", ", rules.Select(r => r.Name))}"));
-        }
-        if (details.Count > before) code ??= ErrorCodes.InvalidParams;
+        var problems = JobParamsSchemas.Of(type).Check(parameters ?? Empty, path);
+        if (problems.Count == 0) return;
+        details.AddRange(problems);
+        code ??= ErrorCodes.InvalidParams;
     }
 
     private static readonly JsonElement Empty = ParseEmpty();

@@ -1,39 +1,22 @@
 // The AI Jobs REST API as the dashboard uses it (api-gateway/README.md): same origin, Bearer key, X-Tenant-ID.
-export type JobStatus = "queued" | "running" | "completed" | "failed" | "cancelled";
-export type Priority = "low" | "normal" | "high";
+// The answers' types are generated from the gateway's OpenAPI document (api-schema.gen.ts, by openapi-typescript in
+// make build), so a field the API gains or renames shows up here at compile time.
+import type { components } from "./api-schema.gen";
 
-export interface JobError { code: string; message: string; retry_count?: number }
+type Schemas = components["schemas"];
+export type JobType = Schemas["JobType"];
+export type JobStatus = Schemas["JobStatus"];
+export type Priority = Schemas["Priority"];
+export type JobError = Schemas["JobError"];
+export type Job = Schemas["Job"];
+export type Page = Schemas["JobPage"];
+export type FieldError = Schemas["FieldError"];
+export type Batch = Schemas["Batch"];
+export type BatchDispatch = Schemas["BatchDispatch"];
+export type ErrorCode = Schemas["ErrorCode"];
 
-export interface Job {
-  id: string;
-  type: string;
-  status: JobStatus;
-  priority?: Priority;
-  params?: Record<string, unknown>;
-  created_at?: string;
-  estimated_completion_at?: string;
-  started_at?: string;
-  completed_at?: string;
-  duration_seconds?: number;
-  result?: unknown;
-  error?: JobError;
-  batch_id?: string;
-}
-
-export interface Page { data: Job[]; pagination: { limit: number; has_more: boolean; next_cursor?: string | null } }
-
-export interface FieldError { field: string; message: string }
-
-export interface Batch {
-  batch_id: string;
-  status: string;
-  sequential: boolean;
-  created_at?: string;
-  completed_at?: string;
-  counts: Record<string, number>;
-  jobs: Job[];
-}
-
+// The form builds params field by field for any type; the gateway validates them against the type's schema
+// (Schemas["DispatchJobRequest"] is the per-type union a typed caller would use).
 export interface DispatchBody { type: string; params: Record<string, unknown>; priority?: Priority }
 
 export interface ListQuery { type?: string; status?: string; start_date?: string; end_date?: string; limit?: number; cursor?: string }
@@ -76,23 +59,23 @@ export class Api {
   }
 
   async get(id: string): Promise<Job> {
-    return (await this.request<{ data: Job }>("GET", `/${encodeURIComponent(id)}`)).data;
+    return (await this.request<Schemas["JobEnvelope"]>("GET", `/${encodeURIComponent(id)}`)).data;
   }
 
   async dispatch(body: DispatchBody): Promise<Job> {
-    return (await this.request<{ data: Job }>("POST", "", body)).data;
+    return (await this.request<Schemas["JobEnvelope"]>("POST", "", body)).data;
   }
 
   cancel(id: string): Promise<void> {
     return this.request<void>("DELETE", `/${encodeURIComponent(id)}`);
   }
 
-  async batch(jobs: DispatchBody[], sequential: boolean): Promise<{ batch_id: string; jobs: { id: string; type: string; status: string }[] }> {
-    return (await this.request<{ data: { batch_id: string; jobs: { id: string; type: string; status: string }[] } }>("POST", "/batch", { jobs, sequential })).data;
+  async batch(jobs: DispatchBody[], sequential: boolean): Promise<BatchDispatch> {
+    return (await this.request<Schemas["BatchDispatchEnvelope"]>("POST", "/batch", { jobs, sequential })).data;
   }
 
   async getBatch(id: string): Promise<Batch> {
-    return (await this.request<{ data: Batch }>("GET", `/batch/${encodeURIComponent(id)}`)).data;
+    return (await this.request<Schemas["BatchEnvelope"]>("GET", `/batch/${encodeURIComponent(id)}`)).data;
   }
 
   /**

@@ -1,7 +1,7 @@
-// The dispatch form's fields per job type: a typed copy of the params table in api-gateway/README.md (the
-// gateway's Validation/JobParamSchemas.cs is the source of truth and validates every dispatch; its field errors
-// are shown beside these fields). When params JSON Schemas per type are published, the form should be generated
-// from them instead of this file.
+// The dispatch form's fields per job type, as hints for the form: the params JSON Schemas in crds/params (published
+// in the gateway's OpenAPI document) are the source of truth, and the gateway validates every dispatch with them;
+// its field errors are shown beside these fields. Every type takes skus (default: all) and marketplace (default
+// amazon_us).
 export type FieldKind = "skus" | "marketplace" | "bool" | "int" | "number" | "date" | "identifier" | "identifiers";
 
 export interface ParamField {
@@ -21,7 +21,7 @@ export const MARKETPLACES = [
 
 const skus = (required: boolean): ParamField => ({
   name: "skus", kind: "skus", required,
-  hint: "1–500 SKUs, separated by commas or new lines (letters, digits, . _ -)" + (required ? "" : "; empty = every SKU"),
+  hint: "SKUs, separated by commas or new lines (letters, digits, . _ -)" + (required ? "" : "; empty = every SKU"),
 });
 const marketplace = (required: boolean): ParamField => ({
   name: "marketplace", kind: "marketplace", required, hint: required ? "Marketplace" : "Marketplace (default amazon_us)",
@@ -31,7 +31,7 @@ export const JOB_TYPES: Record<string, { label: string; fields: ParamField[] }> 
   pricing_recalculate: {
     label: "Pricing recalculation",
     fields: [
-      skus(true), marketplace(true),
+      skus(false), marketplace(false),
       { name: "apply", kind: "bool", hint: "Write the recommended prices (default false)" },
       { name: "min_margin", kind: "number", min: 0, max: 5, hint: "Minimum margin over cost, fraction of cost, 0–5 (default 0.15)" },
       { name: "max_change", kind: "number", min: 0, max: 0.5, hint: "Maximum price change per run, above 0 up to 0.5 (default 0.10)" },
@@ -42,7 +42,7 @@ export const JOB_TYPES: Record<string, { label: string; fields: ParamField[] }> 
   review_sentiment: {
     label: "Review sentiment",
     fields: [
-      skus(true), marketplace(false),
+      skus(false), marketplace(false),
       { name: "rescore", kind: "bool", hint: "Score reviews again even if already scored (default false)" },
       { name: "max_reviews_in_result", kind: "int", min: 0, max: 5000, hint: "Per-review scores listed in the result, 0–5000 (default 200)" },
       { name: "top_aspects", kind: "int", min: 1, max: 10, hint: "Aspects listed per SKU and sentiment, 1–10 (default 3)" },
@@ -63,19 +63,19 @@ export const JOB_TYPES: Record<string, { label: string; fields: ParamField[] }> 
   llm_visibility_score: {
     label: "LLM visibility score",
     fields: [
-      skus(true), marketplace(false),
+      skus(false), marketplace(false),
       { name: "prompts_per_sku", kind: "int", min: 1, max: 4, hint: "Shopping prompts per SKU, 1–4 (default 3)" },
       { name: "providers", kind: "identifiers", hint: "Assistants to ask, comma-separated names (default: all configured)" },
     ],
   },
   competitor_scan: {
     label: "Competitor scan",
-    fields: [skus(true), marketplace(true)],
+    fields: [skus(false), marketplace(false)],
   },
   listing_optimize: {
     label: "Listing optimisation",
     fields: [
-      skus(true), marketplace(false),
+      skus(false), marketplace(false),
       { name: "max_missing_terms", kind: "int", min: 1, max: 10, hint: "Search terms to suggest per listing, 1–10 (default 3)" },
       { name: "use_assistant", kind: "bool", hint: "Draft rewrites with the configured assistant (default true)" },
       { name: "assistant", kind: "identifier", hint: "Assistant to draft with (default: the first configured)" },

@@ -56,10 +56,10 @@ public class BatchRequestParserTests
     [Fact]
     public void Item_errors_name_the_item_and_keep_the_first_items_code()
     {
-        var (_, error) = Parse($$$"""{"jobs":[{{{Job}}},{"type":"competitor_scan","params":{"skus":[]}},{"type":"nope"}]}""");
+        var (_, error) = Parse($$$"""{"jobs":[{{{Job}}},{"type":"competitor_scan","params":{"skus":[],"marketplace":"amazon_us\n"}},{"type":"nope"}]}""");
         Assert.Equal(ErrorCodes.InvalidParams, error!.Code);
-        Assert.Contains(error.Details!, d => d.Field == "jobs[1].params.skus");
-        Assert.Contains(error.Details!, d => d.Field == "jobs[1].params.marketplace");
+        Assert.Contains(error.Details!, d => d.Field == "jobs[1].params.skus" && d.Rule == "minItems");
+        Assert.Contains(error.Details!, d => d.Field == "jobs[1].params.marketplace" && d.Rule == "pattern");
         Assert.Contains(error.Details!, d => d.Field == "jobs[2].type");
     }
 }

@@ -24,7 +24,7 @@ public class ErrorAndAuthTests(GatewayFixture fixture) : IClassFixture<GatewayFi
         var key = await H.CreateKeyAsync(GatewayFixture.NewTenant());
         AssertError(await H.PostAsync("/api/ai-jobs", key, new { type = "teleport", @params = new { } }), 422, "INVALID_JOB_TYPE");
         AssertError(await H.PostAsync("/api/ai-jobs", key, GatewayHarness.PricingBody(priority: "urgent")), 422, "INVALID_PRIORITY");
-        var invalid = await H.PostAsync("/api/ai-jobs", key, new { type = "pricing_recalculate", @params = new { skus = Array.Empty<string>(), marketplace = "nowhere" } });
+        var invalid = await H.PostAsync("/api/ai-jobs", key, new { type = "pricing_recalculate", @params = new { skus = Array.Empty<string>(), marketplace = "Nowhere!" } });
         AssertError(invalid, 422, "INVALID_PARAMS");
         var fields = invalid.Json.GetProperty("error").GetProperty("details").EnumerateArray().Select(d => d.GetProperty("field").GetString()).ToList();
         Assert.Contains("params.skus", fields);
@@ -73,7 +73,7 @@ public class ErrorAndAuthTests(GatewayFixture fixture) : IClassFixture<GatewayFi
         var key = await H.CreateKeyAsync(GatewayFixture.NewTenant());
         string[] bodies =
         [
-            "null", "[]", "42", "\"text\"", "{}", "{\"type\":null}", "{\"type\":\"pricing_recalculate\",\"params\":null}",
+            "null", "[]", "42", "\"text\"", "{}", "{\"type\":null}", "{\"type\":\"pricing_recalculate\",\"params\":\"null\"}",
             "{\"type\":\"pricing_recalculate\",\"params\":{\"skus\":[null],\"marketplace\":null}}",
             "{\"type\":\"pricing_recalculate\",\"params\":{\"skus\":[[\"a\"]],\"marketplace\":{}}}",
             new string('[', 5000) + new string(']', 5000), "{\"type\":\"\\ud800\"}", "{\"a\":1,\"a\":2}",

@@ -42,6 +42,55 @@ public class OpenApiAndCliTests(GatewayFixture fixture) : IClassFixture<GatewayF
     }
 
     [Fact]
+    public async Task The_document_types_bodies_per_job_type_errors_security_and_the_tenant_header()
+    {
+        var document = (await H.GetAsync("/openapi/v1.json", null)).Json;
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        var dispatch = schemas.GetProperty("DispatchJobRequest");
+        Assert.Equal("type", dispatch.GetProperty("discriminator").GetProperty("propertyName").GetString());
+        var mapping = dispatch.GetProperty("discriminator").GetProperty("mapping");
+        Assert.Equal(Nexus.Crds.Entities.JobTypes.All.Order(), mapping.EnumerateObject().Select(p => p.Name).Order());
+        foreach (var type in Nexus.Crds.Entities.JobTypes.All)
+        {
+            var variant = schemas.GetProperty($"Dispatch_{type}");
+            Assert.Equal(type, variant.GetProperty("properties").GetProperty("type").GetProperty("const").GetString());
+            // The params of each variant are the committed schema of its type, unchanged but for its $schema.
+            var committed = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(RepoPaths.Of("crds", "params", $"{type}.schema.json")))!.AsObject();
+            committed.Remove("$schema");
+            Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(committed, System.Text.Json.Nodes.JsonNode.Parse(schemas.GetProperty($"Params_{type}").GetRawText())), type);
+        }
+        Assert.Equal(ErrorStatuses.ByCode.Keys.Order(), schemas.GetProperty("ErrorCode").GetProperty("enum").EnumerateArray().Select(c => c.GetString()!).Order());
+        Assert.Equal("bearer", document.GetProperty("components").GetProperty("securitySchemes").GetProperty("apiKey").GetProperty("scheme").GetString());
+        Assert.Equal("X-Tenant-ID", document.GetProperty("components").GetProperty("parameters").GetProperty("TenantId").GetProperty("name").GetString());
+
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                var secured = operation.Value.GetProperty("security").GetArrayLength() > 0;
+                Assert.Equal(path.Name.StartsWith("/api/", StringComparison.Ordinal), secured);
+                if (!secured) continue;
+                var responses = operation.Value.GetProperty("responses");
+                foreach (var status in new[] { "400", "401", "403", "500", "503" })
+                    Assert.True(responses.TryGetProperty(status, out _), $"{operation.Name} {path.Name} lacks {status}");
+                Assert.Contains(operation.Value.GetProperty("parameters").EnumerateArray(),
+                    p => p.TryGetProperty("$ref", out var r) && r.GetString() == "#/components/parameters/TenantId");
+                // Each error status names exactly the codes of that status it can answer with.
+                foreach (var response in responses.EnumerateObject().Where(r => r.Name[0] is '4' or '5'))
+                {
+                    var codes = response.Value.GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("allOf")[1]
+                        .GetProperty("properties").GetProperty("error").GetProperty("properties").GetProperty("code").GetProperty("enum")
+                        .EnumerateArray().Select(c => c.GetString()!).ToList();
+                    Assert.NotEmpty(codes);
+                    Assert.All(codes, c => Assert.Equal(int.Parse(response.Name, System.Globalization.CultureInfo.InvariantCulture), ErrorStatuses.Of(c)));
+                }
+            }
+        var dispatchResponses = document.GetProperty("paths").GetProperty("/api/ai-jobs").GetProperty("post").GetProperty("responses");
+        Assert.True(dispatchResponses.GetProperty("429").GetProperty("headers").TryGetProperty("Retry-After", out _));
+        Assert.Equal("#/components/schemas/JobEnvelope",
+            dispatchResponses.GetProperty("202").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString());
+    }
+
+    [Fact]
     public async Task The_keys_cli_creates_lists_and_revokes_keys_storing_only_the_hash()
     {
         var tenant = GatewayFixture.NewTenant();

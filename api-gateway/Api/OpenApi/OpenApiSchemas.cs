@@ -1,0 +1,248 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Nexus.Crds.Entities;
+using Nexus.Gateway.Jobs;
+using Nexus.Gateway.Validation;
+
+namespace Nexus.Gateway.Api.OpenApi;
+
+/// <summary>
+/// The document's component schemas (JSON Schema 2020-12, the dialect of OpenAPI 3.1): the answers' shapes as the
+/// views serialize them (closed: a field the views gain must be documented here, or the response test fails), the
+/// dispatch bodies with one variant per job type whose params are the type's committed params schema, and the error
+/// envelope with every code of <see cref="ErrorStatuses"/>.
+/// </summary>
+internal static class OpenApiSchemas
+{
+    /// <summary>Schema names of the C# types endpoints declare as bodies or results.</summary>
+    public static readonly IReadOnlyDictionary<Type, string> NameOf = new Dictionary<Type, string>
+    {
+        [typeof(DataEnvelope<JobView>)] = "JobEnvelope",
+        [typeof(ListEnvelope)] = "JobPage",
+        [typeof(DataEnvelope<BatchDispatchView>)] = "BatchDispatchEnvelope",
+        [typeof(DataEnvelope<BatchView>)] = "BatchEnvelope",
+        [typeof(ErrorEnvelope)] = "ErrorEnvelope",
+        [typeof(HealthBody)] = "Health",
+        [typeof(DispatchJobBody)] = "DispatchJobRequest",
+        [typeof(DispatchBatchBody)] = "DispatchBatchRequest",
+    };
+
+    public static string ParamsSchemaName(string type) => "Params_" + type;
+
+    public static string DispatchSchemaName(string type) => "Dispatch_" + type;
+
+    public static JsonObject Build()
+    {
+        var statuses = Enum(JobPhases.All.Select(JobMapper.StatusOf));
+        var schemas = new JsonObject
+        {
+            ["JobType"] = Node($$$"""{"type": "string", "description": "A job type (the API reference's table)", "enum": {{{Enum(JobTypes.All)}}}}"""),
+            ["JobStatus"] = Node($$$"""{"type": "string", "description": "queued, running, then completed or failed; cancelled before it ran", "enum": {{{statuses}}}}"""),
+            ["Priority"] = Node($$$"""{"type": "string", "description": "High-priority jobs are processed first", "enum": {{{Enum(Priorities.All)}}}, "default": "{{{Priorities.Normal}}}"}"""),
+            ["Timestamp"] = Node("""{"type": "string", "format": "date-time", "description": "UTC with milliseconds and Z", "examples": ["2026-03-12T14:32:01.123Z"]}"""),
+            ["Job"] = Node("""
+                {
+                  "type": "object",
+                  "description": "A job. Fields that do not apply yet (or to its status) are absent.",
+                  "required": ["id", "type", "status"],
+                  "properties": {
+                    "id": {"type": "string", "description": "job_ and a ULID; a job created with kubectl has its object name", "examples": ["job_01HXK9MZPQ3B8C7D2E5F6G"]},
+                    "type": {"$ref": "#/components/schemas/JobType"},
+                    "status": {"$ref": "#/components/schemas/JobStatus"},
+                    "priority": {"$ref": "#/components/schemas/Priority"},
+                    "params": {"type": "object", "additionalProperties": true, "description": "The params it was dispatched with (the type's params schema)"},
+                    "created_at": {"$ref": "#/components/schemas/Timestamp"},
+                    "estimated_completion_at": {"$ref": "#/components/schemas/Timestamp"},
+                    "started_at": {"$ref": "#/components/schemas/Timestamp"},
+                    "completed_at": {"$ref": "#/components/schemas/Timestamp"},
+                    "duration_seconds": {"type": "integer", "minimum": 0, "description": "Whole seconds from started_at to completed_at"},
+                    "result": {"description": "The worker's result (completed jobs); its shape depends on the job type (workers/README.md)"},
+                    "error": {"$ref": "#/components/schemas/JobError"},
+                    "batch_id": {"type": "string", "description": "The batch it belongs to", "examples": ["batch_01HXK9MZPQ3B8C7D2E5F6G"]}
+                  },
+                  "additionalProperties": false
+                }
+                """),
+            ["JobError"] = Node("""
+                {
+                  "type": "object",
+                  "description": "Why a job failed (or was cancelled by a failed dependency)",
+                  "required": ["code", "message", "retry_count"],
+                  "properties": {
+                    "code": {"type": "string", "description": "WORKER_TIMEOUT, QUEUE_TIMEOUT, INVALID_PARAMS, ... (operator/README.md)", "examples": ["WORKER_TIMEOUT"]},
+                    "message": {"type": "string"},
+                    "retry_count": {"type": "integer", "minimum": 0}
+                  },
+                  "additionalProperties": false
+                }
+                """),
+            ["JobEnvelope"] = Envelope("#/components/schemas/Job"),
+            ["JobPage"] = Node("""
+                {
+                  "type": "object",
+                  "description": "One page of jobs, newest first",
+                  "required": ["data", "pagination"],
+                  "properties": {
+                    "data": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}},
+                    "pagination": {
+                      "type": "object",
+                      "required": ["limit", "has_more"],
+                      "properties": {
+                        "limit": {"type": "integer", "minimum": 1},
+                        "has_more": {"type": "boolean"},
+                        "next_cursor": {"type": "string", "description": "Pass as ?cursor= for the next page (present when has_more)"}
+                      },
+                      "additionalProperties": false
+                    }
+                  },
+                  "additionalProperties": false
+                }
+                """),
+            ["BatchJobSummary"] = Node("""
+                {
+                  "type": "object",
+                  "required": ["id", "type", "status"],
+                  "properties": {
+                    "id": {"type": "string"},
+                    "type": {"$ref": "#/components/schemas/JobType"},
+                    "status": {"$ref": "#/components/schemas/JobStatus"}
+                  },
+                  "additionalProperties": false
+                }
+                """),
+            ["BatchDispatch"] = Node("""
+                {
+                  "type": "object",
+                  "required": ["batch_id", "jobs"],
+                  "properties": {
+                    "batch_id": {"type": "string", "examples": ["batch_01HXK9MZPQ3B8C7D2E5F6G"]},
+                    "jobs": {"type": "array", "items": {"$ref": "#/components/schemas/BatchJobSummary"}}
+                  },
+                  "additionalProperties": false
+                }
+                """),
+            ["BatchDispatchEnvelope"] = Envelope("#/components/schemas/BatchDispatch"),
+            ["Batch"] = Node($$$"""
+                {
+                  "type": "object",
+                  "description": "A batch: its aggregate status, counts per status and its jobs",
+                  "required": ["batch_id", "status", "sequential", "counts", "jobs"],
+                  "properties": {
+                    "batch_id": {"type": "string"},
+                    "status": {"$ref": "#/components/schemas/JobStatus"},
+                    "sequential": {"type": "boolean"},
+                    "created_at": {"$ref": "#/components/schemas/Timestamp"},
+                    "completed_at": {"$ref": "#/components/schemas/Timestamp"},
+                    "counts": {
+                      "type": "object",
+                      "required": ["total", "queued", "running", "completed", "failed", "cancelled"],
+                      "properties": {{{Counts()}}},
+                      "additionalProperties": false
+                    },
+                    "jobs": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}}
+                  },
+                  "additionalProperties": false
+                }
+                """),
+            ["BatchEnvelope"] = Envelope("#/components/schemas/Batch"),
+            ["ErrorCode"] = Node($$$"""{"type": "string", "description": "Every error code; each has one HTTP status (the info section lists them)", "enum": {{{Enum(ErrorStatuses.ByCode.Keys)}}}}"""),
+            ["FieldError"] = Node("""
+                {
+                  "type": "object",
+                  "description": "One field-level problem",
+                  "required": ["field", "message"],
+                  "properties": {
+                    "field": {"type": "string", "description": "Path into the request: params.skus[3], jobs[1].params.marketplace, type, limit", "examples": ["params.skus[0]"]},
+                    "message": {"type": "string", "examples": ["must match the pattern ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"]},
+                    "rule": {"type": "string", "description": "The JSON Schema keyword that failed (params errors)", "examples": ["pattern"]},
+                    "value": {"description": "The value found there (params errors)"}
+                  },
+                  "additionalProperties": false
+                }
+                """),
+            ["ErrorEnvelope"] = Node("""
+                {
+                  "type": "object",
+                  "description": "Every error answer",
+                  "required": ["error"],
+                  "properties": {
+                    "error": {
+                      "type": "object",
+                      "required": ["code", "message"],
+                      "properties": {
+                        "code": {"$ref": "#/components/schemas/ErrorCode"},
+                        "message": {"type": "string"},
+                        "details": {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}}
+                      },
+                      "additionalProperties": false
+                    }
+                  },
+                  "additionalProperties": false
+                }
+                """),
+            ["Health"] = Node("""
+                {"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": ["ok", "ready"]}}, "additionalProperties": false}
+                """),
+        };
+
+        var mapping = new JsonObject();
+        var variants = new JsonArray();
+        foreach (var type in JobTypes.All)
+        {
+            schemas[ParamsSchemaName(type)] = ParamsSchema(type);
+            schemas[DispatchSchemaName(type)] = Node($$$"""
+                {
+                  "type": "object",
+                  "description": "Dispatch a {{{type}}} job",
+                  "required": ["type"],
+                  "properties": {
+                    "type": {"type": "string", "const": "{{{type}}}"},
+                    "params": {"$ref": "#/components/schemas/{{{ParamsSchemaName(type)}}}"},
+                    "priority": {"$ref": "#/components/schemas/Priority"}
+                  },
+                  "additionalProperties": false
+                }
+                """);
+            mapping[type] = $"#/components/schemas/{DispatchSchemaName(type)}";
+            variants.Add(Node($$$"""{"$ref": "#/components/schemas/{{{DispatchSchemaName(type)}}}"}"""));
+        }
+        schemas["DispatchJobRequest"] = new JsonObject
+        {
+            ["description"] = "A job to dispatch: its type, the type's params and a priority (default normal)",
+            ["oneOf"] = variants,
+            ["discriminator"] = new JsonObject { ["propertyName"] = "type", ["mapping"] = mapping },
+        };
+        schemas["DispatchBatchRequest"] = Node($$$"""
+            {
+              "type": "object",
+              "description": "1-{{{AiJobBatch.MaxJobs}}} jobs; sequential runs them in order (each starts after the previous completed)",
+              "required": ["jobs"],
+              "properties": {
+                "jobs": {"type": "array", "minItems": 1, "maxItems": {{{AiJobBatch.MaxJobs}}}, "items": {"$ref": "#/components/schemas/DispatchJobRequest"}},
+                "sequential": {"type": "boolean", "default": false}
+              },
+              "additionalProperties": false
+            }
+            """);
+        return schemas;
+    }
+
+    /// <summary>The committed params schema of a type, as a component (its own $schema dropped: the document's dialect is 2020-12).</summary>
+    private static JsonObject ParamsSchema(string type)
+    {
+        var schema = (JsonObject)JsonNode.Parse(JobParamsSchemas.Of(type).Document.GetRawText())!;
+        schema.Remove("$schema");
+        return schema;
+    }
+
+    private static JsonObject Envelope(string reference) => Node($$$"""
+        {"type": "object", "required": ["data"], "properties": {"data": {"$ref": "{{{reference}}}"}}, "additionalProperties": false}
+        """);
+
+    private static string Counts() => JsonSerializer.Serialize(
+        new[] { "total", "queued", "running", "completed", "failed", "cancelled" }.ToDictionary(n => n, _ => new { type = "integer", minimum = 0 }));
+
+    private static string Enum(IEnumerable<string> values) => JsonSerializer.Serialize(values.ToArray());
+
+    private static JsonObject Node(string json) => (JsonObject)JsonNode.Parse(json)!;
+}

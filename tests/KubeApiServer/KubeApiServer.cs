@@ -158,13 +158,16 @@ public sealed class KubeApiServer : IAsyncDisposable
                 var user = access.Authenticator.Authenticate(ctx.Request);
                 if (user is null)
                 {
+                    requests.RecordDenial($"401 Unauthorized: {ctx.Request.Method} {ctx.Request.Path}");
                     await HttpIo.WriteErrorAsync(ctx, ApiException.Unauthorized());
                     return;
                 }
                 var attributes = RequestAttributes.For(target, ctx.Request);
                 if (!access.Authorizer.Allows(user, attributes))
                 {
-                    await HttpIo.WriteErrorAsync(ctx, ApiException.Forbidden(attributes, user));
+                    var forbidden = ApiException.Forbidden(attributes, user);
+                    requests.RecordDenial(forbidden.Message);
+                    await HttpIo.WriteErrorAsync(ctx, forbidden);
                     return;
                 }
             }

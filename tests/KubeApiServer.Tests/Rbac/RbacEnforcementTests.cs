@@ -14,7 +14,7 @@ public sealed class RbacEnforcementTests : IAsyncLifetime
     private KubeApiServer _server = null!;
     private HttpClient _http = null!;
 
-    public async ValueTask InitializeAsync()
+    public async Task InitializeAsync()
     {
         _server = await KubeApiServer.StartAsync(new KubeApiServerOptions
         {
@@ -51,7 +51,7 @@ public sealed class RbacEnforcementTests : IAsyncLifetime
             """);
     }
 
-    public async ValueTask DisposeAsync()
+    public async Task DisposeAsync()
     {
         _http.Dispose();
         await _server.DisposeAsync();
@@ -73,7 +73,11 @@ public sealed class RbacEnforcementTests : IAsyncLifetime
     private static string Jobs(string ns = Ns) => $"/apis/nexus.ai/v1/namespaces/{ns}/aijobs";
 
     private static string JobBody(string name) =>
-        $$"""{"apiVersion":"nexus.ai/v1","kind":"AiJob","metadata":{"name":"{{name}}"},"spec":{"type":"pricing_recalculate","tenant":"acme","params":{}}}""";
+        new JsonObject
+        {
+            ["apiVersion"] = "nexus.ai/v1", ["kind"] = "AiJob", ["metadata"] = new JsonObject { ["name"] = name },
+            ["spec"] = new JsonObject { ["type"] = "pricing_recalculate", ["tenant"] = "acme", ["params"] = new JsonObject() },
+        }.ToJsonString();
 
     private static void AssertForbidden((int Code, JsonObject? Body) answer, string message, string? name, string group, string resource)
     {

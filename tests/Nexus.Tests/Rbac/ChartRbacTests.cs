@@ -185,6 +185,31 @@ public sealed class ChartRbacTests
             var lease = await Assert.ThrowsAsync<KubeApiException>(() => op.GetAsync<V1Lease>(ResourceKind.Lease.Item(Ns, "someone-elses-lease"), default));
             Assert.Contains("cannot get resource \"leases\" in API group \"coordination.k8s.io\"", lease.StatusMessage);
             Assert.True(server.Requests.Denials.Count == 6, string.Join("\n", server.Requests.Denials));
+
+            // What the lifecycle above did not touch but the operator does in a cluster is granted too: scaling a
+            // pool's Deployment, reading its EndpointSlices, result ConfigMaps, deleting finished jobs.
+            server.ApplyYaml($"""
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {"{"}name: workers, namespace: {Ns}{"}"}
+                spec:
+                  replicas: 1
+                  selector: {"{"}matchLabels: {"{"}app: workers{"}"}{"}"}
+                  template:
+                    metadata: {"{"}labels: {"{"}app: workers{"}"}{"}"}
+                    spec: {"{"}containers: [{"{"}name: w, image: w{"}"}]{"}"}
+                """);
+            var scale = ResourceKind.Deployment.Item(Ns, "workers") + "/scale";
+            Assert.NotNull(await op.GetAsync<V1Scale>(scale, default));
+            Assert.Equal(2, (await op.MergePatchAsync<V1Scale>(scale, new { spec = new { replicas = 2 } }, default)).Spec.Replicas);
+            Assert.NotNull(await op.GetAsync<V1EndpointSliceList>(ResourceKind.EndpointSlice.Collection(Ns), default));
+            var map = await op.CreateAsync(ResourceKind.ConfigMap.Collection(Ns),
+                new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "result-x" }, Data = new Dictionary<string, string> { ["r"] = "1" } }, default);
+            map.Data["r"] = "2";
+            await op.ReplaceAsync(ResourceKind.ConfigMap.Item(Ns, "result-x"), map, default);
+            Assert.NotNull(await gateway.GetAsync<V1ConfigMap>(ResourceKind.ConfigMap.Item(Ns, "result-x"), default));
+            Assert.True(await op.DeleteAsync(ResourceKind.ConfigMap.Item(Ns, "result-x"), null, default));
+            Assert.Equal(6, server.Requests.Denials.Count);
         }
         finally
         {

@@ -83,7 +83,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         var bookmarkInterval = options.BookmarkInterval;
         var tokens = new ServiceAccountTokens(options.Token);
         var handler = new ApiHandler(ops, registry, () => bookmarkInterval, options.ResourceVersionWait, tokens);
-        var access = options.EnforceRbac ? new AccessControl(new RequestAuthenticator(options.Token, tokens, store), new RbacAuthorizer(store)) : null;
+        var access = options.EnforceRbac ? new AccessControl(new RequestAuthenticator(options.Token, tokens, store, options.AnonymousIsAdmin), new RbacAuthorizer(store)) : null;
 
         if (options.DataFile is { } dataFile) RestoreAndJournal(dataFile, store, registry);
         foreach (var ns in new[] { "default", "kube-system", "kube-public", "kube-node-lease" }.Concat(options.Namespaces).Distinct())

@@ -46,6 +46,13 @@ public sealed class KubeApiServerOptions
     /// Off by default: every caller may do everything.
     /// </summary>
     public bool EnforceRbac { get; set; }
+    /// <summary>
+    /// With <see cref="EnforceRbac"/>: a request without credentials is the cluster admin instead of system:anonymous.
+    /// kubectl sends no bearer token over plain http, so this keeps the admin kubeconfig usable from kubectl (the
+    /// standalone server's <c>--rbac</c> sets it); ServiceAccount tokens, which KubernetesClient does send, stay bound
+    /// by their roles.
+    /// </summary>
+    public bool AnonymousIsAdmin { get; set; }
     /// <summary>Keep a log of every request (method, path, verb); the counters are kept regardless.</summary>
     public bool RecordRequests { get; set; } = true;
 }

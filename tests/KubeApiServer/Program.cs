@@ -16,7 +16,8 @@ public static class Program
                                  resourceVersions keep increasing); without it everything is in memory only
           --no-builtin-controllers  do not report Deployments' replicas as ready (a node agent runs their pods)
           --rbac                 authorize every request with the stored Roles and bindings (kube-apiserver's
-                                 --authorization-mode=RBAC); the printed kubeconfig stays a cluster admin
+                                 --authorization-mode=RBAC) for ServiceAccount tokens; requests without a token
+                                 (kubectl sends none over plain http) are the cluster admin
           --service-account-kubeconfig NS/NAME=PATH
                                  write a kubeconfig that authenticates as that ServiceAccount (its token is valid
                                  while the account exists; `kubectl create token NAME -n NS` issues the same)
@@ -55,7 +56,8 @@ public static class Program
                     case "--data-file": options.DataFile = Next(); break;
                     // A node agent runs the Deployments' pods and reports their status instead.
                     case "--no-builtin-controllers": options.SimulateDeploymentReadiness = false; break;
-                    case "--rbac": options.EnforceRbac = true; break;
+                    // kubectl sends no bearer token over plain http: its credential-less requests are the admin.
+                    case "--rbac": options.EnforceRbac = true; options.AnonymousIsAdmin = true; break;
                     case "--service-account-kubeconfig":
                     {
                         var spec = Next();

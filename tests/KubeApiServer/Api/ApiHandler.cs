@@ -181,7 +181,10 @@ public sealed class ApiHandler(ResourceOperations ops, ResourceRegistry registry
         lock (Store.Gate)
             if (Store.Get(BuiltinTypes.ServiceAccounts, ns, name) is null) throw ApiException.NotFound(BuiltinTypes.ServiceAccounts, name);
         var bytes = await HttpIo.ReadBodyAsync(ctx);
-        var body = bytes.Length > 0 ? Json.ParseObject(bytes) : new JsonObject();
+        // kubectl create token sends the TokenRequest as protobuf, which the stand-in does not decode: its only
+        // field of interest is the lifetime, which then takes the default.
+        var protobuf = (ctx.Request.ContentType ?? "").Contains("protobuf", StringComparison.Ordinal);
+        var body = bytes.Length > 0 && !protobuf ? Json.ParseObject(bytes) : new JsonObject();
         var seconds = Json.Long(body["spec"]?["expirationSeconds"]) ?? 3600;
         var spec = body["spec"] is JsonObject given ? (JsonObject)given.DeepClone() : new JsonObject();
         spec["expirationSeconds"] = seconds;

@@ -72,7 +72,11 @@ public sealed class OperatorHost : IAsyncDisposable
         var metrics = new OperatorMetrics();
         OperatorHost? host = null;
         web.MapGet("/healthz", () => Results.Text("ok"));
-        web.MapGet("/readyz", () => host is { _ready: true } ? Results.Text("ok") : Results.Text("starting", statusCode: 503));
+        // Not ready while the API server has been unreachable past a short grace; liveness stays up (a restart would
+        // not bring the server back).
+        web.MapGet("/readyz", () => host is not { _ready: true } ? Results.Text("starting", statusCode: 503)
+            : host.Api.Health.IsReady ? Results.Text("ok")
+            : Results.Text("the Kubernetes API server is unreachable: " + host.Api.Health.LastError, statusCode: 503));
         web.MapMetrics("/metrics", metrics.Registry);
         await web.StartAsync(ct);
         var api = new KubeApi(KubeApi.LoadConfig(options.Kubeconfig));
@@ -83,6 +87,8 @@ public sealed class OperatorHost : IAsyncDisposable
     private async Task RunAsync(CancellationToken ct)
     {
         _ready = true;
+        // A standby replica sends nothing but lease reads: the probe keeps its readiness true to the API server.
+        var probe = new ApiServerProbe(Api).RunAsync(ct);
         try
         {
             await Elector.RunAsync(LeadAsync, ct);
@@ -90,6 +96,7 @@ public sealed class OperatorHost : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
+        await probe;
     }
 
     /// <summary>One leadership term: fresh caches and controllers, all stopped when the term ends.</summary>

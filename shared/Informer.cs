@@ -7,10 +7,15 @@ namespace Nexus.Shared;
 
 /// <summary>
 /// Keeps an in-memory copy of every object of one kind in one namespace: LIST, then WATCH from the list's
-/// resourceVersion with bookmarks. A 410 (or any watch ERROR) re-lists and synthesizes the deletes the watch
-/// missed; a stream that ends is reopened from the last resourceVersion; a stream silent for longer than the
-/// stall timeout (bookmarks included) is abandoned by a watchdog. Reconnects back off with jitter when streams
-/// keep failing fast. The cache holds exactly one object per name, whatever the number of reconnects.
+/// resourceVersion with bookmarks. As client-go's reflector does, the watch is resumed from the last resourceVersion
+/// only when the server closed the stream in order; it re-lists, replaces the cache and synthesizes the deletes the
+/// watch missed when the server cannot resume it (410 Gone: compacted; 504 "Too large resource version": the server
+/// is behind the cache, e.g. restored or restarted empty; any other ERROR or error answer) and after every lost
+/// connection (a refused or reset connection, a stream cut off): the server on the other side of a reconnect may be
+/// a new one whose state and resourceVersions are not what was cached. A stream silent for longer than the stall
+/// timeout (bookmarks included) is abandoned by a watchdog. Reconnects back off with jitter when streams keep failing
+/// fast, cut short when the API server answers again. The cache holds exactly one object per name, whatever the
+/// number of reconnects.
 /// </summary>
 public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
 {
@@ -26,6 +31,7 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
     private readonly Queue<string> _deletedOrder = new();
     private const int DeletedUidsKept = 4096;
     private string _resourceVersion = "";
+    private long _staleSinceTicks;
     private long _restarts;
     private long _relists;
 
@@ -53,6 +59,12 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
     public int Count => _cache.Count;
     public string LastResourceVersion => _resourceVersion;
 
+    /// <summary>
+    /// Since when the cache may not be the server's state: set when the connection is lost, cleared by the re-list
+    /// that follows. Null while the cache is current.
+    /// </summary>
+    public DateTimeOffset? StaleSince => Interlocked.Read(ref _staleSinceTicks) is var t and > 0 ? new DateTimeOffset(t, TimeSpan.Zero) : null;
+
     public T? Get(string name) => _cache.TryGetValue(name, out var value) ? value : null;
     public ICollection<T> Items => _cache.Values;
 
@@ -72,6 +84,7 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
         {
             var openedAt = DateTime.UtcNow;
             var delivered = false;
+            var lostConnection = false;
             try
             {
                 if (needList)
@@ -95,6 +108,14 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
             {
                 needList = true;
             }
+            catch (Exception e) when (e is HttpRequestException or IOException)
+            {
+                // Lost connection: whatever answers next is re-listed, never trusted to resume our resourceVersion.
+                if (!needList) _log.LogWarning("connection to the API server lost while watching {Kind}: {Error}; will re-list", Kind.Plural, e.Message);
+                needList = true;
+                lostConnection = true;
+                Interlocked.CompareExchange(ref _staleSinceTicks, DateTimeOffset.UtcNow.UtcTicks, 0);
+            }
             catch (Exception e)
             {
                 _log.LogWarning("watch of {Kind} failed: {Error}", Kind.Plural, e.Message);
@@ -108,7 +129,15 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
                 : Backoff.Delay(fastFailures, _options.WatchReconnectMinDelay, _options.WatchReconnectMaxDelay);
             if (delay > TimeSpan.Zero)
             {
-                try { await Task.Delay(delay, ct); }
+                try
+                {
+                    var wait = Task.Delay(delay, ct);
+                    // After a lost connection the wait ends as soon as the server answers again (the probe's
+                    // or anyone's request): a stale cache should not outlive the outage by a whole backoff.
+                    if (lostConnection) await Task.WhenAny(wait, _api.Health.NextRecovery.WaitAsync(ct));
+                    else await wait;
+                    ct.ThrowIfCancellationRequested();
+                }
                 catch (OperationCanceledException) { return; }
             }
         }
@@ -125,7 +154,7 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
             foreach (var item in page.Items)
             {
                 seen.Add(item.Metadata.Name);
-                Apply(item, deleted: false);
+                Apply(item, deleted: false, replace: true);
             }
             rv = page.ResourceVersion;
             cont = page.Continue;
@@ -137,6 +166,7 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
             if (!seen.Contains(name)) Apply(obj, deleted: true);
         }
         _resourceVersion = rv;
+        Interlocked.Exchange(ref _staleSinceTicks, 0);
         Interlocked.Increment(ref _relists);
         _synced.TrySetResult();
     }
@@ -178,7 +208,11 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
         return (false, delivered);
     }
 
-    private void Apply(T obj, bool deleted, bool ownWrite = false)
+    /// <param name="replace">
+    /// A listed object: the server's current state, taken even when its resourceVersion is lower than the cached
+    /// one (a server restored from a backup or restarted empty issues lower ones).
+    /// </param>
+    private void Apply(T obj, bool deleted, bool ownWrite = false, bool replace = false)
     {
         if (_options.Trim is { } trim) obj = (T)trim(obj);
         // Handlers run under the lock so they see changes of one object in order (counters stay exact).
@@ -197,10 +231,10 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
             else
             {
                 if (ownWrite && obj.Metadata.Uid is { } uid && _deletedUids.Contains(uid)) return;
-                if (old is not null)
+                if (old is not null && old.Metadata.Uid == obj.Metadata.Uid)
                 {
                     if (old.Metadata.ResourceVersion == obj.Metadata.ResourceVersion) return;
-                    if (old.Metadata.Uid == obj.Metadata.Uid && ResourceVersions.IsOlder(obj.Metadata.ResourceVersion, old.Metadata.ResourceVersion)) return;
+                    if (!replace && ResourceVersions.IsOlder(obj.Metadata.ResourceVersion, old.Metadata.ResourceVersion)) return;
                 }
                 _cache[name] = obj;
             }

@@ -39,6 +39,33 @@ public sealed class KubeApi : IDisposable
         return KubernetesClientConfiguration.BuildDefaultConfig();
     }
 
+    /// <summary>Whether the API server answers (every request of this client reports to it).</summary>
+    public ApiServerHealth Health { get; } = new();
+
+    /// <summary>
+    /// One request to <c>/readyz</c> (open to every caller, as kube-apiserver's public-info-viewer role grants), so a
+    /// client that has nothing to send still notices an outage and the server's return. False when unreachable.
+    /// </summary>
+    public async Task<bool> ProbeAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(timeout);
+        try
+        {
+            using var response = await SendAsync(HttpMethod.Get, "readyz", null, null, limit.Token);
+            return true;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            Health.Lost(new TimeoutException($"the API server did not answer /readyz within {timeout.TotalSeconds:0.#} s"));
+            return false;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Status and object writes (create, update, patch, delete), Events excluded.</summary>
     public long Writes => Interlocked.Read(ref _writes);
     public long EventWrites => Interlocked.Read(ref _eventWrites);
@@ -132,7 +159,9 @@ public sealed class KubeApi : IDisposable
 
     /// <summary>
     /// One watch stream, from <paramref name="resourceVersion"/> with bookmarks. Ends when the server closes
-    /// the stream; an ERROR event arrives as a <see cref="WatchEvent"/> with <see cref="WatchEvent.Error"/> set.
+    /// the stream; an ERROR event arrives as a <see cref="WatchEvent"/> with <see cref="WatchEvent.IsError"/> set.
+    /// A stream cut off mid-way (the server died, the connection was reset) throws <see cref="WatchInterruptedException"/>:
+    /// the server on the other side of the reconnect may not be the one whose state was cached.
     /// </summary>
     public async IAsyncEnumerable<WatchEvent> WatchAsync(string collectionPath, string resourceVersion, int timeoutSeconds,
         [EnumeratorCancellation] CancellationToken ct, string? labelSelector = null)
@@ -153,8 +182,8 @@ public sealed class KubeApi : IDisposable
             }
             catch (Exception e) when (e is IOException or HttpRequestException && !ct.IsCancellationRequested)
             {
-                // An interrupted chunked stream is an ordinary end of the watch: the caller reopens it.
-                yield break;
+                Health.Lost(e);
+                throw new WatchInterruptedException(e);
             }
             if (line is null) yield break;
             if (line.Length == 0) continue;
@@ -183,7 +212,17 @@ public sealed class KubeApi : IDisposable
             request.Content = new StringContent(json, Encoding.UTF8);
             request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType ?? "application/json");
         }
-        return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        try
+        {
+            var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            Health.Reached();
+            return response;
+        }
+        catch (HttpRequestException e)
+        {
+            Health.Lost(e);
+            throw;
+        }
     }
 
     private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken ct)
@@ -228,6 +267,9 @@ public sealed class KubeApi : IDisposable
         }
     }
 }
+
+/// <summary>A watch stream that was cut off instead of being closed by the server.</summary>
+public sealed class WatchInterruptedException(Exception inner) : IOException("the watch stream was interrupted: " + inner.Message, inner);
 
 public sealed record ListPage<T>(List<T> Items, string ResourceVersion, string? Continue);
 

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Nexus.Gateway.Auth;
 using Nexus.Gateway.Cache;
 using Nexus.Gateway.History;
 using Nexus.Gateway.Outcomes;
+using Nexus.Shared;
 using Prometheus;
 
 namespace Nexus.Gateway.Api;
@@ -13,10 +15,12 @@ public static class OpsEndpoints
     {
         var ops = app.MapGroup("").WithTags("Operations");
 
+        // Liveness never looks at the API server: restarting the gateway would not bring it back.
         ops.MapGet("/healthz", () => TypedResults.Ok(new HealthBody("ok"))).WithName("healthz")
             .WithSummary("Liveness: the process serves requests");
 
-        ops.MapGet("/readyz", Ready).WithName("readyz").WithSummary("Readiness: jobs, batches and API keys are loaded and watched, the history database is migrated");
+        ops.MapGet("/readyz", Ready).WithName("readyz")
+            .WithSummary("Readiness: jobs, batches and API keys are loaded and watched, the Kubernetes API server answers, the history database is migrated");
 
         ops.MapGet("/metrics", () => new MetricsResult()).WithName("metrics")
             .WithSummary("Prometheus metrics (text exposition format)").Produces<string>(200, "text/plain");
@@ -24,12 +28,24 @@ public static class OpsEndpoints
     }
 
     [Rejects(ErrorCodes.NotReady)]
-    private static Results<Ok<HealthBody>, ApiError> Ready(GatewayCaches caches, HistoryReadiness history)
+    private static Results<Ok<HealthBody>, ApiError> Ready(GatewayCaches caches, JobCache jobs, BatchCache batches, ApiKeyCache keys, KubeApi api,
+        HistoryReadiness history)
     {
-        if (caches.IsSynced && history.IsMigrated) return TypedResults.Ok(new HealthBody("ready"));
-        var pending = caches.Pending().ToList();
-        if (!history.IsMigrated) pending.Add("history database migration");
-        return new ApiError(new Rejection(ErrorCodes.NotReady, "Not ready yet: " + string.Join(", ", pending)));
+        if (!caches.IsSynced)
+            return new ApiError(new Rejection(ErrorCodes.NotReady, "Caches are not synced yet: " + string.Join(", ", caches.Pending())));
+        // Past a short grace, a gateway cut off from the API server serves a cache nobody keeps current.
+        if (!api.Health.IsReady)
+            return new ApiError(new Rejection(ErrorCodes.NotReady,
+                $"The Kubernetes API server has been unreachable since {api.Health.UnreachableSince:O}: {api.Health.LastError}"));
+        // And after a long outage, until every cache has been re-listed from whatever server answers now.
+        var stale = new (string Name, DateTimeOffset? Since)[]
+            { ("aijobs", jobs.Informer.StaleSince), ("aijobbatches", batches.Informer.StaleSince), ("api keys", keys.Informer.StaleSince) }
+            .Where(c => c.Since is { } since && DateTimeOffset.UtcNow - since >= api.Health.Grace).Select(c => c.Name).ToList();
+        if (stale.Count > 0)
+            return new ApiError(new Rejection(ErrorCodes.NotReady, "Caches are being re-listed after an API server outage: " + string.Join(", ", stale)));
+        if (!history.IsMigrated)
+            return new ApiError(new Rejection(ErrorCodes.NotReady, "Not ready yet: history database migration"));
+        return TypedResults.Ok(new HealthBody("ready"));
     }
 
     private sealed class MetricsResult : IResult

@@ -64,6 +64,7 @@ public static class GatewayServices
     {
         services.AddSingleton(sp => new KubeApi(KubeApi.LoadConfig(sp.GetRequiredService<GatewayOptions>().KubeconfigPath)));
         services.AddSingleton(sp => new KubeObjects(sp.GetRequiredService<KubeApi>(), sp.GetRequiredService<GatewayOptions>().Namespace));
+        services.AddHostedService<ApiServerProbeService>();
         return services;
     }
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Logging;
+using Nexus.KubeApiServer.Auth;
 using Nexus.KubeApiServer.Builtins;
 using Nexus.KubeApiServer.Faults;
 using Nexus.KubeApiServer.Gc;
@@ -24,10 +25,12 @@ public sealed class KubeApiServer : IAsyncDisposable
     readonly WebApplication _app;
     readonly BackgroundQueue _background;
     readonly bool _ownsKubeconfig;
+    readonly ServiceAccountTokens _tokens;
 
     KubeApiServer(WebApplication app, BackgroundQueue background, ObjectStore store, ResourceOperations ops, ResourceRegistry registry,
-        RequestLog requests, FaultInjector faults, string url, string kubeconfigPath, bool ownsKubeconfig)
+        RequestLog requests, FaultInjector faults, string url, string kubeconfigPath, bool ownsKubeconfig, ServiceAccountTokens tokens)
     {
+        _tokens = tokens;
         _app = app;
         _background = background;
         Store = store;
@@ -78,7 +81,9 @@ public sealed class KubeApiServer : IAsyncDisposable
         var requests = new RequestLog { Keep = options.RecordRequests };
         var faults = new FaultInjector(store);
         var bookmarkInterval = options.BookmarkInterval;
-        var handler = new ApiHandler(ops, registry, () => bookmarkInterval, options.ResourceVersionWait);
+        var tokens = new ServiceAccountTokens(options.Token);
+        var handler = new ApiHandler(ops, registry, () => bookmarkInterval, options.ResourceVersionWait, tokens);
+        var access = options.EnforceRbac ? new AccessControl(new RequestAuthenticator(options.Token, tokens, store, options.AnonymousIsAdmin), new RbacAuthorizer(store)) : null;
 
         if (options.DataFile is { } dataFile) RestoreAndJournal(dataFile, store, registry);
         foreach (var ns in new[] { "default", "kube-system", "kube-public", "kube-node-lease" }.Concat(options.Namespaces).Distinct())
@@ -98,7 +103,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         app.Run(ctx =>
         {
             HttpIo.SetMaxRequestBodyBytes(ctx, maxBody);
-            return ServeAsync(ctx, registry, handler, requests, faults);
+            return ServeAsync(ctx, registry, handler, requests, faults, access);
         });
         await app.StartAsync(cancellationToken);
 
@@ -108,7 +113,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         var kubeconfig = options.KubeconfigPath ?? Path.Combine(Path.GetTempPath(), $"nexus-kube-{Guid.NewGuid():N}.kubeconfig");
         Kubeconfig.Write(kubeconfig, url, options.Token);
 
-        var server = new KubeApiServer(app, background, store, ops, registry, requests, faults, url, kubeconfig, owns);
+        var server = new KubeApiServer(app, background, store, ops, registry, requests, faults, url, kubeconfig, owns, tokens);
         foreach (var path in options.CrdPaths) server.ApplyPath(path);
         return server;
     }
@@ -135,7 +140,11 @@ public sealed class KubeApiServer : IAsyncDisposable
         }
     }
 
-    static async Task ServeAsync(HttpContext ctx, ResourceRegistry registry, ApiHandler handler, RequestLog requests, FaultInjector faults)
+    /// <summary>Authentication and RBAC, when enforced.</summary>
+    sealed record AccessControl(RequestAuthenticator Authenticator, RbacAuthorizer Authorizer);
+
+    static async Task ServeAsync(HttpContext ctx, ResourceRegistry registry, ApiHandler handler, RequestLog requests, FaultInjector faults,
+        AccessControl? access)
     {
         var target = RequestTarget.Parse(ctx.Request.Path.Value ?? "/", registry);
         var verb = target.Verb(ctx.Request);
@@ -144,6 +153,24 @@ public sealed class KubeApiServer : IAsyncDisposable
         try
         {
             if (faults.Latency > TimeSpan.Zero) await Task.Delay(faults.Latency, ctx.RequestAborted);
+            if (access is not null)
+            {
+                var user = access.Authenticator.Authenticate(ctx.Request);
+                if (user is null)
+                {
+                    requests.RecordDenial($"401 Unauthorized: {ctx.Request.Method} {ctx.Request.Path}");
+                    await HttpIo.WriteErrorAsync(ctx, ApiException.Unauthorized());
+                    return;
+                }
+                var attributes = RequestAttributes.For(target, ctx.Request);
+                if (!access.Authorizer.Allows(user, attributes))
+                {
+                    var forbidden = ApiException.Forbidden(attributes, user);
+                    requests.RecordDenial(forbidden.Message);
+                    await HttpIo.WriteErrorAsync(ctx, forbidden);
+                    return;
+                }
+            }
             if (faults.TakeFailure(verb, target.Type?.Plural) is { } status)
             {
                 await HttpIo.WriteErrorAsync(ctx, ApiException.ForStatusCode(status));
@@ -159,6 +186,21 @@ public sealed class KubeApiServer : IAsyncDisposable
             await HttpIo.WriteAsync(ctx, 500, ApiException.Status(500, "InternalError",
                 $"Internal error occurred: {e.GetType().Name}: {e.Message}"));
         }
+    }
+
+    /// <summary>
+    /// A bearer token for a ServiceAccount (valid while the account exists; the same for every server started with
+    /// the same <see cref="KubeApiServerOptions.Token"/>). With <see cref="KubeApiServerOptions.EnforceRbac"/> the
+    /// holder can do what the account's bindings grant, nothing more.
+    /// </summary>
+    public string ServiceAccountToken(string ns, string name) => _tokens.Issue(ns, name);
+
+    /// <summary>Writes a kubeconfig that authenticates as a ServiceAccount (what its pod's mounted token would do); returns the path.</summary>
+    public string WriteServiceAccountKubeconfig(string ns, string name, string? path = null)
+    {
+        path ??= Path.Combine(Path.GetTempPath(), $"nexus-kube-{ns}-{name}-{Guid.NewGuid():N}.kubeconfig");
+        Kubeconfig.Write(path, Url, ServiceAccountToken(ns, name), ns);
+        return path;
     }
 
     /// <summary>A KubernetesClient configuration for this server.</summary>

@@ -38,6 +38,21 @@ public sealed class KubeApiServerOptions
     /// start) and load them from it at start; null keeps everything in memory only.
     /// </summary>
     public string? DataFile { get; set; }
+    /// <summary>
+    /// Authenticate and authorize every request as kube-apiserver with <c>--authorization-mode=RBAC</c> does: the
+    /// server's <see cref="Token"/> is a cluster admin (system:masters), ServiceAccount tokens the server issues
+    /// (<see cref="KubeApiServer.ServiceAccountToken"/>, TokenRequest, <c>kubectl create token</c>) are their account,
+    /// and the stored Roles, ClusterRoles (aggregation included) and bindings decide; anything else is 403 Forbidden.
+    /// Off by default: every caller may do everything.
+    /// </summary>
+    public bool EnforceRbac { get; set; }
+    /// <summary>
+    /// With <see cref="EnforceRbac"/>: a request without credentials is the cluster admin instead of system:anonymous.
+    /// kubectl sends no bearer token over plain http, so this keeps the admin kubeconfig usable from kubectl (the
+    /// standalone server's <c>--rbac</c> sets it); ServiceAccount tokens, which KubernetesClient does send, stay bound
+    /// by their roles.
+    /// </summary>
+    public bool AnonymousIsAdmin { get; set; }
     /// <summary>Keep a log of every request (method, path, verb); the counters are kept regardless.</summary>
     public bool RecordRequests { get; set; } = true;
 }

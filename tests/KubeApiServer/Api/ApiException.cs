@@ -53,6 +53,22 @@ public sealed class ApiException : Exception
     public static ApiException NamespaceNotFound(string ns) =>
         new(404, "NotFound", $"namespaces \"{ns}\" not found", new JsonObject { ["name"] = ns, ["kind"] = "namespaces" });
 
+    /// <summary>401 for credentials no authenticator accepts.</summary>
+    public static ApiException Unauthorized() => new(401, "Unauthorized", "Unauthorized");
+
+    /// <summary>403 from the authorizer, with kube-apiserver's message and details (the resource as kind).</summary>
+    public static ApiException Forbidden(Auth.RequestAttributes request, Auth.UserInfo user)
+    {
+        var details = new JsonObject();
+        if (request.IsResource)
+        {
+            if (request.Name is not null) details["name"] = request.Name;
+            details["group"] = request.Group;
+            details["kind"] = request.Resource;
+        }
+        return new ApiException(403, "Forbidden", request.ForbiddenMessage(user), details);
+    }
+
     public static ApiException NoSuchPath() =>
         new(404, "NotFound", "the server could not find the requested resource", new JsonObject());
 

@@ -7,7 +7,8 @@ using Nexus.KubeApiServer.Watch;
 namespace Nexus.KubeApiServer.Api;
 
 /// <summary>Routes every request to discovery, OpenAPI or a resource verb, turning ApiExceptions into Status responses.</summary>
-public sealed class ApiHandler(ResourceOperations ops, ResourceRegistry registry, Func<TimeSpan> bookmarkInterval, TimeSpan freshnessWait)
+public sealed class ApiHandler(ResourceOperations ops, ResourceRegistry registry, Func<TimeSpan> bookmarkInterval, TimeSpan freshnessWait,
+    Auth.ServiceAccountTokens tokens)
 {
     ObjectStore Store => ops.Store;
 
@@ -93,6 +94,11 @@ public sealed class ApiHandler(ResourceOperations ops, ResourceRegistry registry
     async Task ResourceAsync(HttpContext ctx, RequestTarget t, ResourceType type)
     {
         var sub = t.Subresource;
+        if (type == BuiltinTypes.ServiceAccounts && sub == "token" && t.Verb(ctx.Request) == "create")
+        {
+            await TokenRequestAsync(ctx, t.Namespace!, t.Name!);
+            return;
+        }
         if (sub is not null && !(sub == "status" && type.HasStatus) && !(sub == "scale" && type.Scale is not null) &&
             !(sub == "finalize" && type == BuiltinTypes.Namespaces))
             throw ApiException.NoSuchPath();
@@ -164,6 +170,36 @@ public sealed class ApiHandler(ResourceOperations ops, ResourceRegistry registry
             default:
                 throw ApiException.MethodNotSupported(type, verb);
         }
+    }
+
+    /// <summary>
+    /// TokenRequest (<c>kubectl create token SA</c>): a token for an existing ServiceAccount. The stand-in's tokens do
+    /// not expire; the answer states the requested lifetime (default 1 h) as a real server would.
+    /// </summary>
+    async Task TokenRequestAsync(HttpContext ctx, string ns, string name)
+    {
+        lock (Store.Gate)
+            if (Store.Get(BuiltinTypes.ServiceAccounts, ns, name) is null) throw ApiException.NotFound(BuiltinTypes.ServiceAccounts, name);
+        var bytes = await HttpIo.ReadBodyAsync(ctx);
+        // kubectl create token sends the TokenRequest as protobuf, which the stand-in does not decode: its only
+        // field of interest is the lifetime, which then takes the default.
+        var protobuf = (ctx.Request.ContentType ?? "").Contains("protobuf", StringComparison.Ordinal);
+        var body = bytes.Length > 0 && !protobuf ? Json.ParseObject(bytes) : new JsonObject();
+        var seconds = Json.Long(body["spec"]?["expirationSeconds"]) ?? 3600;
+        var spec = body["spec"] is JsonObject given ? (JsonObject)given.DeepClone() : new JsonObject();
+        spec["expirationSeconds"] = seconds;
+        await HttpIo.WriteAsync(ctx, 201, new JsonObject
+        {
+            ["kind"] = "TokenRequest",
+            ["apiVersion"] = "authentication.k8s.io/v1",
+            ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns, ["creationTimestamp"] = null },
+            ["spec"] = spec,
+            ["status"] = new JsonObject
+            {
+                ["token"] = tokens.Issue(ns, name),
+                ["expirationTimestamp"] = Json.Format(DateTime.UtcNow.AddSeconds(seconds)),
+            },
+        });
     }
 
     async Task WriteResultAsync(HttpContext ctx, WriteResult result, string? sub)

@@ -25,6 +25,18 @@ public static class BuiltinTypes
         Scale = new ScaleSpec(".spec.replicas", ".status.replicas", null),
     };
 
+    public static readonly ResourceType ServiceAccounts = new()
+        { Group = "", Version = "v1", Kind = "ServiceAccount", Plural = "serviceaccounts", Singular = "serviceaccount", ShortNames = ["sa"] };
+
+    // Stored by every cluster; with RBAC enforcement on they also decide every request (Auth/RbacAuthorizer).
+    public static readonly ResourceType Roles = new() { Group = Rbac, Version = "v1", Kind = "Role", Plural = "roles", Singular = "role" };
+    public static readonly ResourceType ClusterRoles = new()
+        { Group = Rbac, Version = "v1", Kind = "ClusterRole", Plural = "clusterroles", Singular = "clusterrole", Namespaced = false };
+    public static readonly ResourceType RoleBindings = new()
+        { Group = Rbac, Version = "v1", Kind = "RoleBinding", Plural = "rolebindings", Singular = "rolebinding" };
+    public static readonly ResourceType ClusterRoleBindings = new()
+        { Group = Rbac, Version = "v1", Kind = "ClusterRoleBinding", Plural = "clusterrolebindings", Singular = "clusterrolebinding", Namespaced = false };
+
     public static readonly ResourceType Events = new()
     {
         Group = "", Version = "v1", Kind = "Event", Plural = "events", Singular = "event", ShortNames = ["ev"],
@@ -57,18 +69,17 @@ public static class BuiltinTypes
         new() { Group = "", Version = "v1", Kind = "ConfigMap", Plural = "configmaps", Singular = "configmap", ShortNames = ["cm"] },
         new() { Group = "", Version = "v1", Kind = "Service", Plural = "services", Singular = "service", ShortNames = ["svc"],
             Categories = ["all"], HasStatus = true },
-        new() { Group = "", Version = "v1", Kind = "ServiceAccount", Plural = "serviceaccounts", Singular = "serviceaccount", ShortNames = ["sa"] },
+        ServiceAccounts,
         Events,
         Deployments,
         Leases,
         new() { Group = "discovery.k8s.io", Version = "v1", Kind = "EndpointSlice", Plural = "endpointslices", Singular = "endpointslice" },
         Crds,
         // What the chart renders besides workloads: access control, network isolation, disruption budgets, ingress.
-        new() { Group = Rbac, Version = "v1", Kind = "Role", Plural = "roles", Singular = "role" },
-        new() { Group = Rbac, Version = "v1", Kind = "ClusterRole", Plural = "clusterroles", Singular = "clusterrole", Namespaced = false },
-        new() { Group = Rbac, Version = "v1", Kind = "RoleBinding", Plural = "rolebindings", Singular = "rolebinding" },
-        new() { Group = Rbac, Version = "v1", Kind = "ClusterRoleBinding", Plural = "clusterrolebindings", Singular = "clusterrolebinding",
-            Namespaced = false },
+        Roles,
+        ClusterRoles,
+        RoleBindings,
+        ClusterRoleBindings,
         new() { Group = "networking.k8s.io", Version = "v1", Kind = "NetworkPolicy", Plural = "networkpolicies", Singular = "networkpolicy",
             ShortNames = ["netpol"], Generation = GenerationPolicy.Spec },
         new() { Group = "networking.k8s.io", Version = "v1", Kind = "Ingress", Plural = "ingresses", Singular = "ingress",

@@ -3,7 +3,7 @@ namespace Nexus.KubeApiServer.Hosting;
 /// <summary>Writes a kubeconfig (plain http, bearer token) that kubectl and KubernetesClient both accept.</summary>
 public static class Kubeconfig
 {
-    public static void Write(string path, string url, string token)
+    public static void Write(string path, string url, string token, string ns = "default")
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
@@ -23,7 +23,7 @@ public static class Kubeconfig
               context:
                 cluster: nexus-stand-in
                 user: nexus-stand-in
-                namespace: default
+                namespace: {ns}
             current-context: nexus-stand-in
 
             """);

@@ -13,6 +13,7 @@ public sealed class RequestLog
     readonly ConcurrentDictionary<string, long> _byVerb = new();
     readonly ConcurrentDictionary<string, long> _byVerbPath = new();
     readonly ConcurrentQueue<RecordedRequest> _entries = new();
+    readonly ConcurrentQueue<string> _denials = new();
 
     internal bool Keep { get; set; } = true;
 
@@ -32,12 +33,21 @@ public sealed class RequestLog
 
     public long Count(Func<RecordedRequest, bool> predicate) => _entries.Count(predicate);
 
+    /// <summary>
+    /// The message of every request refused by authentication or RBAC (kept whether or not requests are recorded),
+    /// so a test can show that a client needed nothing its role does not grant, and name what it lacked.
+    /// </summary>
+    public IReadOnlyList<string> Denials => _denials.ToArray();
+
+    internal void RecordDenial(string message) => _denials.Enqueue(message);
+
     public void Reset()
     {
         Interlocked.Exchange(ref _total, 0);
         _byVerb.Clear();
         _byVerbPath.Clear();
         _entries.Clear();
+        _denials.Clear();
     }
 
     internal void Record(RecordedRequest r)

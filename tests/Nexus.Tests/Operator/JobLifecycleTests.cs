@@ -156,32 +156,44 @@ public sealed class JobLifecycleTests
     }
 
     [Fact]
-    public async Task Large_results_go_to_an_owned_configmap_and_huge_ones_fail()
+    public async Task Results_above_the_inline_limit_are_stored_in_the_database_by_reference_and_only_ones_above_the_maximum_fail()
     {
         await using var c = await OperatorCluster.StartAsync();
-        var rnd = new Random(3);
-        var noise = new byte[6000];
-        rnd.NextBytes(noise);
-        c.Workers[0].Behave = (id, attempt, p) => p?.GetProperty("sku").GetString() == "huge"
-            ? new FakeBehaviour { Result = new JsonObject { ["blob"] = Convert.ToBase64String(noise) } }
-            : new FakeBehaviour { Result = new JsonObject { ["text"] = new string('x', 5000) } };
+        var twentyMiB = new string('r', 20 * 1024 * 1024);
+        c.Workers[0].Behave = (id, attempt, p) => p?.GetProperty("sku").GetString() switch
+        {
+            "small" => new FakeBehaviour { Result = new JsonObject { ["text"] = new string('s', 16 * 1024 - 20) } },
+            "large" => new FakeBehaviour { Result = new JsonObject { ["text"] = new string('x', 17 * 1024) } },
+            "huge" => new FakeBehaviour { Result = new JsonObject { ["text"] = twentyMiB } },
+            _ => new FakeBehaviour { Result = new JsonObject { ["text"] = twentyMiB + twentyMiB } }, // 40 MiB: above the 32 MiB maximum
+        };
         await c.CreatePoolAsync("pool");
-        c.Tune = o => o with { ResultInlineMaxBytes = 1000, ResultConfigMapMaxBytes = 4000 };
         await c.StartLeaderAsync();
+        var small = await c.CreateJobAsync(parameters: new { sku = "small" });
         var large = await c.CreateJobAsync(parameters: new { sku = "large" });
         var huge = await c.CreateJobAsync(parameters: new { sku = "huge" });
+        var over = await c.CreateJobAsync(parameters: new { sku = "over" });
 
-        var done = await c.WaitForPhaseAsync(large.Metadata.Name, JobPhases.Completed);
-        Assert.Null(done.Status!.Result);
-        var reference = done.Status.ResultRef!;
-        Assert.Equal("gzip+base64", reference.Encoding);
-        var map = (await c.Api.GetAsync<k8s.Models.V1ConfigMap>(ResourceKind.ConfigMap.Item(OperatorCluster.Ns, reference.ConfigMap), default))!;
-        Assert.Equal(done.Metadata.Uid, map.Metadata.OwnerReferences.Single().Uid);
-        var text = ResultEncoding.Decode(map.Data[reference.Key]);
-        Assert.Equal(new string('x', 5000), JsonNode.Parse(text)!["text"]!.GetValue<string>());
+        var inline = await c.WaitForPhaseAsync(small.Metadata.Name, JobPhases.Completed);
+        Assert.Null(inline.Status!.ResultRef);
+        Assert.Equal(16 * 1024 - 20, inline.Status.Result!.Value.GetProperty("text").GetString()!.Length);
 
-        var failed = await c.WaitForPhaseAsync(huge.Metadata.Name, JobPhases.Failed);
+        foreach (var (job, text) in new[] { (large, new string('x', 17 * 1024)), (huge, twentyMiB) })
+        {
+            var done = await c.WaitForPhaseAsync(job.Metadata.Name, JobPhases.Completed, TimeSpan.FromSeconds(60));
+            Assert.Null(done.Status!.Result);
+            Assert.Equal(AiJobResultRef.PostgreSql, done.Status.ResultRef!.Store);
+            Assert.Equal(text.Length + """{"text":""}""".Length, done.Status.ResultRef.SizeBytes);
+            var stored = await c.History.Jobs.GetResultAsync("acme", ResourceIds.JobIdFromName(job.Metadata.Name));
+            Assert.Equal(text, stored!.Value.GetProperty("text").GetString());
+        }
+
+        var failed = await c.WaitForPhaseAsync(over.Metadata.Name, JobPhases.Failed, TimeSpan.FromSeconds(60));
         Assert.Equal("RESULT_TOO_LARGE", failed.Status!.Error!.Code);
+        Assert.Null(await c.History.Jobs.GetResultAsync("acme", ResourceIds.JobIdFromName(over.Metadata.Name)));
+        // No result ConfigMaps any more.
+        var maps = await c.Api.ListAllAsync<k8s.Models.V1ConfigMap>(ResourceKind.ConfigMap.Collection(OperatorCluster.Ns), default);
+        Assert.DoesNotContain(maps, m => m.Metadata.Name.EndsWith("-result", StringComparison.Ordinal));
     }
 
     [Fact]

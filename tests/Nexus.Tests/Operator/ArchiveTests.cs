@@ -36,7 +36,7 @@ public sealed class ArchiveTests
 
         var done = await ArchivedInApiAsync(c, completed.Metadata.Name);
         var row = (await c.ArchivedAsync(completed.Metadata.Name))!;
-        Assert.Equal((JobPhases.Completed, JobTypes.PricingRecalculate, "A-1"), (row.Status, row.Type, row.Params!.Value.GetProperty("sku").GetString()));
+        Assert.Equal((JobPhases.Completed, JobTypes.PricingRecalculate, "retried"), (row.Status, row.Type, row.Params!.Value.GetProperty("sku").GetString()));
         Assert.Equal(7, row.Result!.Value.GetProperty("score").GetInt32());
         Assert.Equal([(1, "Retried", "UPSTREAM_DOWN"), (2, "Completed", null)], row.Attempts.Select(a => (a.Number, a.Outcome, a.ErrorCode)).ToList());
         Assert.All(row.Attempts, a => Assert.Equal(c.Workers[0].Url, a.Instance));
@@ -160,7 +160,7 @@ public sealed class ArchiveTests
         await Wait.UntilAsync(async () => (await c.Api.GetAsync<AiJobBatch>(path, default))?.Metadata.Finalizers?.Contains(NexusGroup.ArchiveFinalizer) == true,
             "finalizer added to the batch");
         // The batch's children are built with the finalizer from creation.
-        var child = await Wait.ForAsync(() => c.GetJobAsync(BatchChildren.Name(new AiJobBatch { Metadata = new V1ObjectMeta { Name = name } }, 0)), "first child");
+        var child = await Wait.ForAsync(() => c.GetJobAsync($"{name}-0"), "first child");
         Assert.Contains(NexusGroup.ArchiveFinalizer, child.Metadata.Finalizers);
 
         await Wait.UntilAsync(async () => await c.Api.GetAsync<AiJobBatch>(path, default) is null, "batch archived and deleted", TimeSpan.FromSeconds(30));

@@ -164,15 +164,14 @@ public sealed class JobLifecycleTests
         {
             "small" => new FakeBehaviour { Result = new JsonObject { ["text"] = new string('s', 16 * 1024 - 20) } },
             "large" => new FakeBehaviour { Result = new JsonObject { ["text"] = new string('x', 17 * 1024) } },
-            "huge" => new FakeBehaviour { Result = new JsonObject { ["text"] = twentyMiB } },
-            _ => new FakeBehaviour { Result = new JsonObject { ["text"] = twentyMiB + twentyMiB } }, // 40 MiB: above the 32 MiB maximum
+            _ => new FakeBehaviour { Result = new JsonObject { ["text"] = twentyMiB } },
         };
         await c.CreatePoolAsync("pool");
+        c.Tune = o => o with { WorkerRequestTimeout = TimeSpan.FromSeconds(30) };
         await c.StartLeaderAsync();
         var small = await c.CreateJobAsync(parameters: new { sku = "small" });
         var large = await c.CreateJobAsync(parameters: new { sku = "large" });
         var huge = await c.CreateJobAsync(parameters: new { sku = "huge" });
-        var over = await c.CreateJobAsync(parameters: new { sku = "over" });
 
         var inline = await c.WaitForPhaseAsync(small.Metadata.Name, JobPhases.Completed);
         Assert.Null(inline.Status!.ResultRef);
@@ -188,12 +187,26 @@ public sealed class JobLifecycleTests
             Assert.Equal(text, stored!.Value.GetProperty("text").GetString());
         }
 
-        var failed = await c.WaitForPhaseAsync(over.Metadata.Name, JobPhases.Failed, TimeSpan.FromSeconds(60));
-        Assert.Equal("RESULT_TOO_LARGE", failed.Status!.Error!.Code);
-        Assert.Null(await c.History.Jobs.GetResultAsync("acme", ResourceIds.JobIdFromName(over.Metadata.Name)));
         // No result ConfigMaps any more.
         var maps = await c.Api.ListAllAsync<k8s.Models.V1ConfigMap>(ResourceKind.ConfigMap.Collection(OperatorCluster.Ns), default);
         Assert.DoesNotContain(maps, m => m.Metadata.Name.EndsWith("-result", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(2 * 1024 * 1024)] // the answer is longer than the operator reads: it stops reading at the limit
+    [InlineData(1024 * 1024 + 100)] // read whole (within the envelope allowance), then measured
+    public async Task A_result_above_the_maximum_fails_with_result_too_large(int size)
+    {
+        await using var c = await OperatorCluster.StartAsync();
+        c.Workers[0].Behave = (_, _, _) => new FakeBehaviour { Result = new JsonObject { ["text"] = new string('o', size) } };
+        await c.CreatePoolAsync("pool");
+        c.Tune = o => o with { ResultMaxBytes = 1024 * 1024 };
+        await c.StartLeaderAsync();
+        var job = await c.CreateJobAsync();
+        var failed = await c.WaitForPhaseAsync(job.Metadata.Name, JobPhases.Failed);
+        Assert.True(failed.Status!.Error!.Code == "RESULT_TOO_LARGE", failed.Status.Error.Message);
+        Assert.Null(await c.History.Jobs.GetResultAsync("acme", ResourceIds.JobIdFromName(job.Metadata.Name)));
+        Assert.Single(c.Workers[0].Submissions);
     }
 
     [Fact]

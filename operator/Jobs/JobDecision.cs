@@ -13,6 +13,8 @@ public enum DependencyState
     Failed,
     /// <summary>No longer exists, and nothing will create it again.</summary>
     Gone,
+    /// <summary>Not in the API, and the history database that would know cannot be asked now: look again soon.</summary>
+    Unknown,
 }
 
 /// <summary>What the job controller is to do with one AiJob now; the controller applies it and nothing else.</summary>
@@ -49,9 +51,11 @@ public abstract record JobDecision
 }
 
 /// <summary>The settings a decision depends on.</summary>
-public sealed record JobRules(TimeSpan RetentionAfterArchive, TimeSpan MaxQueueTime, TimeSpan InitialStatusDelay)
+/// <param name="UnknownDependencyRecheck">How soon a job whose dependency could not be looked up is looked at again.</param>
+public sealed record JobRules(TimeSpan RetentionAfterArchive, TimeSpan MaxQueueTime, TimeSpan InitialStatusDelay,
+    TimeSpan? UnknownDependencyRecheck = null)
 {
-    public static JobRules From(OperatorOptions o) => new(o.RetentionAfterArchive, o.MaxQueueTime, o.InitialStatusDelay);
+    public static JobRules From(OperatorOptions o) => new(o.RetentionAfterArchive, o.MaxQueueTime, o.InitialStatusDelay, o.ArchiveRetryMaxDelay);
 }
 
 /// <summary>
@@ -110,6 +114,7 @@ public static class JobDecisions
         }
 
         var ready = true;
+        var unknown = false;
         foreach (var (name, state) in dependencies)
         {
             switch (state)
@@ -121,6 +126,10 @@ public static class JobDecisions
                 case DependencyState.Pending:
                     ready = false;
                     break;
+                case DependencyState.Unknown:
+                    ready = false;
+                    unknown = true;
+                    break;
             }
         }
 
@@ -131,6 +140,7 @@ public static class JobDecisions
         {
             if (isNew && now < initDue) return new JobDecision.WaitUntil(initDue, Initialise: false);
             var wake = retryAt is { } r && r < queueTimeoutAt ? r : queueTimeoutAt;
+            if (unknown && now + (rules.UnknownDependencyRecheck ?? TimeSpan.FromSeconds(5)) < wake) wake = now + (rules.UnknownDependencyRecheck ?? TimeSpan.FromSeconds(5));
             return new JobDecision.WaitUntil(wake, Initialise: isNew);
         }
 

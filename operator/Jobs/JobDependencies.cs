@@ -56,8 +56,8 @@ public sealed class JobDependencies(Informer<AiJob> jobs, Informer<AiJobBatch> b
         }
         catch (Exception e) when (e is HistoryUnavailableException or Npgsql.PostgresException { SqlState: "42P01" })
         {
-            // Unreachable, or not migrated yet: ask again later rather than cancel a job that may be unblocked.
-            return DependencyState.Pending;
+            // Unreachable, or not migrated yet: ask again soon rather than cancel a job that may be unblocked.
+            return DependencyState.Unknown;
         }
     }
 }

@@ -106,6 +106,14 @@ public sealed class JobDecisionTests
     }
 
     [Fact]
+    public void A_dependency_that_cannot_be_looked_up_is_waited_on_and_looked_up_again_soon()
+    {
+        var rules = Rules with { UnknownDependencyRecheck = TimeSpan.FromSeconds(3) };
+        var decision = JobDecisions.Decide(Job(JobPhases.Queued), [("job-b", DependencyState.Unknown)], T0, T0, false, rules);
+        Assert.Equal(new JobDecision.WaitUntil(T0.AddSeconds(3), Initialise: false), decision);
+    }
+
+    [Fact]
     public void A_job_deleted_by_hand_is_archived_before_it_goes_and_one_not_finished_ends_as_cancelled()
     {
         Assert.IsType<JobDecision.Archive>(Decide(Job(JobPhases.Completed, completedAt: T0, deletedAt: T0), T0));

@@ -86,11 +86,11 @@ public sealed class OperatorCluster : IAsyncDisposable
         return host;
     }
 
-    /// <summary>Starts one operator and waits until it leads with caches synced.</summary>
+    /// <summary>Starts one operator and waits until it leads with caches synced and its history database migrated.</summary>
     public async Task<OperatorHost> StartLeaderAsync(OperatorOptions? options = null)
     {
         var host = await StartOperatorAsync(options);
-        await Wait.UntilAsync(() => host.Term is not null, "operator to lead", TimeSpan.FromSeconds(20));
+        await Wait.UntilAsync(() => host.Term is not null && host.Startup.IsMigrated, "operator to lead", TimeSpan.FromSeconds(20));
         return host;
     }
 

@@ -1,4 +1,6 @@
 using Nexus.Crds.Entities;
+using Nexus.Operator.Archive;
+using Nexus.Operator.Batches;
 using Nexus.Operator.Dispatch;
 using Nexus.Operator.Jobs;
 using Nexus.Operator.Pools;
@@ -8,4 +10,4 @@ namespace Nexus.Operator;
 
 /// <summary>The state one leadership term built (fresh caches, slots, counts), as the host shows it while leading.</summary>
 public sealed record LeadershipTerm(Informer<AiJob> Jobs, Informer<AiJobBatch> Batches, Informer<WorkerPool> Pools,
-    PoolRegistry Registry, JobStats Stats, JobRunner Runner, SlotScheduler Scheduler);
+    PoolRegistry Registry, JobStats Stats, JobRunner Runner, SlotScheduler Scheduler, JobArchiver Archiver, BatchController BatchController);

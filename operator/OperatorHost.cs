@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Nexus.Crds.Entities;
+using Nexus.Operator.Archive;
 using Nexus.Operator.Control;
 using Nexus.Operator.Batches;
 using Nexus.Operator.Dispatch;
@@ -12,6 +13,7 @@ using Nexus.Operator.Jobs;
 using Nexus.Operator.Metrics;
 using Nexus.Operator.Pools;
 using Nexus.Shared;
+using Nexus.Shared.History;
 using Prometheus;
 
 namespace Nexus.Operator;
@@ -28,9 +30,15 @@ public sealed class OperatorHost : IAsyncDisposable
     private volatile LeadershipTerm? _term;
     private volatile bool _ready;
 
-    private OperatorHost(OperatorOptions options, TimeProvider time, WebApplication web, KubeApi api, OperatorMetrics metrics, ILoggerFactory logs)
+    private readonly Task _migrate;
+
+    private OperatorHost(OperatorOptions options, TimeProvider time, WebApplication web, KubeApi api, HistoryDatabase history,
+        OperatorMetrics metrics, ILoggerFactory logs)
     {
         Options = options;
+        History = history;
+        Startup = new HistoryStartup(history, options, time, logs.CreateLogger("Nexus.Operator.History"));
+        _migrate = Task.Run(() => Startup.RunAsync(_stop.Token));
         Time = time;
         _web = web;
         Api = api;
@@ -47,6 +55,10 @@ public sealed class OperatorHost : IAsyncDisposable
     public TimeProvider Time { get; }
     public KubeApi Api { get; }
     public OperatorMetrics Metrics { get; }
+    /// <summary>The history database of this process (one pool for every component).</summary>
+    public HistoryDatabase History { get; }
+    /// <summary>The schema migration at start: readiness and archive writes wait on it.</summary>
+    public HistoryStartup Startup { get; }
     public ILoggerFactory Logs { get; }
     public LeaderElector Elector { get; }
     /// <summary>The HTTP base URL (with the real port when started on port 0).</summary>
@@ -72,15 +84,19 @@ public sealed class OperatorHost : IAsyncDisposable
         var metrics = new OperatorMetrics();
         OperatorHost? host = null;
         web.MapGet("/healthz", () => Results.Text("ok"));
-        // Not ready while the API server has been unreachable past a short grace; liveness stays up (a restart would
-        // not bring the server back).
+        // Not ready while the API server has been unreachable past a short grace, or before the history database is
+        // migrated; liveness stays up (a restart would bring neither back).
         web.MapGet("/readyz", () => host is not { _ready: true } ? Results.Text("starting", statusCode: 503)
-            : host.Api.Health.IsReady ? Results.Text("ok")
-            : Results.Text("the Kubernetes API server is unreachable: " + host.Api.Health.LastError, statusCode: 503));
+            : !host.Api.Health.IsReady ? Results.Text("the Kubernetes API server is unreachable: " + host.Api.Health.LastError, statusCode: 503)
+            : !host.Startup.IsMigrated ? Results.Text("waiting for the history database", statusCode: 503)
+            : Results.Text("ok"));
         web.MapMetrics("/metrics", metrics.Registry);
         await web.StartAsync(ct);
+        if (string.IsNullOrWhiteSpace(options.DatabaseUrl))
+            throw new ArgumentException($"the history database is required: set {HistoryOptions.UrlVariable}", nameof(options));
+        var history = new HistoryDatabase(options.ForHistory());
         var api = new KubeApi(KubeApi.LoadConfig(options.Kubeconfig));
-        host = new OperatorHost(options, time, web, api, metrics, web.Services.GetRequiredService<ILoggerFactory>());
+        host = new OperatorHost(options, time, web, api, history, metrics, web.Services.GetRequiredService<ILoggerFactory>());
         return host;
     }
 
@@ -104,8 +120,9 @@ public sealed class OperatorHost : IAsyncDisposable
     {
         var log = Logs.CreateLogger("Nexus.Operator");
         var events = new EventRecorder(Api, Options, Logs.CreateLogger<EventRecorder>());
-        using var workers = new WorkerClient(Options.WorkerRequestTimeout);
-        var jobs = new Informer<AiJob>(Api, ResourceKind.AiJob, Options.ForInformers(), Logs.CreateLogger("Nexus.Operator.Informer.aijobs"));
+        using var workers = new WorkerClient(Options.WorkerRequestTimeout, Options.ResultMaxBytes);
+        var jobs = new Informer<AiJob>(Api, ResourceKind.AiJob, Options.ForInformers() with { Trim = SlimCache.Trim },
+            Logs.CreateLogger("Nexus.Operator.Informer.aijobs"));
         var batches = new Informer<AiJobBatch>(Api, ResourceKind.AiJobBatch, Options.ForInformers(), Logs.CreateLogger("Nexus.Operator.Informer.aijobbatches"));
         var pools = new Informer<WorkerPool>(Api, ResourceKind.WorkerPool, Options.ForInformers(), Logs.CreateLogger("Nexus.Operator.Informer.workerpools"));
         var registry = new PoolRegistry();
@@ -116,15 +133,17 @@ public sealed class OperatorHost : IAsyncDisposable
         CountRestarts(h => pools.Restarted += h, WorkerPool.KindName);
 
         var writer = new JobStatusWriter(Api, jobs, Options);
-        var outcomes = new OutcomeWriter(jobs, writer, new ResultConfigMaps(Api, Options), events, Metrics, Options, Time);
+        var outcomes = new OutcomeWriter(jobs, writer, History.Jobs, events, Metrics, Options, Time);
         var runner = new JobRunner(jobs, writer, new WorkerAttempt(workers, registry, Metrics, Options, Time), outcomes,
-            registry, events, Metrics, Time, Logs.CreateLogger<JobRunner>());
+            registry, events, Metrics, Options, Time, Logs.CreateLogger<JobRunner>());
         var scheduler = new SlotScheduler(Options.AgingThreshold, registry, runner, Time);
-        var jobController = new JobController(jobs, new JobDependencies(jobs, batches, Api, Options), Api, writer, scheduler, runner,
-            events, Metrics, Options, Time, Logs.CreateLogger<JobController>());
-        var batchController = new BatchController(batches, jobs, Api, events, Metrics, Options, Time, Logs.CreateLogger<BatchController>());
+        var archiver = new JobArchiver(jobs, writer, History.Jobs, Startup, events, Metrics, Options, Time, Logs.CreateLogger<JobArchiver>());
+        var jobController = new JobController(jobs, new JobDependencies(jobs, batches, Api, History.Jobs, Options), Api, writer, scheduler, runner,
+            archiver, events, Metrics, Options, Time, Logs.CreateLogger<JobController>());
+        var batchController = new BatchController(batches, jobs, Api, History.Jobs, Startup, events, Metrics, Options, Time, Logs.CreateLogger<BatchController>());
+        var sweeper = new HistorySweeper(History, Startup, Metrics, Options, Time, Logs.CreateLogger<HistorySweeper>());
         var poolController = new PoolController(pools, registry, workers, stats, Api, events, Metrics, Options, Time, Logs.CreateLogger<PoolController>());
-        var term = new LeadershipTerm(jobs, batches, pools, registry, stats, runner, scheduler);
+        var term = new LeadershipTerm(jobs, batches, pools, registry, stats, runner, scheduler, archiver, batchController);
         Metrics.Registry.AddBeforeCollectCallback(() => PublishJobGauges(term));
 
         var tasks = new List<Task> { jobs.RunAsync(ct), batches.RunAsync(ct), pools.RunAsync(ct), events.RunAsync(ct) };
@@ -138,6 +157,8 @@ public sealed class OperatorHost : IAsyncDisposable
             tasks.Add(scheduler.RunAsync(ct));
             tasks.Add(jobController.RunAsync(ct));
             tasks.Add(batchController.RunAsync(ct));
+            tasks.Add(archiver.RunAsync(ct));
+            tasks.Add(sweeper.RunAsync(ct));
             _term = term;
             log.LogInformation("leading: {Jobs} jobs, {Batches} batches, {Pools} pools cached", jobs.Count, batches.Count, pools.Count);
             await Task.WhenAll(tasks);
@@ -172,6 +193,8 @@ public sealed class OperatorHost : IAsyncDisposable
     {
         if (!ReferenceEquals(_term, term) && _term is not null) return;
         foreach (var ((phase, type, priority), n) in term.Stats.Counts()) Metrics.Jobs.WithLabels(phase, type, priority).Set(n);
+        Metrics.ArchiveBacklog.WithLabels(AiJob.KindName).Set(term.Archiver.Backlog);
+        Metrics.ArchiveBacklog.WithLabels(AiJobBatch.KindName).Set(term.BatchController.Backlog);
         var now = Time.GetUtcNow().UtcDateTime;
         foreach (var type in JobTypes.All)
         {
@@ -184,6 +207,7 @@ public sealed class OperatorHost : IAsyncDisposable
     {
         if (!_stop.IsCancellationRequested) _stop.Cancel();
         try { await _run; } catch (OperationCanceledException) { }
+        try { await _migrate; } catch (OperationCanceledException) { }
         await _web.StopAsync();
     }
 
@@ -191,6 +215,7 @@ public sealed class OperatorHost : IAsyncDisposable
     {
         await StopAsync();
         await _web.DisposeAsync();
+        await History.DisposeAsync();
         Api.Dispose();
         _stop.Dispose();
     }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Nexus.Shared;
+using Nexus.Shared.History;
 
 namespace Nexus.Operator;
 
@@ -43,11 +44,25 @@ public sealed record OperatorOptions
     public TimeSpan MaxQueueTime { get; init; } = TimeSpan.FromHours(24);
     /// <summary>A job without status that cannot be claimed at once gets status Queued after this delay.</summary>
     public TimeSpan InitialStatusDelay { get; init; } = TimeSpan.FromSeconds(1);
-    public TimeSpan TtlAfterFinished { get; init; } = TimeSpan.FromDays(7);
+    /// <summary>How long a finished AiJob or AiJobBatch stays in the API after its record was archived (kubectl still shows it).</summary>
+    public TimeSpan RetentionAfterArchive { get; init; } = TimeSpan.FromMinutes(15);
 
-    public int ResultInlineMaxBytes { get; init; } = 256 * 1024;
-    /// <summary>Largest compressed result stored in a ConfigMap (the API limit is 1 MiB for the whole object).</summary>
-    public int ResultConfigMapMaxBytes { get; init; } = 1024 * 1024 - 16 * 1024;
+    /// <summary>The history database (<c>NEXUS_DATABASE_URL</c>): a postgresql:// URL or an Npgsql connection string. Required.</summary>
+    public string DatabaseUrl { get; init; } = "";
+    /// <summary>Results up to this size (JSON bytes) stay in status; larger ones are stored in the database with a reference.</summary>
+    public int ResultInlineMaxBytes { get; init; } = 16 * 1024;
+    /// <summary>Largest result stored (JSON bytes); a larger one fails the job with RESULT_TOO_LARGE.</summary>
+    public long ResultMaxBytes { get; init; } = HistoryOptions.DefaultMaxResultBytes;
+    /// <summary>Backoff of archive writes and migrations while the database is unavailable.</summary>
+    public TimeSpan ArchiveRetryBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan ArchiveRetryMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Finished jobs written to the database in one transaction at most.</summary>
+    public int ArchiveBatchSize { get; init; } = 100;
+    /// <summary>How often the leader runs the database's retention sweep.</summary>
+    public TimeSpan HistorySweepInterval { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The history database settings the shared data layer takes.</summary>
+    public HistoryOptions ForHistory() => new() { ConnectionString = DatabaseUrl, MaxResultBytes = ResultMaxBytes };
 
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan PoolResyncInterval { get; init; } = TimeSpan.FromSeconds(2);

@@ -29,9 +29,14 @@ public sealed class OperatorSettings
     [ConfigurationKeyName("RECONCILE_CONCURRENCY")] public int ReconcileConcurrency { get; set; } = Defaults.ReconcileConcurrency;
     [ConfigurationKeyName("AGING_THRESHOLD_SECONDS")] public double AgingThresholdSeconds { get; set; } = Defaults.AgingThreshold.TotalSeconds;
     [ConfigurationKeyName("MAX_QUEUE_SECONDS")] public double MaxQueueSeconds { get; set; } = Defaults.MaxQueueTime.TotalSeconds;
-    [ConfigurationKeyName("TTL_SECONDS_AFTER_FINISHED")] public double TtlSecondsAfterFinished { get; set; } = Defaults.TtlAfterFinished.TotalSeconds;
+    [ConfigurationKeyName("RETENTION_AFTER_ARCHIVE_SECONDS")] public double RetentionAfterArchiveSeconds { get; set; } = Defaults.RetentionAfterArchive.TotalSeconds;
+    [ConfigurationKeyName("DATABASE_URL")] public string? DatabaseUrl { get; set; }
     [ConfigurationKeyName("RESULT_INLINE_MAX_BYTES")] public int ResultInlineMaxBytes { get; set; } = Defaults.ResultInlineMaxBytes;
-    [ConfigurationKeyName("RESULT_CONFIGMAP_MAX_BYTES")] public int ResultConfigMapMaxBytes { get; set; } = Defaults.ResultConfigMapMaxBytes;
+    [ConfigurationKeyName("RESULT_MAX_BYTES")] public long ResultMaxBytes { get; set; } = Defaults.ResultMaxBytes;
+    [ConfigurationKeyName("ARCHIVE_RETRY_BASE_SECONDS")] public double ArchiveRetryBaseSeconds { get; set; } = Defaults.ArchiveRetryBaseDelay.TotalSeconds;
+    [ConfigurationKeyName("ARCHIVE_RETRY_MAX_SECONDS")] public double ArchiveRetryMaxSeconds { get; set; } = Defaults.ArchiveRetryMaxDelay.TotalSeconds;
+    [ConfigurationKeyName("ARCHIVE_BATCH_SIZE")] public int ArchiveBatchSize { get; set; } = Defaults.ArchiveBatchSize;
+    [ConfigurationKeyName("HISTORY_SWEEP_SECONDS")] public double HistorySweepSeconds { get; set; } = Defaults.HistorySweepInterval.TotalSeconds;
     [ConfigurationKeyName("POLL_INTERVAL_SECONDS")] public double PollIntervalSeconds { get; set; } = Defaults.PollInterval.TotalSeconds;
     [ConfigurationKeyName("POOL_RESYNC_SECONDS")] public double PoolResyncSeconds { get; set; } = Defaults.PoolResyncInterval.TotalSeconds;
     [ConfigurationKeyName("WORKER_TIMEOUT_SECONDS")] public double WorkerTimeoutSeconds { get; set; } = Defaults.WorkerRequestTimeout.TotalSeconds;
@@ -91,9 +96,14 @@ public sealed class OperatorSettings
         ReconcileConcurrency = ReconcileConcurrency,
         AgingThreshold = TimeSpan.FromSeconds(AgingThresholdSeconds),
         MaxQueueTime = TimeSpan.FromSeconds(MaxQueueSeconds),
-        TtlAfterFinished = TimeSpan.FromSeconds(TtlSecondsAfterFinished),
+        RetentionAfterArchive = TimeSpan.FromSeconds(RetentionAfterArchiveSeconds),
+        DatabaseUrl = DatabaseUrl!.Trim(),
         ResultInlineMaxBytes = ResultInlineMaxBytes,
-        ResultConfigMapMaxBytes = ResultConfigMapMaxBytes,
+        ResultMaxBytes = ResultMaxBytes,
+        ArchiveRetryBaseDelay = TimeSpan.FromSeconds(ArchiveRetryBaseSeconds),
+        ArchiveRetryMaxDelay = TimeSpan.FromSeconds(ArchiveRetryMaxSeconds),
+        ArchiveBatchSize = ArchiveBatchSize,
+        HistorySweepInterval = TimeSpan.FromSeconds(HistorySweepSeconds),
         PollInterval = TimeSpan.FromSeconds(PollIntervalSeconds),
         PoolResyncInterval = TimeSpan.FromSeconds(PoolResyncSeconds),
         WorkerRequestTimeout = TimeSpan.FromSeconds(WorkerTimeoutSeconds),
@@ -109,7 +119,8 @@ public sealed class OperatorSettings
 /// <summary>Checks every setting at start; each failure names the environment variable to fix and the value found.</summary>
 public sealed class OperatorSettingsValidator : IValidateOptions<OperatorSettings>
 {
-    private const int ConfigMapLimit = 1024 * 1024;
+    /// <summary>Status stays far below etcd's 1.5 MiB object limit.</summary>
+    private const int InlineLimit = 256 * 1024;
 
     public ValidateOptionsResult Validate(string? name, OperatorSettings s)
     {
@@ -133,10 +144,19 @@ public sealed class OperatorSettingsValidator : IValidateOptions<OperatorSetting
         Check(s.ReconcileConcurrency is >= 1 and <= 1024, "RECONCILE_CONCURRENCY", s.ReconcileConcurrency, "must be between 1 and 1024");
         Check(s.AgingThresholdSeconds > 0, "AGING_THRESHOLD_SECONDS", s.AgingThresholdSeconds, "must be greater than 0");
         Check(s.MaxQueueSeconds > 0, "MAX_QUEUE_SECONDS", s.MaxQueueSeconds, "must be greater than 0");
-        Check(s.TtlSecondsAfterFinished > 0, "TTL_SECONDS_AFTER_FINISHED", s.TtlSecondsAfterFinished, "must be greater than 0");
-        Check(s.ResultInlineMaxBytes >= 0, "RESULT_INLINE_MAX_BYTES", s.ResultInlineMaxBytes, "must not be negative");
-        Check(s.ResultConfigMapMaxBytes is > 0 and <= ConfigMapLimit, "RESULT_CONFIGMAP_MAX_BYTES", s.ResultConfigMapMaxBytes,
-            $"must be between 1 and {ConfigMapLimit} (the API's object size limit)");
+        Check(s.RetentionAfterArchiveSeconds >= 0, "RETENTION_AFTER_ARCHIVE_SECONDS", s.RetentionAfterArchiveSeconds, "must not be negative");
+        Check(!string.IsNullOrWhiteSpace(s.DatabaseUrl), "DATABASE_URL", s.DatabaseUrl ?? "",
+            "is required: the history database, as postgresql://user:password@host:port/db or an Npgsql connection string");
+        if (!string.IsNullOrWhiteSpace(s.DatabaseUrl)) CheckDatabaseUrl(s.DatabaseUrl, failures);
+        Check(s.ResultInlineMaxBytes is >= 0 and <= InlineLimit, "RESULT_INLINE_MAX_BYTES", s.ResultInlineMaxBytes,
+            $"must be between 0 and {InlineLimit} (larger results belong in the database, not in etcd)");
+        Check(s.ResultMaxBytes >= 1 && s.ResultMaxBytes <= int.MaxValue && s.ResultMaxBytes >= s.ResultInlineMaxBytes, "RESULT_MAX_BYTES", s.ResultMaxBytes,
+            $"must be at least RESULT_INLINE_MAX_BYTES ({s.ResultInlineMaxBytes}) and at most {int.MaxValue}");
+        Check(s.ArchiveRetryBaseSeconds > 0, "ARCHIVE_RETRY_BASE_SECONDS", s.ArchiveRetryBaseSeconds, "must be greater than 0");
+        Check(s.ArchiveRetryMaxSeconds >= s.ArchiveRetryBaseSeconds, "ARCHIVE_RETRY_MAX_SECONDS", s.ArchiveRetryMaxSeconds,
+            $"must be at least ARCHIVE_RETRY_BASE_SECONDS ({s.ArchiveRetryBaseSeconds})");
+        Check(s.ArchiveBatchSize is >= 1 and <= 1000, "ARCHIVE_BATCH_SIZE", s.ArchiveBatchSize, "must be between 1 and 1000");
+        Check(s.HistorySweepSeconds > 0, "HISTORY_SWEEP_SECONDS", s.HistorySweepSeconds, "must be greater than 0");
         Check(s.PollIntervalSeconds > 0, "POLL_INTERVAL_SECONDS", s.PollIntervalSeconds, "must be greater than 0");
         Check(s.PoolResyncSeconds > 0, "POOL_RESYNC_SECONDS", s.PoolResyncSeconds, "must be greater than 0");
         Check(s.WorkerTimeoutSeconds > 0, "WORKER_TIMEOUT_SECONDS", s.WorkerTimeoutSeconds, "must be greater than 0");
@@ -145,5 +165,18 @@ public sealed class OperatorSettingsValidator : IValidateOptions<OperatorSetting
         Check(s.RetryMaxSeconds >= s.RetryBaseSeconds, "RETRY_MAX_SECONDS", s.RetryMaxSeconds, $"must be at least RETRY_BASE_SECONDS ({s.RetryBaseSeconds})");
         Check(Enum.IsDefined(s.LogLevel), "LOG_LEVEL", s.LogLevel, "must be Trace, Debug, Information, Warning, Error, Critical or None");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>A malformed connection is named at start (without its password), not at the first archive write.</summary>
+    private static void CheckDatabaseUrl(string url, List<string> failures)
+    {
+        try
+        {
+            _ = new Npgsql.NpgsqlConnectionStringBuilder(Nexus.Shared.History.DatabaseUrl.ToConnectionString(url.Trim()));
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or KeyNotFoundException)
+        {
+            failures.Add($"{OperatorSettings.EnvironmentPrefix}DATABASE_URL=(value not shown: it may hold a password): {e.Message}");
+        }
     }
 }

@@ -125,6 +125,10 @@ public sealed class AiJobStatus
 
     [JsonPropertyName("observedGeneration")] public long? ObservedGeneration { get; set; }
 
+    [JsonPropertyName("attemptHistory"), MaxItems(AiJobAttempt.MaxKept)]
+    [Description("Every ended attempt, oldest first (the last ones when there were more): what the job's archived record lists.")]
+    public List<AiJobAttempt>? AttemptHistory { get; set; }
+
     [JsonPropertyName("archivedAt")]
     [Description("When the finished job's whole record was written to the history database; the AiJob may be deleted after the retention.")]
     public DateTime? ArchivedAt { get; set; }
@@ -159,6 +163,34 @@ public sealed class AiJobResultRef
     [JsonPropertyName("configMap")] public string ConfigMap { get; set; } = "";
     [JsonPropertyName("key")] public string Key { get; set; } = "";
     [JsonPropertyName("encoding")] public string? Encoding { get; set; }
+}
+
+/// <summary>
+/// One ended attempt. Kept in status (not in the operator's memory) so the history survives an operator restart: the
+/// archive lists every attempt from here.
+/// </summary>
+public sealed class AiJobAttempt
+{
+    /// <summary>The attempts a job may have (maxRetries is at most 10) with room for attempts lost to restarts.</summary>
+    public const int MaxKept = 16;
+
+    [Required, JsonPropertyName("number"), Range(1, 1000)] public int Number { get; set; }
+    [JsonPropertyName("pool")] public string? Pool { get; set; }
+    [JsonPropertyName("instance")] public string? Instance { get; set; }
+    [Required, JsonPropertyName("startedAt")] public DateTime StartedAt { get; set; }
+    [JsonPropertyName("endedAt")] public DateTime? EndedAt { get; set; }
+
+    [Required, JsonPropertyName("outcome")]
+    [Description("How the attempt ended: Completed, Failed (for good), Retried (failed, retried), or Cancelled.")]
+    [AllowedValues(Completed, Failed, Retried, Cancelled)]
+    public string Outcome { get; set; } = "";
+
+    [JsonPropertyName("errorCode")] public string? ErrorCode { get; set; }
+
+    public const string Completed = "Completed";
+    public const string Failed = "Failed";
+    public const string Retried = "Retried";
+    public const string Cancelled = "Cancelled";
 }
 
 public sealed class AiJobError

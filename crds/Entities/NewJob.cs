@@ -29,6 +29,8 @@ public static class NewJob
                 {
                     [JobAnnotations.EstimatedCompletionAt] = JobTimes.Format(estimatedCompletionAt),
                 },
+                // Held from creation until the finished record is archived: no extra write to add it later.
+                Finalizers = [NexusGroup.ArchiveFinalizer],
             },
             Spec = new AiJobSpec { Type = type, Tenant = tenant, Priority = priority, Params = parameters },
         };

@@ -1,12 +1,10 @@
-using System.Text.Json;
-
 namespace Nexus.Operator.Dispatch;
 
 /// <summary>How one attempt of a job ended, as seen from the worker; <see cref="OutcomeWriter"/> writes it down.</summary>
 public abstract record AttemptEnd
 {
-    /// <summary>The worker finished the job with this result.</summary>
-    public sealed record Completed(JsonElement? Result) : AttemptEnd;
+    /// <summary>The worker finished the job with this result (none, or too large to read: <paramref name="TooLargeBytes"/>).</summary>
+    public sealed record Completed(ResultBody? Result, long? TooLargeBytes = null) : AttemptEnd;
 
     /// <summary>Failed for good: the job fails with this code.</summary>
     public sealed record Failed(string Code, string Message) : AttemptEnd;

@@ -6,6 +6,7 @@ using Nexus.Operator.Jobs;
 using Nexus.Operator.Metrics;
 using Nexus.Operator.Pools;
 using Nexus.Shared;
+using Nexus.Shared.History;
 
 namespace Nexus.Operator.Dispatch;
 
@@ -16,7 +17,7 @@ namespace Nexus.Operator.Dispatch;
 /// pins. Leaving (leadership lost) writes nothing: the pin stays, and the next leader re-attaches.
 /// </summary>
 public sealed class JobRunner(Informer<AiJob> jobs, JobStatusWriter writer, WorkerAttempt attempts, OutcomeWriter outcomes,
-    PoolRegistry registry, EventRecorder events, OperatorMetrics metrics, TimeProvider time, ILogger<JobRunner> log)
+    PoolRegistry registry, EventRecorder events, OperatorMetrics metrics, OperatorOptions options, TimeProvider time, ILogger<JobRunner> log)
 {
     private readonly ConcurrentDictionary<string, SlotLease> _active = new(StringComparer.Ordinal);
 
@@ -108,9 +109,30 @@ public sealed class JobRunner(Informer<AiJob> jobs, JobStatusWriter writer, Work
 
     private async Task RunAsync(AiJob job, SlotLease lease, bool fresh, CancellationToken ct)
     {
+        var name = job.Metadata.Name;
         var attempt = job.Status!.Attempts;
-        var end = await attempts.RunAsync(job, lease.Url, fresh, ct);
-        if (end is AttemptEnd.Busy) registry.MarkBusy(lease.Url, time.GetUtcNow().UtcDateTime + OutcomeWriter.BusyPause);
-        await outcomes.WriteAsync(job.Metadata.Name, attempt, end, ct);
+        for (var failures = 1; ; failures++)
+        {
+            var end = await attempts.RunAsync(job, lease.Url, fresh, ct);
+            if (end is AttemptEnd.Busy) registry.MarkBusy(lease.Url, time.GetUtcNow().UtcDateTime + OutcomeWriter.BusyPause);
+            try
+            {
+                await outcomes.WriteAsync(name, attempt, end, ct);
+                return;
+            }
+            catch (HistoryUnavailableException e)
+            {
+                // A large result could not be stored, so the job cannot complete yet. The worker keeps its answer:
+                // drop this copy (memory stays bounded during an outage) and poll it again after a backoff.
+                metrics.ArchiveFailures.WithLabels("result").Inc();
+                var delay = Backoff.Delay(failures, options.ArchiveRetryBaseDelay, options.ArchiveRetryMaxDelay);
+                log.LogWarning("job {Name}: result not stored, history database unavailable; polling the worker again in {Delay:0.0}s: {Error}",
+                    name, delay.TotalSeconds, e.Message);
+                await Task.Delay(delay, time, ct);
+                job = jobs.Get(name)!;
+                if (job?.Status is not { Phase: JobPhases.Running } s || s.Attempts != attempt) return;
+                fresh = false;
+            }
+        }
     }
 }

@@ -4,15 +4,17 @@ using Nexus.Operator.Control;
 using Nexus.Operator.Jobs;
 using Nexus.Operator.Metrics;
 using Nexus.Shared;
+using Nexus.Shared.History;
 
 namespace Nexus.Operator.Dispatch;
 
 /// <summary>
 /// Writes how an attempt ended into the job's status, as the owner of that attempt: completed (with its result
-/// inline or in a ConfigMap), failed, retried after a backoff while retries remain, or back to the queue without
-/// using an attempt (worker busy). Each write applies only while the job still runs that attempt.
+/// inline, or stored in the history database first and referenced), failed, retried after a backoff while retries
+/// remain, or back to the queue without using an attempt (worker busy). Each write applies only while the job still
+/// runs that attempt, and records the attempt in <c>status.attemptHistory</c>.
 /// </summary>
-public sealed class OutcomeWriter(Informer<AiJob> jobs, JobStatusWriter writer, ResultConfigMaps results, EventRecorder events,
+public sealed class OutcomeWriter(Informer<AiJob> jobs, JobStatusWriter writer, JobArchive history, EventRecorder events,
     OperatorMetrics metrics, OperatorOptions options, TimeProvider time)
 {
     public const string ResultTooLarge = "RESULT_TOO_LARGE";
@@ -22,7 +24,7 @@ public sealed class OutcomeWriter(Informer<AiJob> jobs, JobStatusWriter writer, 
 
     public Task WriteAsync(string name, int attempt, AttemptEnd end, CancellationToken ct) => end switch
     {
-        AttemptEnd.Completed c => CompleteAsync(name, attempt, c.Result, ct),
+        AttemptEnd.Completed c => CompleteAsync(name, attempt, c, ct),
         AttemptEnd.Failed f => FailAsync(name, attempt, f.Code, f.Message, ct),
         AttemptEnd.Retryable r => RetryOrFailAsync(name, attempt, r.Code, r.Message, ct),
         AttemptEnd.Busy => ReturnToQueueAsync(name, attempt, ct),
@@ -53,6 +55,7 @@ public sealed class OutcomeWriter(Informer<AiJob> jobs, JobStatusWriter writer, 
         }
         var written = await writer.UpdateRunningAsync(name, attempt, (_, s) =>
         {
+            AttemptLog.Append(s, AiJobAttempt.Retried, code, Now());
             s.Phase = JobPhases.Queued;
             s.Worker = null;
             s.StartedAt = null;
@@ -69,6 +72,7 @@ public sealed class OutcomeWriter(Informer<AiJob> jobs, JobStatusWriter writer, 
     {
         var written = await writer.UpdateRunningAsync(name, attempt, (_, s) =>
         {
+            AttemptLog.Append(s, AiJobAttempt.Failed, code, Now());
             s.Phase = JobPhases.Failed;
             s.CompletedAt = Now();
             s.NextAttemptAt = null;
@@ -81,34 +85,51 @@ public sealed class OutcomeWriter(Informer<AiJob> jobs, JobStatusWriter writer, 
         events.Warning(written, "Failed", $"{code}: {message}");
     }
 
-    private async Task CompleteAsync(string name, int attempt, JsonElement? result, CancellationToken ct)
+    /// <summary>
+    /// A result larger than the inline limit is stored in the database BEFORE the status that points at it is written;
+    /// when the database is unavailable that store throws <see cref="HistoryUnavailableException"/> and nothing is
+    /// written (the runner polls the worker again later). Only a result above the maximum fails the job.
+    /// </summary>
+    private async Task CompleteAsync(string name, int attempt, AttemptEnd.Completed end, CancellationToken ct)
     {
         var job = jobs.Get(name);
         if (job is null) return;
-        AiJobResultRef? resultRef = null;
-        if (result is { } value)
+        var size = end.TooLargeBytes ?? end.Result?.Length ?? 0;
+        if (end.TooLargeBytes is not null || size > options.ResultMaxBytes)
         {
-            var (placement, rawBytes, stored) = ResultPlacer.Place(value, options.ResultInlineMaxBytes, options.ResultConfigMapMaxBytes);
-            if (placement == ResultPlacement.TooLarge)
+            await FailAsync(name, attempt, ResultTooLarge, $"the result has more than {options.ResultMaxBytes} bytes, the largest stored", ct);
+            return;
+        }
+        JsonElement? inline = null;
+        AiJobResultRef? reference = null;
+        if (end.Result is { } body)
+        {
+            if (body.Length <= options.ResultInlineMaxBytes) inline = body.Parse();
+            else
             {
-                await FailAsync(name, attempt, ResultTooLarge, $"the result has {rawBytes} bytes, more than can be stored even compressed", ct);
-                return;
-            }
-            if (placement == ResultPlacement.ConfigMap)
-            {
-                resultRef = await results.StoreAsync(job, stored!, rawBytes, ct);
-                result = null;
+                try
+                {
+                    await using var json = body.OpenRead();
+                    await history.StoreResultAsync(job.Spec.Tenant, ResourceIds.JobIdFromName(name), json, ct);
+                }
+                catch (ResultTooLargeException)
+                {
+                    await FailAsync(name, attempt, ResultTooLarge, $"the result has more than {options.ResultMaxBytes} bytes, the largest stored", ct);
+                    return;
+                }
+                reference = new AiJobResultRef { Store = AiJobResultRef.PostgreSql, SizeBytes = body.Length };
             }
         }
         var written = await writer.UpdateRunningAsync(name, attempt, (_, s) =>
         {
+            AttemptLog.Append(s, AiJobAttempt.Completed, null, Now());
             s.Phase = JobPhases.Completed;
             s.CompletedAt = Now();
             s.NextAttemptAt = null;
             s.EstimatedCompletionAt = null;
             s.Error = null;
-            s.Result = result;
-            s.ResultRef = resultRef;
+            s.Result = inline;
+            s.ResultRef = reference;
         }, ct);
         if (written is null) return;
         RecordFinished(written, "completed");

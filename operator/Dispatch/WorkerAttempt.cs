@@ -58,7 +58,7 @@ public sealed class WorkerAttempt(WorkerClient workers, PoolRegistry registry, O
                     confirmed = true;
                     break;
                 case PollOutcome.Completed:
-                    return new AttemptEnd.Completed(poll.Result);
+                    return new AttemptEnd.Completed(poll.Result, poll.TooLargeBytes);
                 case PollOutcome.Failed when poll.Retryable:
                     return new AttemptEnd.Retryable(poll.ErrorCode ?? WorkerError, poll.ErrorMessage ?? "the worker reported a failure");
                 case PollOutcome.Failed:

@@ -11,8 +11,9 @@ public sealed record SubmitResult(SubmitOutcome Outcome, string? Message = null)
 
 public enum PollOutcome { Running, Completed, Failed, Unknown, Unreachable }
 
-public sealed record PollResult(PollOutcome Outcome, JsonElement? Result = null, string? ErrorCode = null,
-    string? ErrorMessage = null, bool Retryable = false, int? Attempt = null);
+/// <param name="TooLargeBytes">Set instead of <paramref name="Result"/> when the answer was larger than the operator reads.</param>
+public sealed record PollResult(PollOutcome Outcome, ResultBody? Result = null, string? ErrorCode = null,
+    string? ErrorMessage = null, bool Retryable = false, int? Attempt = null, long? TooLargeBytes = null);
 
 /// <summary>The body of <c>POST /v1/jobs</c>.</summary>
 public sealed record WorkerJobRequest(
@@ -27,10 +28,15 @@ public sealed record WorkerJobRequest(
 public sealed class WorkerClient : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>What an answer may hold besides its result (status, attempt, error).</summary>
+    public const int EnvelopeBytes = 64 * 1024;
     private readonly HttpClient _http;
+    private readonly long _maxAnswerBytes;
 
-    public WorkerClient(TimeSpan requestTimeout)
+    /// <param name="maxResultBytes">The largest result stored: a longer answer is not read (its job fails with RESULT_TOO_LARGE).</param>
+    public WorkerClient(TimeSpan requestTimeout, long maxResultBytes = Nexus.Shared.History.HistoryOptions.DefaultMaxResultBytes)
     {
+        _maxAnswerBytes = Math.Min(Array.MaxLength, maxResultBytes + EnvelopeBytes);
         var handler = new SocketsHttpHandler
         {
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
@@ -61,38 +67,26 @@ public sealed class WorkerClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// Polls one job. The answer is read once into one buffer of at most the largest result plus its envelope (the
+    /// body streams in; nothing past the limit is read), then scanned without building a document: a result is
+    /// handed on as a slice of that buffer, so a 32 MiB result costs 32 MiB here, not several copies.
+    /// </summary>
     public async Task<PollResult> GetAsync(string baseUrl, string id, CancellationToken ct)
     {
         try
         {
-            using var response = await _http.GetAsync(Url(baseUrl, $"v1/jobs/{Uri.EscapeDataString(id)}"), ct);
+            using var response = await _http.GetAsync(Url(baseUrl, $"v1/jobs/{Uri.EscapeDataString(id)}"), HttpCompletionOption.ResponseHeadersRead, ct);
             if (response.StatusCode == HttpStatusCode.NotFound) return new PollResult(PollOutcome.Unknown);
             if (!response.IsSuccessStatusCode) return new PollResult(PollOutcome.Unreachable, ErrorMessage: $"worker answered {(int)response.StatusCode}");
+            if (response.Content.Headers.ContentLength is { } declared && declared > _maxAnswerBytes)
+                return new PollResult(PollOutcome.Completed, TooLargeBytes: declared);
             await using var stream = await response.Content.ReadAsStreamAsync(ct);
-            using var doc = await JsonDocument.ParseAsync(stream, cancellationToken: ct);
-            var root = doc.RootElement;
-            var status = root.TryGetProperty("status", out var s) ? s.GetString() : null;
-            int? attempt = root.TryGetProperty("attempt", out var a) && a.ValueKind == JsonValueKind.Number ? a.GetInt32() : null;
-            switch (status)
-            {
-                case "completed":
-                    JsonElement? result = root.TryGetProperty("result", out var r) ? r.Clone() : null;
-                    return new PollResult(PollOutcome.Completed, result, Attempt: attempt);
-                case "failed":
-                    string? code = null, message = null;
-                    var retryable = false;
-                    if (root.TryGetProperty("error", out var err) && err.ValueKind == JsonValueKind.Object)
-                    {
-                        code = err.TryGetProperty("code", out var c) ? c.GetString() : null;
-                        message = err.TryGetProperty("message", out var m) ? m.GetString() : null;
-                        retryable = err.TryGetProperty("retryable", out var rt) && rt.ValueKind == JsonValueKind.True;
-                    }
-                    return new PollResult(PollOutcome.Failed, ErrorCode: code, ErrorMessage: message, Retryable: retryable, Attempt: attempt);
-                default:
-                    return new PollResult(PollOutcome.Running, Attempt: attempt);
-            }
+            var (buffer, length) = await BoundedBody.ReadAsync(stream, response.Content.Headers.ContentLength, _maxAnswerBytes, ct);
+            if (buffer is null) return new PollResult(PollOutcome.Completed, TooLargeBytes: length);
+            return WorkerAnswer.Parse(buffer, length);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException && !ct.IsCancellationRequested)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or IOException && !ct.IsCancellationRequested)
         {
             return new PollResult(PollOutcome.Unreachable, ErrorMessage: e.Message);
         }

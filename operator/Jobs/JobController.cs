@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Nexus.Crds.Entities;
+using Nexus.Operator.Archive;
 using Nexus.Operator.Control;
 using Nexus.Operator.Dispatch;
 using Nexus.Operator.Metrics;
@@ -20,6 +21,7 @@ public sealed class JobController
     private readonly JobStatusWriter _writer;
     private readonly SlotScheduler _scheduler;
     private readonly JobRunner _runner;
+    private readonly JobArchiver _archiver;
     private readonly EventRecorder _events;
     private readonly OperatorMetrics _metrics;
     private readonly OperatorOptions _options;
@@ -32,7 +34,7 @@ public sealed class JobController
     private CancellationToken _leading;
 
     public JobController(Informer<AiJob> jobs, JobDependencies dependencies, KubeApi api, JobStatusWriter writer,
-        SlotScheduler scheduler, JobRunner runner, EventRecorder events, OperatorMetrics metrics, OperatorOptions options,
+        SlotScheduler scheduler, JobRunner runner, JobArchiver archiver, EventRecorder events, OperatorMetrics metrics, OperatorOptions options,
         TimeProvider time, ILogger<JobController> log)
     {
         _jobs = jobs;
@@ -41,6 +43,7 @@ public sealed class JobController
         _writer = writer;
         _scheduler = scheduler;
         _runner = runner;
+        _archiver = archiver;
         _events = events;
         _metrics = metrics;
         _options = options;
@@ -108,6 +111,12 @@ public sealed class JobController
             _firstSeen.TryRemove(name, out _);
             firstSeen = now;
         }
+        if (!Finalizers.Has(job) && job.Metadata.DeletionTimestamp is null && job.Status?.ArchivedAt is null)
+        {
+            // Made without it (kubectl): it must not leave the API before its record is archived.
+            job = await AddFinalizerAsync(job, ct);
+            if (job is null) return null;
+        }
         var dependencies = await _dependencies.ResolveAsync(job, ct);
         var decision = JobDecisions.Decide(job, dependencies, now, firstSeen, _runner.IsActive(name), _rules);
 
@@ -116,9 +125,12 @@ public sealed class JobController
         {
             case JobDecision.KeepUntil keep:
                 return Until(keep.At, now);
-            case JobDecision.Delete:
-                await _api.DeleteAsync(ResourceKind.AiJob.Item(_options.Namespace, name), job.Metadata.Uid, ct);
-                return null;
+            case JobDecision.Archive:
+                _archiver.Enqueue(name);
+                // The archiver's status write brings the job back; the recheck guards against a write that was lost.
+                return _options.ArchiveRetryMaxDelay;
+            case JobDecision.Release release:
+                return await ReleaseAsync(job, release.Delete, ct);
             case JobDecision.Track track:
                 if (track.NoteCancelIgnored)
                 {
@@ -149,6 +161,45 @@ public sealed class JobController
         }
     }
 
+    private async Task<AiJob?> AddFinalizerAsync(AiJob job, CancellationToken ct)
+    {
+        try
+        {
+            var written = await _api.MergePatchAsync<AiJob>(ResourceKind.AiJob.Item(_options.Namespace, job.Metadata.Name),
+                Finalizers.Patch(job, add: true), ct);
+            _jobs.Upsert(written);
+            return written;
+        }
+        catch (KubeApiException e) when (e.IsConflict || e.IsNotFound)
+        {
+            Queue.Add(job.Metadata.Name, TimeSpan.FromMilliseconds(50));
+            return null;
+        }
+    }
+
+    /// <summary>Archived: the finalizer goes (only now), then the AiJob itself unless someone is deleting it already.</summary>
+    private async Task<TimeSpan?> ReleaseAsync(AiJob job, bool delete, CancellationToken ct)
+    {
+        var path = ResourceKind.AiJob.Item(_options.Namespace, job.Metadata.Name);
+        try
+        {
+            if (Finalizers.Has(job))
+            {
+                job = await _api.MergePatchAsync<AiJob>(path, Finalizers.Patch(job, add: false), ct);
+                if (!delete) return null; // a deleting object without finalizers is gone now
+            }
+            if (delete) await _api.DeleteAsync(path, job.Metadata.Uid, ct);
+        }
+        catch (KubeApiException e) when (e.IsConflict)
+        {
+            return TimeSpan.FromMilliseconds(50);
+        }
+        catch (KubeApiException e) when (e.IsNotFound)
+        {
+        }
+        return null;
+    }
+
     private async Task<AiJob?> NoteCancelIgnoredAsync(AiJob job, CancellationToken ct)
     {
         var s = JobStatusWriter.CloneStatus(job.Status);
@@ -173,6 +224,7 @@ public sealed class JobController
     private async Task FinishQueuedAsync(AiJob job, JobDecision.Finish finish, CancellationToken ct)
     {
         var s = JobStatusWriter.CloneStatus(job.Status);
+        if (s.Phase == JobPhases.Running) AttemptLog.Append(s, AiJobAttempt.Cancelled, finish.Code, _time.GetUtcNow().UtcDateTime);
         s.Phase = finish.Phase;
         s.QueuedAt ??= JobTimes.Created(job);
         s.CompletedAt = _time.GetUtcNow().UtcDateTime;

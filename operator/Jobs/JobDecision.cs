@@ -13,16 +13,24 @@ public enum DependencyState
     Failed,
     /// <summary>No longer exists, and nothing will create it again.</summary>
     Gone,
+    /// <summary>Not in the API, and the history database that would know cannot be asked now: look again soon.</summary>
+    Unknown,
 }
 
 /// <summary>What the job controller is to do with one AiJob now; the controller applies it and nothing else.</summary>
 public abstract record JobDecision
 {
-    /// <summary>Finished: look again when it is due for deletion.</summary>
+    /// <summary>Finished and archived: look again when it is due for deletion.</summary>
     public sealed record KeepUntil(DateTime At) : JobDecision;
 
-    /// <summary>Finished longer than the retention: delete it.</summary>
-    public sealed record Delete : JobDecision;
+    /// <summary>Finished, not archived yet: hand it to the archiver (it holds the finalizer until then).</summary>
+    public sealed record Archive : JobDecision;
+
+    /// <summary>
+    /// Archived, and either past the retention or being deleted by hand: drop the archive finalizer, and delete it
+    /// unless it is already being deleted.
+    /// </summary>
+    public sealed record Release(bool Delete) : JobDecision;
 
     /// <summary>Running: make sure its attempt is tracked; note once that a cancel came too late.</summary>
     public sealed record Track(bool NoteCancelIgnored) : JobDecision;
@@ -43,9 +51,11 @@ public abstract record JobDecision
 }
 
 /// <summary>The settings a decision depends on.</summary>
-public sealed record JobRules(TimeSpan TtlAfterFinished, TimeSpan MaxQueueTime, TimeSpan InitialStatusDelay)
+/// <param name="UnknownDependencyRecheck">How soon a job whose dependency could not be looked up is looked at again.</param>
+public sealed record JobRules(TimeSpan RetentionAfterArchive, TimeSpan MaxQueueTime, TimeSpan InitialStatusDelay,
+    TimeSpan? UnknownDependencyRecheck = null)
 {
-    public static JobRules From(OperatorOptions o) => new(o.TtlAfterFinished, o.MaxQueueTime, o.InitialStatusDelay);
+    public static JobRules From(OperatorOptions o) => new(o.RetentionAfterArchive, o.MaxQueueTime, o.InitialStatusDelay, o.ArchiveRetryMaxDelay);
 }
 
 /// <summary>
@@ -57,6 +67,8 @@ public static class JobDecisions
     public const string DependencyFailed = "DEPENDENCY_FAILED";
     public const string QueueTimeout = "QUEUE_TIMEOUT";
     public const string CancelIgnoredCondition = "CancelIgnored";
+    /// <summary>The error code of a job whose AiJob was deleted by hand before it finished: it is archived as cancelled.</summary>
+    public const string JobDeleted = "JOB_DELETED";
 
     /// <param name="dependencies">State of each name in <c>spec.dependsOn</c>, in that order.</param>
     /// <param name="firstSeen">When this leadership term first saw the job without status (the initial-status delay counts from then).</param>
@@ -67,11 +79,21 @@ public static class JobDecisions
         var status = job.Status;
         var phase = status?.Phase;
 
+        var deleting = job.Metadata.DeletionTimestamp is not null;
         if (JobPhases.IsTerminal(phase))
         {
-            var finished = status!.CompletedAt is { } c ? JobTimes.Utc(c) : JobTimes.Created(job);
-            var expires = finished + rules.TtlAfterFinished;
-            return now < expires ? new JobDecision.KeepUntil(expires) : new JobDecision.Delete();
+            if (status!.ArchivedAt is not { } archived) return new JobDecision.Archive();
+            if (deleting) return new JobDecision.Release(Delete: false);
+            var expires = JobTimes.Utc(archived) + rules.RetentionAfterArchive;
+            return now < expires ? new JobDecision.KeepUntil(expires) : new JobDecision.Release(Delete: true);
+        }
+
+        // Deleted by hand before it finished: it ends as cancelled (a running attempt's outcome is not awaited), and
+        // is archived as such before its finalizer lets it go.
+        if (deleting)
+        {
+            return new JobDecision.Finish(JobPhases.Cancelled, JobDeleted, "Deleted",
+                phase == JobPhases.Running ? "deleted while running: the attempt's outcome is not recorded" : "deleted before it ran");
         }
 
         if (phase == JobPhases.Running)
@@ -92,6 +114,7 @@ public static class JobDecisions
         }
 
         var ready = true;
+        var unknown = false;
         foreach (var (name, state) in dependencies)
         {
             switch (state)
@@ -103,6 +126,10 @@ public static class JobDecisions
                 case DependencyState.Pending:
                     ready = false;
                     break;
+                case DependencyState.Unknown:
+                    ready = false;
+                    unknown = true;
+                    break;
             }
         }
 
@@ -113,6 +140,7 @@ public static class JobDecisions
         {
             if (isNew && now < initDue) return new JobDecision.WaitUntil(initDue, Initialise: false);
             var wake = retryAt is { } r && r < queueTimeoutAt ? r : queueTimeoutAt;
+            if (unknown && now + (rules.UnknownDependencyRecheck ?? TimeSpan.FromSeconds(5)) < wake) wake = now + (rules.UnknownDependencyRecheck ?? TimeSpan.FromSeconds(5));
             return new JobDecision.WaitUntil(wake, Initialise: isNew);
         }
 

@@ -24,6 +24,14 @@ public sealed class JobStatusWriter(KubeApi api, Informer<AiJob> jobs, OperatorO
         return written;
     }
 
+    /// <summary>The job as the API has it now (put into the cache); null when it is gone.</summary>
+    public async Task<AiJob?> ReadAsync(string name, CancellationToken ct)
+    {
+        var job = await api.GetAsync<AiJob>(ResourceKind.AiJob.Item(options.Namespace, name), ct);
+        if (job is not null) jobs.Upsert(job);
+        return job;
+    }
+
     /// <summary>
     /// A write by the owner of a running attempt: on conflict it re-reads and re-applies, as long as the job
     /// is still running the same attempt. Returns null when the job moved on or is gone.

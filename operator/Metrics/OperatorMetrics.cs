@@ -28,6 +28,14 @@ public sealed class OperatorMetrics
         Reattached = f.CreateCounter("nexus_operator_reattached_total", "Running jobs whose attempt this replica took over (after a restart or a change of leader).");
         Resubmits = f.CreateCounter("nexus_operator_resubmitted_total", "Attempts submitted again because their worker did not have them when re-attached.");
         WatchRestarts = f.CreateCounter("nexus_operator_watch_restarts_total", "Watch streams reopened, by kind.", "kind");
+        ArchiveBacklog = f.CreateGauge("nexus_operator_archive_backlog",
+            "Finished AiJobs and AiJobBatches not yet written to the history database (they stay in the API until they are), by kind.", "kind");
+        ArchiveFailures = f.CreateCounter("nexus_operator_archive_failures_total",
+            "Failed writes to the history database, by what was written (AiJob, AiJobBatch, result); each is retried with backoff.", "kind");
+        Archived = f.CreateCounter("nexus_operator_archived_total", "Finished objects written to the history database, by kind.", "kind");
+        HistorySwept = f.CreateCounter("nexus_history_retention_deleted_total",
+            "Rows the history database's retention sweep deleted, by table (jobs, job_results, batches, idempotency_keys).", "table");
+        HistorySweeps = f.CreateCounter("nexus_history_retention_sweeps_total", "Retention sweeps run, by result (success, error).", "result");
     }
 
     public CollectorRegistry Registry { get; }
@@ -45,4 +53,9 @@ public sealed class OperatorMetrics
     public Counter WatchRestarts { get; }
     public Counter Reattached { get; }
     public Counter Resubmits { get; }
+    public Gauge ArchiveBacklog { get; }
+    public Counter ArchiveFailures { get; }
+    public Counter Archived { get; }
+    public Counter HistorySwept { get; }
+    public Counter HistorySweeps { get; }
 }

@@ -32,6 +32,7 @@ public sealed class CrashSafetyTests
             UseShellExecute = false,
         };
         psi.Environment["NEXUS_KUBECONFIG"] = c.Server.KubeconfigPath;
+        psi.Environment["NEXUS_DATABASE_URL"] = c.DatabaseUrl;
         psi.Environment["NEXUS_NAMESPACE"] = OperatorCluster.Ns;
         psi.Environment["NEXUS_OPERATOR_URL"] = "http://127.0.0.1:0";
         // A container restarted in the same pod keeps its pod name, hence its identity.
@@ -168,6 +169,12 @@ public sealed class CrashSafetyTests
                 var list = await c.Api.ListAsync<AiJob>(ResourceKind.AiJob.Collection(OperatorCluster.Ns), null, 1000, default);
                 return list.Items.Count == 500 && list.Items.All(j => JobPhases.IsTerminal(j.Status?.Phase));
             }, "all 500 jobs terminal", TimeSpan.FromSeconds(90));
+            // Kills also fell between archive writes and the status writes that record them: each job is archived once.
+            await Wait.UntilAsync(async () =>
+            {
+                var list = await c.Api.ListAsync<AiJob>(ResourceKind.AiJob.Collection(OperatorCluster.Ns), null, 1000, default);
+                return list.Items.Count == 500 && list.Items.All(j => j.Status?.ArchivedAt is not null);
+            }, "all 500 jobs archived", TimeSpan.FromSeconds(90));
             var (lastReattached, lastResubmitted) = await CountersAsync(http, running.Url);
             reattached += lastReattached;
             resubmitted += lastResubmitted;
@@ -191,6 +198,14 @@ public sealed class CrashSafetyTests
         Assert.Equal(500, submissions.Count);
         Assert.All(c.Workers, w => Assert.Equal(0, w.Overlaps));
         Assert.All(jobs, j => Assert.Equal(1, j.Status!.Attempts));
+        // The history database has every job exactly once (no duplicate, none missing), each with its one attempt.
+        await using (var rows = c.History.DataSource.CreateCommand(
+            "SELECT count(*), count(DISTINCT id), count(*) FILTER (WHERE status = 'Completed' AND jsonb_array_length(attempts) = 1) FROM jobs"))
+        await using (var reader = await rows.ExecuteReaderAsync())
+        {
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal((500L, 500L, 500L), (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)));
+        }
 
         // The kills hit work in flight: running jobs were taken over by the next process, and attempts claimed
         // but never received (their submit died with the process) were submitted again.

@@ -8,18 +8,19 @@ namespace Nexus.Tests.Operator;
 public sealed class JobDecisionTests
 {
     private static readonly DateTime T0 = new(2026, 3, 1, 12, 0, 0, DateTimeKind.Utc);
-    private static readonly JobRules Rules = new(TtlAfterFinished: TimeSpan.FromDays(7), MaxQueueTime: TimeSpan.FromHours(24),
+    private static readonly JobRules Rules = new(RetentionAfterArchive: TimeSpan.FromMinutes(15), MaxQueueTime: TimeSpan.FromHours(24),
         InitialStatusDelay: TimeSpan.FromSeconds(1));
     private static readonly (string, DependencyState)[] NoDeps = [];
 
     private static AiJob Job(string? phase = null, DateTime? queuedAt = null, DateTime? nextAttemptAt = null, DateTime? completedAt = null,
-        bool cancel = false, List<V1Condition>? conditions = null) => new()
+        bool cancel = false, List<V1Condition>? conditions = null, DateTime? archivedAt = null, DateTime? deletedAt = null) => new()
     {
-        Metadata = new V1ObjectMeta { Name = "job-a", CreationTimestamp = T0 },
+        Metadata = new V1ObjectMeta { Name = "job-a", CreationTimestamp = T0, DeletionTimestamp = deletedAt },
         Spec = new AiJobSpec { Type = JobTypes.PricingRecalculate, Tenant = "acme", Priority = Priorities.Normal, Cancel = cancel },
         Status = phase is null ? null : new AiJobStatus
         {
             Phase = phase, QueuedAt = queuedAt ?? T0, NextAttemptAt = nextAttemptAt, CompletedAt = completedAt, Conditions = conditions,
+            ArchivedAt = archivedAt,
         },
     };
 
@@ -94,11 +95,33 @@ public sealed class JobDecisionTests
     }
 
     [Fact]
-    public void A_finished_job_is_kept_for_the_retention_then_deleted_and_never_moved_out_of_its_phase()
+    public void A_finished_job_is_archived_first_then_kept_for_the_retention_after_archiving_then_released_and_never_moved_out_of_its_phase()
     {
         var done = Job(JobPhases.Completed, completedAt: T0.AddMinutes(5));
-        Assert.Equal(new JobDecision.KeepUntil(T0.AddMinutes(5).AddDays(7)), Decide(done, T0.AddDays(1), [("job-b", DependencyState.Gone)]));
-        Assert.IsType<JobDecision.Delete>(Decide(done, T0.AddMinutes(5).AddDays(7)));
-        Assert.IsType<JobDecision.KeepUntil>(Decide(Job(JobPhases.Failed, completedAt: T0, cancel: true), T0.AddHours(25)));
+        Assert.IsType<JobDecision.Archive>(Decide(done, T0.AddDays(30), [("job-b", DependencyState.Gone)]));
+        var archived = Job(JobPhases.Completed, completedAt: T0.AddMinutes(5), archivedAt: T0.AddMinutes(6));
+        Assert.Equal(new JobDecision.KeepUntil(T0.AddMinutes(21)), Decide(archived, T0.AddMinutes(6)));
+        Assert.Equal(new JobDecision.Release(Delete: true), Decide(archived, T0.AddMinutes(21)));
+        Assert.IsType<JobDecision.KeepUntil>(Decide(Job(JobPhases.Failed, completedAt: T0, cancel: true, archivedAt: T0), T0.AddMinutes(1)));
+    }
+
+    [Fact]
+    public void A_dependency_that_cannot_be_looked_up_is_waited_on_and_looked_up_again_soon()
+    {
+        var rules = Rules with { UnknownDependencyRecheck = TimeSpan.FromSeconds(3) };
+        var decision = JobDecisions.Decide(Job(JobPhases.Queued), [("job-b", DependencyState.Unknown)], T0, T0, false, rules);
+        Assert.Equal(new JobDecision.WaitUntil(T0.AddSeconds(3), Initialise: false), decision);
+    }
+
+    [Fact]
+    public void A_job_deleted_by_hand_is_archived_before_it_goes_and_one_not_finished_ends_as_cancelled()
+    {
+        Assert.IsType<JobDecision.Archive>(Decide(Job(JobPhases.Completed, completedAt: T0, deletedAt: T0), T0));
+        Assert.Equal(new JobDecision.Release(Delete: false), Decide(Job(JobPhases.Completed, completedAt: T0, archivedAt: T0, deletedAt: T0), T0));
+        foreach (var phase in new[] { JobPhases.Queued, JobPhases.Running })
+        {
+            var finish = Assert.IsType<JobDecision.Finish>(Decide(Job(phase, deletedAt: T0), T0, hasRunner: phase == JobPhases.Running));
+            Assert.Equal((JobPhases.Cancelled, JobDecisions.JobDeleted), (finish.Phase, finish.Code));
+        }
     }
 }

@@ -156,32 +156,57 @@ public sealed class JobLifecycleTests
     }
 
     [Fact]
-    public async Task Large_results_go_to_an_owned_configmap_and_huge_ones_fail()
+    public async Task Results_above_the_inline_limit_are_stored_in_the_database_by_reference_and_only_ones_above_the_maximum_fail()
     {
         await using var c = await OperatorCluster.StartAsync();
-        var rnd = new Random(3);
-        var noise = new byte[6000];
-        rnd.NextBytes(noise);
-        c.Workers[0].Behave = (id, attempt, p) => p?.GetProperty("sku").GetString() == "huge"
-            ? new FakeBehaviour { Result = new JsonObject { ["blob"] = Convert.ToBase64String(noise) } }
-            : new FakeBehaviour { Result = new JsonObject { ["text"] = new string('x', 5000) } };
+        var twentyMiB = new string('r', 20 * 1024 * 1024);
+        c.Workers[0].Behave = (id, attempt, p) => p?.GetProperty("sku").GetString() switch
+        {
+            "small" => new FakeBehaviour { Result = new JsonObject { ["text"] = new string('s', 16 * 1024 - 20) } },
+            "large" => new FakeBehaviour { Result = new JsonObject { ["text"] = new string('x', 17 * 1024) } },
+            _ => new FakeBehaviour { Result = new JsonObject { ["text"] = twentyMiB } },
+        };
         await c.CreatePoolAsync("pool");
-        c.Tune = o => o with { ResultInlineMaxBytes = 1000, ResultConfigMapMaxBytes = 4000 };
+        c.Tune = o => o with { WorkerRequestTimeout = TimeSpan.FromSeconds(30) };
         await c.StartLeaderAsync();
+        var small = await c.CreateJobAsync(parameters: new { sku = "small" });
         var large = await c.CreateJobAsync(parameters: new { sku = "large" });
         var huge = await c.CreateJobAsync(parameters: new { sku = "huge" });
 
-        var done = await c.WaitForPhaseAsync(large.Metadata.Name, JobPhases.Completed);
-        Assert.Null(done.Status!.Result);
-        var reference = done.Status.ResultRef!;
-        Assert.Equal("gzip+base64", reference.Encoding);
-        var map = (await c.Api.GetAsync<k8s.Models.V1ConfigMap>(ResourceKind.ConfigMap.Item(OperatorCluster.Ns, reference.ConfigMap), default))!;
-        Assert.Equal(done.Metadata.Uid, map.Metadata.OwnerReferences.Single().Uid);
-        var text = ResultEncoding.Decode(map.Data[reference.Key]);
-        Assert.Equal(new string('x', 5000), JsonNode.Parse(text)!["text"]!.GetValue<string>());
+        var inline = await c.WaitForPhaseAsync(small.Metadata.Name, JobPhases.Completed);
+        Assert.Null(inline.Status!.ResultRef);
+        Assert.Equal(16 * 1024 - 20, inline.Status.Result!.Value.GetProperty("text").GetString()!.Length);
 
-        var failed = await c.WaitForPhaseAsync(huge.Metadata.Name, JobPhases.Failed);
-        Assert.Equal("RESULT_TOO_LARGE", failed.Status!.Error!.Code);
+        foreach (var (job, text) in new[] { (large, new string('x', 17 * 1024)), (huge, twentyMiB) })
+        {
+            var done = await c.WaitForPhaseAsync(job.Metadata.Name, JobPhases.Completed, TimeSpan.FromSeconds(60));
+            Assert.Null(done.Status!.Result);
+            Assert.Equal(AiJobResultRef.PostgreSql, done.Status.ResultRef!.Store);
+            Assert.Equal(text.Length + """{"text":""}""".Length, done.Status.ResultRef.SizeBytes);
+            var stored = await c.History.Jobs.GetResultAsync("acme", ResourceIds.JobIdFromName(job.Metadata.Name));
+            Assert.Equal(text, stored!.Value.GetProperty("text").GetString());
+        }
+
+        // No result ConfigMaps any more.
+        var maps = await c.Api.ListAllAsync<k8s.Models.V1ConfigMap>(ResourceKind.ConfigMap.Collection(OperatorCluster.Ns), default);
+        Assert.DoesNotContain(maps, m => m.Metadata.Name.EndsWith("-result", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(2 * 1024 * 1024)] // the answer is longer than the operator reads: it stops reading at the limit
+    [InlineData(1024 * 1024 + 100)] // read whole (within the envelope allowance), then measured
+    public async Task A_result_above_the_maximum_fails_with_result_too_large(int size)
+    {
+        await using var c = await OperatorCluster.StartAsync();
+        c.Workers[0].Behave = (_, _, _) => new FakeBehaviour { Result = new JsonObject { ["text"] = new string('o', size) } };
+        await c.CreatePoolAsync("pool");
+        c.Tune = o => o with { ResultMaxBytes = 1024 * 1024 };
+        await c.StartLeaderAsync();
+        var job = await c.CreateJobAsync();
+        var failed = await c.WaitForPhaseAsync(job.Metadata.Name, JobPhases.Failed);
+        Assert.True(failed.Status!.Error!.Code == "RESULT_TOO_LARGE", failed.Status.Error.Message);
+        Assert.Null(await c.History.Jobs.GetResultAsync("acme", ResourceIds.JobIdFromName(job.Metadata.Name)));
+        Assert.Single(c.Workers[0].Submissions);
     }
 
     [Fact]

@@ -52,21 +52,37 @@ public sealed class PureLogicTests
     }
 
     [Fact]
-    public void Results_go_inline_to_a_configmap_or_are_refused_by_size()
+    public void A_worker_answer_is_read_without_copying_its_result()
     {
-        var small = JsonDocument.Parse("{\"score\":1}").RootElement;
-        Assert.Equal(ResultPlacement.Inline, ResultPlacer.Place(small, 1024, 4096).Placement);
+        var answer = System.Text.Encoding.UTF8.GetBytes(
+            """{"id":"job-a","status":"completed","attempt":2,"result":{"text":"caf\u00e9","n":[1,2,{"x":null}]},"extra":{"a":[1]}}""");
+        var poll = WorkerAnswer.Parse(answer, answer.Length);
+        Assert.Equal((PollOutcome.Completed, 2), (poll.Outcome, poll.Attempt));
+        Assert.Equal("""{"text":"caf\u00e9","n":[1,2,{"x":null}]}""", System.Text.Encoding.UTF8.GetString(poll.Result!.Utf8.Span));
+        Assert.True(answer.AsSpan().Overlaps(poll.Result.Utf8.Span), "the result is a slice of the answer's buffer");
+        Assert.Equal("café", poll.Result.Parse().GetProperty("text").GetString());
 
-        var repetitive = JsonSerializer.SerializeToElement(new { text = new string('a', 50_000) });
-        var (placement, raw, stored) = ResultPlacer.Place(repetitive, 1024, 4096);
-        Assert.Equal(ResultPlacement.ConfigMap, placement);
-        Assert.True(raw > 50_000);
-        Assert.Equal(repetitive.GetRawText(), ResultEncoding.Decode(stored!));
+        var failed = System.Text.Encoding.UTF8.GetBytes("""{"status":"failed","error":{"code":"UPSTREAM","message":"down","retryable":true},"result":null}""");
+        poll = WorkerAnswer.Parse(failed, failed.Length);
+        Assert.Equal((PollOutcome.Failed, "UPSTREAM", "down", true), (poll.Outcome, poll.ErrorCode, poll.ErrorMessage, poll.Retryable));
+        Assert.Null(poll.Result);
+        Assert.Equal(PollOutcome.Running, WorkerAnswer.Parse("""{"status":"running"}"""u8.ToArray(), 20).Outcome);
+        Assert.Throws<JsonException>(() => WorkerAnswer.Parse("[1]"u8.ToArray(), 3));
+    }
 
-        var random = new byte[20_000];
-        new Random(1).NextBytes(random);
-        var incompressible = JsonSerializer.SerializeToElement(new { blob = Convert.ToBase64String(random) });
-        Assert.Equal(ResultPlacement.TooLarge, ResultPlacer.Place(incompressible, 1024, 4096).Placement);
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_body_is_read_up_to_its_limit_and_no_further(bool declared)
+    {
+        var body = new byte[100_000];
+        new Random(2).NextBytes(body);
+        var (buffer, length) = await BoundedBody.ReadAsync(new MemoryStream(body), declared ? body.Length : null, 100_000, default);
+        Assert.Equal(body.Length, length);
+        Assert.True(body.AsSpan().SequenceEqual(buffer.AsSpan(0, length)));
+        var (none, read) = await BoundedBody.ReadAsync(new MemoryStream(body), null, 99_999, default);
+        Assert.Null(none);
+        Assert.Equal(100_000, read);
     }
 
     [Fact]
@@ -85,12 +101,13 @@ public sealed class PureLogicTests
     [Fact]
     public void Options_come_from_arguments_with_code_defaults()
     {
-        var o = OperatorOptions.FromEnvironment(["--namespace=jobs", "--aging-threshold-seconds=30", "--ttl-seconds-after-finished=5"]);
+        var o = OperatorOptions.FromEnvironment(["--namespace=jobs", "--aging-threshold-seconds=30", "--retention-after-archive-seconds=5",
+            "--database-url=postgresql://nexus@127.0.0.1/nexus"]);
         Assert.Equal("jobs", o.Namespace);
         Assert.Equal(TimeSpan.FromSeconds(30), o.AgingThreshold);
-        Assert.Equal(TimeSpan.FromSeconds(5), o.TtlAfterFinished);
+        Assert.Equal(TimeSpan.FromSeconds(5), o.RetentionAfterArchive);
         Assert.Equal(TimeSpan.FromHours(24), o.MaxQueueTime);
-        Assert.Equal(256 * 1024, o.ResultInlineMaxBytes);
+        Assert.Equal(16 * 1024, o.ResultInlineMaxBytes);
         Assert.Throws<ArgumentException>(() => OperatorOptions.FromEnvironment(["namespace"]));
     }
 }

@@ -9,16 +9,21 @@ namespace Nexus.Tests.Operator;
 public sealed class RetentionAndMetricsTests
 {
     [Fact]
-    public async Task Finished_jobs_are_deleted_after_the_ttl_and_never_run_again()
+    public async Task Finished_jobs_are_deleted_after_the_retention_that_follows_their_archive_and_never_run_again()
     {
         await using var c = await OperatorCluster.StartAsync();
         await c.CreatePoolAsync("pool");
-        c.Tune = o => o with { TtlAfterFinished = TimeSpan.FromSeconds(1) };
-        await c.StartLeaderAsync();
+        c.Tune = o => o with { RetentionAfterArchive = TimeSpan.FromSeconds(1), HistorySweepInterval = TimeSpan.FromMilliseconds(200) };
+        var op = await c.StartLeaderAsync();
         var job = await c.CreateJobAsync();
-        await c.WaitForPhaseAsync(job.Metadata.Name, JobPhases.Completed);
-        await Wait.UntilAsync(async () => await c.GetJobAsync(job.Metadata.Name) is null, "job deleted after the TTL");
+        var archived = await Wait.ForAsync(async () => await c.GetJobAsync(job.Metadata.Name) is { Status.ArchivedAt: not null } j ? j : null, "job archived");
+        Assert.Equal(JobPhases.Completed, archived.Status!.Phase);
+        await Wait.UntilAsync(async () => await c.GetJobAsync(job.Metadata.Name) is null, "job deleted after the retention");
+        Assert.Equal(JobPhases.Completed, (await c.ArchivedAsync(job.Metadata.Name))!.Status);
         Assert.Single(c.Workers[0].Submissions);
+        // The leader sweeps the database's retention and counts what it deleted.
+        await Wait.UntilAsync(async () => await OperatorCluster.MetricAsync(op, "nexus_history_retention_sweeps_total{result=\"success\"}") >= 1, "a sweep ran");
+        Assert.Contains("nexus_history_retention_deleted_total{table=\"jobs\"} 0", await new HttpClient().GetStringAsync(op.Url + "/metrics"));
     }
 
     [Fact]

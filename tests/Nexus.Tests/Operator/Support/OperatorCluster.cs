@@ -3,6 +3,7 @@ using k8s.Models;
 using Nexus.Crds.Entities;
 using Nexus.Operator;
 using Nexus.Shared;
+using Nexus.Shared.History;
 using Nexus.Tests.Support;
 using StandIn = Nexus.KubeApiServer.KubeApiServer;
 using StandInOptions = Nexus.KubeApiServer.KubeApiServerOptions;
@@ -11,33 +12,46 @@ namespace Nexus.Tests.Operator.Support;
 
 /// <summary>
 /// The Kubernetes API stand-in with the CRDs applied, fake workers, and operator replicas started in-process
-/// against it over real HTTP, with short timings so tests run quickly.
+/// against it over real HTTP, with short timings so tests run quickly. Every cluster has a fresh history database of
+/// its own on a real PostgreSQL (the test run's shared server, or one the test owns and may stop).
 /// </summary>
 public sealed class OperatorCluster : IAsyncDisposable
 {
     public const string Ns = "default";
     private readonly List<OperatorHost> _operators = [];
 
-    private OperatorCluster(StandIn server, KubeApi api)
+    private OperatorCluster(StandIn server, KubeApi api, PostgresServer database, string databaseUrl)
     {
         Server = server;
         Api = api;
+        Database = database;
+        DatabaseUrl = databaseUrl;
+        History = new HistoryDatabase(new HistoryOptions { ConnectionString = databaseUrl });
     }
 
     public StandIn Server { get; }
+    /// <summary>The PostgreSQL server the history database is on.</summary>
+    public PostgresServer Database { get; }
+    /// <summary>This cluster's own database (what the operators get as NEXUS_DATABASE_URL).</summary>
+    public string DatabaseUrl { get; }
+    /// <summary>A client of the tests' own of the history database, for reading what the operators archived.</summary>
+    public HistoryDatabase History { get; }
     /// <summary>A client of the tests' own, for creating and reading objects.</summary>
     public KubeApi Api { get; }
     public List<FakeWorker> Workers { get; } = [];
     public IReadOnlyList<OperatorHost> Operators => _operators;
     public Func<OperatorOptions, OperatorOptions> Tune { get; set; } = o => o;
 
-    public static async Task<OperatorCluster> StartAsync(int workers = 1, StandInOptions? serverOptions = null)
+    /// <param name="database">A PostgreSQL server of the test's own (one it may stop and start); the shared one when null.</param>
+    public static async Task<OperatorCluster> StartAsync(int workers = 1, StandInOptions? serverOptions = null, PostgresServer? database = null)
     {
         serverOptions ??= new StandInOptions();
         serverOptions.CrdPaths.Add(RepoPaths.Of("crds"));
         serverOptions.RecordRequests = false;
+        database ??= await PostgresServer.SharedAsync();
+        var databaseUrl = await database.CreateDatabaseAsync("operator");
         var server = await StandIn.StartAsync(serverOptions);
-        var cluster = new OperatorCluster(server, new KubeApi(server.ClientConfiguration()));
+        var cluster = new OperatorCluster(server, new KubeApi(server.ClientConfiguration()), database, databaseUrl);
         for (var i = 0; i < workers; i++) cluster.Workers.Add(await FakeWorker.StartAsync());
         return cluster;
     }
@@ -48,6 +62,9 @@ public sealed class OperatorCluster : IAsyncDisposable
         Kubeconfig = Server.KubeconfigPath,
         ListenUrl = "http://127.0.0.1:0",
         Identity = identity ?? $"op-{Guid.NewGuid():N}"[..11],
+        DatabaseUrl = DatabaseUrl,
+        ArchiveRetryBaseDelay = TimeSpan.FromMilliseconds(100),
+        ArchiveRetryMaxDelay = TimeSpan.FromSeconds(1),
         LeaseDuration = TimeSpan.FromSeconds(3),
         RenewDeadline = TimeSpan.FromSeconds(2),
         RetryPeriod = TimeSpan.FromMilliseconds(300),
@@ -69,11 +86,11 @@ public sealed class OperatorCluster : IAsyncDisposable
         return host;
     }
 
-    /// <summary>Starts one operator and waits until it leads with caches synced.</summary>
+    /// <summary>Starts one operator and waits until it leads with caches synced and its history database migrated.</summary>
     public async Task<OperatorHost> StartLeaderAsync(OperatorOptions? options = null)
     {
         var host = await StartOperatorAsync(options);
-        await Wait.UntilAsync(() => host.Term is not null, "operator to lead", TimeSpan.FromSeconds(20));
+        await Wait.UntilAsync(() => host.Term is not null && host.Startup.IsMigrated, "operator to lead", TimeSpan.FromSeconds(20));
         return host;
     }
 
@@ -160,5 +177,25 @@ public sealed class OperatorCluster : IAsyncDisposable
         foreach (var w in Workers) await w.DisposeAsync();
         Api.Dispose();
         await Server.DisposeAsync();
+        await History.DisposeAsync();
+        try { await Database.DropDatabaseAsync(DatabaseUrl); }
+        catch (Exception e) when (e is Npgsql.NpgsqlException) { } // a server the test stopped: it goes with its directory
+    }
+
+    /// <summary>The job as archived in the history database (by its REST id), with its result; null while it is not.</summary>
+    public Task<ArchivedJob?> ArchivedAsync(string name, string tenant = "acme") =>
+        History.Jobs.GetJobAsync(tenant, ResourceIds.JobIdFromName(name));
+
+    /// <summary>The value of one series on an operator's /metrics, 0 when absent.</summary>
+    public static async Task<double> MetricAsync(OperatorHost op, string series)
+    {
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(op.Url + "/metrics");
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith(series + " ", StringComparison.Ordinal))
+                return double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return 0;
     }
 }

@@ -289,6 +289,8 @@ spec:
             - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
             - {name: NEXUS_NAMESPACE, value: $(q "$NAMESPACE")}
             - {name: NEXUS_DATABASE_URL, value: $(q "$database_url")}
+            # Local webhook receivers (development): http to this machine is allowed; everything else stays https-only.
+            - {name: NEXUS_GATEWAY_WEBHOOK_ALLOWED_HOSTS, value: "127.0.0.1,localhost"}
             - {name: $url_var, value: "http://127.0.0.1:\$(PORT)"}
           readinessProbe: {httpGet: {path: /readyz, port: http}, periodSeconds: 1, failureThreshold: 2}
 YAML

@@ -22,6 +22,8 @@ public static class ErrorPipeline
                     // The Kubernetes API answered with a failure no handler decides on, or cannot be reached: the
                     // client gets 503 and may retry.
                     KubeApiException e => ApiError.Of(ErrorCodes.UpstreamUnavailable, $"Kubernetes API failed: {(int)e.Status} {e.Reason}".TrimEnd()),
+                    // The history database could not be reached on a path without its own answer for that.
+                    Nexus.Shared.History.HistoryUnavailableException => ApiError.Of(ErrorCodes.HistoryUnavailable, "The job history database is unavailable; retry"),
                     HttpRequestException => ApiError.Of(ErrorCodes.UpstreamUnavailable, "Kubernetes API unreachable"),
                     OperationCanceledException when context.RequestAborted.IsCancellationRequested => null,
                     TaskCanceledException => ApiError.Of(ErrorCodes.UpstreamUnavailable, "Kubernetes API timed out"),

@@ -74,6 +74,8 @@ public sealed class BatchSubmitter(KubeObjects kube, JobCache jobs, BatchCache b
             {
                 Name = name,
                 Labels = new Dictionary<string, string> { [NexusGroup.TenantLabel] = caller.Tenant },
+                // Held from creation (no extra write): the batch stays until the operator has archived it.
+                Finalizers = [NexusGroup.ArchiveFinalizer],
             },
             Spec = new AiJobBatchSpec
             {

@@ -41,6 +41,9 @@ if (jobs > 0)
     var options = new OperatorOptions
     {
         Namespace = Ns, Kubeconfig = server.KubeconfigPath, ListenUrl = "http://127.0.0.1:0",
+        // The operator requires its history database.
+        DatabaseUrl = Environment.GetEnvironmentVariable("NEXUS_DATABASE_URL")
+                      ?? throw new InvalidOperationException("set NEXUS_DATABASE_URL (scripts/postgres.sh start DIR prints one)"),
         PollInterval = arg.TryGetValue("poll-ms", out var pollMs) ? TimeSpan.FromMilliseconds(int.Parse(pollMs)) : defaults.PollInterval,
         PoolResyncInterval = arg.TryGetValue("resync-ms", out var resyncMs) ? TimeSpan.FromMilliseconds(int.Parse(resyncMs)) : defaults.PoolResyncInterval,
     };

@@ -153,7 +153,6 @@ func TestRolesGrantExactlyWhatEachComponentNeeds(t *testing.T) {
 			{"nexus.ai", "aijobs", "create,delete,get,list,patch,update,watch", ""},
 			{"nexus.ai", "aijobs/finalizers", "update", ""},
 			{"nexus.ai", "aijobs/status", "get,patch,update", ""},
-			{"", "configmaps", "create,delete,get,update", ""},
 			{"apps", "deployments", "get,list,watch", ""},
 			{"apps", "deployments/scale", "get,patch,update", ""},
 			{"discovery.k8s.io", "endpointslices", "get,list,watch", ""},
@@ -166,7 +165,6 @@ func TestRolesGrantExactlyWhatEachComponentNeeds(t *testing.T) {
 		"ai-nexus-ai-jobs-gateway": {
 			{"nexus.ai", "aijobbatches", "create,get,list,watch", ""},
 			{"nexus.ai", "aijobs", "create,get,list,patch,watch", ""},
-			{"", "configmaps", "create,delete,get,list", ""},
 			{"", "secrets", "get,list,watch", ""},
 		},
 	}

@@ -158,11 +158,6 @@ public sealed class AiJobResultRef
     [JsonPropertyName("sizeBytes")]
     [Description("The result's size as uncompressed JSON.")]
     public long? SizeBytes { get; set; }
-
-    // Result ConfigMaps, on their way out (removed once the operator stores results in PostgreSQL).
-    [JsonPropertyName("configMap")] public string ConfigMap { get; set; } = "";
-    [JsonPropertyName("key")] public string Key { get; set; } = "";
-    [JsonPropertyName("encoding")] public string? Encoding { get; set; }
 }
 
 /// <summary>

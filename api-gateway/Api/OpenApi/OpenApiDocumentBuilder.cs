@@ -240,7 +240,7 @@ public static class OpenApiDocumentBuilder
 
     private static JsonObject Media(Type type, IReadOnlyDictionary<string, JsonNode> examples)
     {
-        if (!OpenApiSchemas.NameOf.TryGetValue(type, out var name))
+        if (!OpenApiSchemas.NameOf.TryGetValue(type, out var name) && !OpenApiWebhookSchemas.NameOf.TryGetValue(type, out name))
             throw new InvalidOperationException($"{type} has no schema in the OpenAPI document; add it to {nameof(OpenApiSchemas)}");
         var media = new JsonObject { ["schema"] = new JsonObject { ["$ref"] = $"#/components/schemas/{name}" } };
         if (examples.Count > 0)

@@ -224,6 +224,7 @@ internal static class OpenApiSchemas
               "additionalProperties": false
             }
             """);
+        OpenApiWebhookSchemas.AddTo(schemas);
         return schemas;
     }
 

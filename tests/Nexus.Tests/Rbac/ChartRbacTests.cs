@@ -187,7 +187,7 @@ public sealed class ChartRbacTests
             Assert.True(server.Requests.Denials.Count == 6, string.Join("\n", server.Requests.Denials));
 
             // What the lifecycle above did not touch but the operator does in a cluster is granted too: scaling a
-            // pool's Deployment, reading its EndpointSlices, result ConfigMaps, deleting finished jobs.
+            // pool's Deployment, reading its EndpointSlices.
             server.ApplyYaml($"""
                 apiVersion: apps/v1
                 kind: Deployment
@@ -203,13 +203,13 @@ public sealed class ChartRbacTests
             Assert.NotNull(await op.GetAsync<V1Scale>(scale, default));
             Assert.Equal(2, (await op.MergePatchAsync<V1Scale>(scale, new { spec = new { replicas = 2 } }, default)).Spec.Replicas);
             Assert.NotNull(await op.GetAsync<V1EndpointSliceList>(ResourceKind.EndpointSlice.Collection(Ns), default));
-            var map = await op.CreateAsync(ResourceKind.ConfigMap.Collection(Ns),
-                new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "result-x" }, Data = new Dictionary<string, string> { ["r"] = "1" } }, default);
-            map.Data["r"] = "2";
-            await op.ReplaceAsync(ResourceKind.ConfigMap.Item(Ns, "result-x"), map, default);
-            Assert.NotNull(await gateway.GetAsync<V1ConfigMap>(ResourceKind.ConfigMap.Item(Ns, "result-x"), default));
-            Assert.True(await op.DeleteAsync(ResourceKind.ConfigMap.Item(Ns, "result-x"), null, default));
-            Assert.Equal(6, server.Requests.Denials.Count);
+            // Results and idempotency keys live in the history database: neither service may touch ConfigMaps.
+            var resultMap = new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "result-x" }, Data = new Dictionary<string, string> { ["r"] = "1" } };
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await Assert.ThrowsAsync<KubeApiException>(() =>
+                op.CreateAsync(ResourceKind.ConfigMap.Collection(Ns), resultMap, default))).Status);
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await Assert.ThrowsAsync<KubeApiException>(() =>
+                gateway.GetAsync<V1ConfigMap>(ResourceKind.ConfigMap.Item(Ns, "result-x"), default))).Status);
+            Assert.Equal(8, server.Requests.Denials.Count);
         }
         finally
         {

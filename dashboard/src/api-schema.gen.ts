@@ -92,6 +92,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's webhooks
+         * @description Required scope: ai-jobs:write.
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Subscribe a URL to job and batch events
+         * @description Required scope: ai-jobs:write. events: job.completed, job.failed, job.cancelled, batch.finished. The answer is the only one that shows the secret.
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/callback-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The key that signs deliveries to jobs' own callback_url
+         * @description Required scope: ai-jobs:write.
+         */
+        get: operations["getCallbackSecret"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/callback-deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Deliveries to jobs' own callback_url, newest first, with every attempt
+         * @description Required scope: ai-jobs:write.
+         */
+        get: operations["listCallbackDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{webhookId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One webhook
+         * @description Required scope: ai-jobs:write.
+         */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook; its pending deliveries are not sent
+         * @description Required scope: ai-jobs:write.
+         */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{webhookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A webhook's deliveries, newest first, with every attempt
+         * @description Required scope: ai-jobs:write.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -120,8 +228,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Readiness: jobs, batches and API keys are loaded and watched
-         * @description Readiness: jobs, batches and API keys are loaded and watched
+         * Readiness: jobs, batches and API keys are loaded and watched, the Kubernetes API server answers, the history database is migrated
+         * @description Readiness: jobs, batches and API keys are loaded and watched, the Kubernetes API server answers, the history database is migrated
          */
         get: operations["readyz"];
         put?: never;
@@ -267,7 +375,7 @@ export interface components {
          * @description Every error code; each has one HTTP status (the info section lists them)
          * @enum {string}
          */
-        ErrorCode: "INVALID_JSON" | "INVALID_QUERY" | "INVALID_IDEMPOTENCY_KEY" | "TENANT_REQUIRED" | "UNAUTHENTICATED" | "INSUFFICIENT_SCOPE" | "TENANT_NOT_ALLOWED" | "JOB_NOT_FOUND" | "BATCH_NOT_FOUND" | "NOT_FOUND" | "DASHBOARD_NOT_BUILT" | "METHOD_NOT_ALLOWED" | "JOB_NOT_CANCELLABLE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_REQUEST" | "INVALID_JOB_TYPE" | "INVALID_PARAMS" | "INVALID_PRIORITY" | "BATCH_TOO_LARGE" | "IDEMPOTENCY_KEY_REUSED" | "QUEUE_FULL" | "INTERNAL_ERROR" | "UPSTREAM_UNAVAILABLE" | "NOT_READY";
+        ErrorCode: "INVALID_JSON" | "INVALID_QUERY" | "INVALID_IDEMPOTENCY_KEY" | "TENANT_REQUIRED" | "MALFORMED_REQUEST" | "DUPLICATE_KEY" | "UNAUTHENTICATED" | "INSUFFICIENT_SCOPE" | "TENANT_NOT_ALLOWED" | "JOB_NOT_FOUND" | "BATCH_NOT_FOUND" | "NOT_FOUND" | "DASHBOARD_NOT_BUILT" | "WEBHOOK_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "JOB_NOT_CANCELLABLE" | "TOO_MANY_WEBHOOKS" | "LENGTH_REQUIRED" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_REQUEST" | "INVALID_JOB_TYPE" | "INVALID_PARAMS" | "INVALID_PRIORITY" | "BATCH_TOO_LARGE" | "IDEMPOTENCY_KEY_REUSED" | "INVALID_WEBHOOK_URL" | "INVALID_WEBHOOK_EVENTS" | "INVALID_CALLBACK_URL" | "QUEUE_FULL" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "UPSTREAM_UNAVAILABLE" | "NOT_READY" | "HISTORY_UNAVAILABLE" | "HTTP_VERSION_NOT_SUPPORTED";
         /** @description One field-level problem */
         FieldError: {
             /**
@@ -514,6 +622,69 @@ export interface components {
             /** @default false */
             sequential: boolean;
         };
+        /** @enum {string} */
+        WebhookEvent: "job.completed" | "job.failed" | "job.cancelled" | "batch.finished";
+        /** @description A subscription; secret only in the answer that created it */
+        Webhook: {
+            id: string;
+            /** Format: uri */
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            /** @enum {string} */
+            status: "enabled" | "disabled";
+            /** @description whsec_ + base64 key (Standard Webhooks) */
+            secret?: string;
+            created_at: components["schemas"]["Timestamp"];
+            disabled_at?: components["schemas"]["Timestamp"];
+            disabled_reason?: string;
+        };
+        WebhookEnvelope: {
+            data: components["schemas"]["Webhook"];
+        };
+        WebhookList: {
+            data: components["schemas"]["Webhook"][];
+        };
+        /** @description One event to one receiver; id is its webhook-id header (the same on every retry) */
+        WebhookDelivery: {
+            id: string;
+            event_type: components["schemas"]["WebhookEvent"];
+            resource_id: string;
+            url: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed" | "disabled";
+            created_at: components["schemas"]["Timestamp"];
+            next_attempt_at?: components["schemas"]["Timestamp"];
+            delivered_at?: components["schemas"]["Timestamp"];
+            attempts: {
+                number: number;
+                started_at: components["schemas"]["Timestamp"];
+                duration_ms: number;
+                status_code?: number;
+                error?: string;
+            }[];
+        };
+        WebhookDeliveryPage: {
+            data: components["schemas"]["WebhookDelivery"][];
+            pagination: {
+                limit: number;
+                has_more: boolean;
+                /** @description Pass as ?cursor= for the next page (present when has_more) */
+                next_cursor?: string;
+            };
+        };
+        CallbackSecretEnvelope: {
+            data: {
+                secret: string;
+            };
+        };
+        CreateWebhookRequest: {
+            /**
+             * Format: uri
+             * @description https, to a public address
+             */
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+        };
     };
     responses: never;
     parameters: {
@@ -620,6 +791,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description Too Many Requests: */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: never;
+                        };
+                    };
+                };
+            };
             /** @description Internal Server Error: INTERNAL_ERROR */
             500: {
                 headers: {
@@ -634,7 +821,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable: UPSTREAM_UNAVAILABLE */
+            /** @description Service Unavailable: HISTORY_UNAVAILABLE, UPSTREAM_UNAVAILABLE */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -643,7 +830,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: "UPSTREAM_UNAVAILABLE";
+                            code?: "HISTORY_UNAVAILABLE" | "UPSTREAM_UNAVAILABLE";
                         };
                     };
                 };
@@ -681,7 +868,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobEnvelope"];
                 };
             };
-            /** @description Bad Request: INVALID_IDEMPOTENCY_KEY, INVALID_JSON, TENANT_REQUIRED */
+            /** @description Bad Request: INVALID_IDEMPOTENCY_KEY, INVALID_JSON, DUPLICATE_KEY, INVALID_QUERY, TENANT_REQUIRED */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -690,7 +877,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: "INVALID_IDEMPOTENCY_KEY" | "INVALID_JSON" | "TENANT_REQUIRED";
+                            code?: "INVALID_IDEMPOTENCY_KEY" | "INVALID_JSON" | "DUPLICATE_KEY" | "INVALID_QUERY" | "TENANT_REQUIRED";
                         };
                     };
                 };
@@ -753,7 +940,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity: INVALID_JOB_TYPE, INVALID_PARAMS, INVALID_PRIORITY, IDEMPOTENCY_KEY_REUSED */
+            /** @description Unprocessable Entity: INVALID_JOB_TYPE, INVALID_PARAMS, INVALID_PRIORITY, IDEMPOTENCY_KEY_REUSED, INVALID_CALLBACK_URL */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -762,7 +949,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: "INVALID_JOB_TYPE" | "INVALID_PARAMS" | "INVALID_PRIORITY" | "IDEMPOTENCY_KEY_REUSED";
+                            code?: "INVALID_JOB_TYPE" | "INVALID_PARAMS" | "INVALID_PRIORITY" | "IDEMPOTENCY_KEY_REUSED" | "INVALID_CALLBACK_URL";
                         };
                     };
                 };
@@ -797,7 +984,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable: UPSTREAM_UNAVAILABLE */
+            /** @description Service Unavailable: HISTORY_UNAVAILABLE, UPSTREAM_UNAVAILABLE */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -806,7 +993,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: "UPSTREAM_UNAVAILABLE";
+                            code?: "HISTORY_UNAVAILABLE" | "UPSTREAM_UNAVAILABLE";
                         };
                     };
                 };
@@ -844,7 +1031,7 @@ export interface operations {
                     "application/json": components["schemas"]["BatchDispatchEnvelope"];
                 };
             };
-            /** @description Bad Request: INVALID_IDEMPOTENCY_KEY, INVALID_JSON, TENANT_REQUIRED */
+            /** @description Bad Request: INVALID_IDEMPOTENCY_KEY, INVALID_JSON, DUPLICATE_KEY, INVALID_QUERY, TENANT_REQUIRED */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -853,7 +1040,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: "INVALID_IDEMPOTENCY_KEY" | "INVALID_JSON" | "TENANT_REQUIRED";
+                            code?: "INVALID_IDEMPOTENCY_KEY" | "INVALID_JSON" | "DUPLICATE_KEY" | "INVALID_QUERY" | "TENANT_REQUIRED";
                         };
                     };
                 };
@@ -960,7 +1147,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable: UPSTREAM_UNAVAILABLE */
+            /** @description Service Unavailable: HISTORY_UNAVAILABLE, UPSTREAM_UNAVAILABLE */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -969,7 +1156,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: "UPSTREAM_UNAVAILABLE";
+                            code?: "HISTORY_UNAVAILABLE" | "UPSTREAM_UNAVAILABLE";
                         };
                     };
                 };
@@ -1000,7 +1187,7 @@ export interface operations {
                     "application/json": components["schemas"]["BatchEnvelope"];
                 };
             };
-            /** @description Bad Request: TENANT_REQUIRED */
+            /** @description Bad Request: INVALID_QUERY, TENANT_REQUIRED */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1009,7 +1196,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: "TENANT_REQUIRED";
+                            code?: "INVALID_QUERY" | "TENANT_REQUIRED";
                         };
                     };
                 };
@@ -1058,6 +1245,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description Too Many Requests: */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: never;
+                        };
+                    };
+                };
+            };
             /** @description Internal Server Error: INTERNAL_ERROR */
             500: {
                 headers: {
@@ -1072,7 +1275,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable: UPSTREAM_UNAVAILABLE */
+            /** @description Service Unavailable: HISTORY_UNAVAILABLE, UPSTREAM_UNAVAILABLE */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1081,7 +1284,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: "UPSTREAM_UNAVAILABLE";
+                            code?: "HISTORY_UNAVAILABLE" | "UPSTREAM_UNAVAILABLE";
                         };
                     };
                 };
@@ -1173,6 +1376,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description Too Many Requests: */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: never;
+                        };
+                    };
+                };
+            };
             /** @description Internal Server Error: INTERNAL_ERROR */
             500: {
                 headers: {
@@ -1187,7 +1406,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable: UPSTREAM_UNAVAILABLE */
+            /** @description Service Unavailable: HISTORY_UNAVAILABLE, UPSTREAM_UNAVAILABLE */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1196,7 +1415,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: "UPSTREAM_UNAVAILABLE";
+                            code?: "HISTORY_UNAVAILABLE" | "UPSTREAM_UNAVAILABLE";
                         };
                     };
                 };
@@ -1225,7 +1444,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: TENANT_REQUIRED */
+            /** @description Bad Request: INVALID_QUERY, TENANT_REQUIRED */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1234,7 +1453,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: "TENANT_REQUIRED";
+                            code?: "INVALID_QUERY" | "TENANT_REQUIRED";
                         };
                     };
                 };
@@ -1293,6 +1512,908 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "JOB_NOT_CANCELLABLE";
+                        };
+                    };
+                };
+            };
+            /** @description Too Many Requests: */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: never;
+                        };
+                    };
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL_ERROR";
+                        };
+                    };
+                };
+            };
+            /** @description Service Unavailable: HISTORY_UNAVAILABLE, UPSTREAM_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "HISTORY_UNAVAILABLE" | "UPSTREAM_UNAVAILABLE";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant to act for; required when the key serves several tenants (else TENANT_REQUIRED) */
+                "X-Tenant-ID"?: components["parameters"]["TenantId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            /** @description Bad Request: TENANT_REQUIRED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "TENANT_REQUIRED";
+                        };
+                    };
+                };
+            };
+            /** @description Unauthorized: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHENTICATED";
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden: INSUFFICIENT_SCOPE, TENANT_NOT_ALLOWED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INSUFFICIENT_SCOPE" | "TENANT_NOT_ALLOWED";
+                        };
+                    };
+                };
+            };
+            /** @description Too Many Requests: */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: never;
+                        };
+                    };
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL_ERROR";
+                        };
+                    };
+                };
+            };
+            /** @description Service Unavailable: UPSTREAM_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UPSTREAM_UNAVAILABLE";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant to act for; required when the key serves several tenants (else TENANT_REQUIRED) */
+                "X-Tenant-ID"?: components["parameters"]["TenantId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEnvelope"];
+                };
+            };
+            /** @description Bad Request: INVALID_JSON, TENANT_REQUIRED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INVALID_JSON" | "TENANT_REQUIRED";
+                        };
+                    };
+                };
+            };
+            /** @description Unauthorized: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHENTICATED";
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden: INSUFFICIENT_SCOPE, TENANT_NOT_ALLOWED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INSUFFICIENT_SCOPE" | "TENANT_NOT_ALLOWED";
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: TOO_MANY_WEBHOOKS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "TOO_MANY_WEBHOOKS";
+                        };
+                    };
+                };
+            };
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "PAYLOAD_TOO_LARGE";
+                        };
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNSUPPORTED_MEDIA_TYPE";
+                        };
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: INVALID_REQUEST, INVALID_WEBHOOK_URL, INVALID_WEBHOOK_EVENTS */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INVALID_REQUEST" | "INVALID_WEBHOOK_URL" | "INVALID_WEBHOOK_EVENTS";
+                        };
+                    };
+                };
+            };
+            /** @description Too Many Requests: */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: never;
+                        };
+                    };
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL_ERROR";
+                        };
+                    };
+                };
+            };
+            /** @description Service Unavailable: UPSTREAM_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UPSTREAM_UNAVAILABLE";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getCallbackSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant to act for; required when the key serves several tenants (else TENANT_REQUIRED) */
+                "X-Tenant-ID"?: components["parameters"]["TenantId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallbackSecretEnvelope"];
+                };
+            };
+            /** @description Bad Request: TENANT_REQUIRED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "TENANT_REQUIRED";
+                        };
+                    };
+                };
+            };
+            /** @description Unauthorized: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHENTICATED";
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden: INSUFFICIENT_SCOPE, TENANT_NOT_ALLOWED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INSUFFICIENT_SCOPE" | "TENANT_NOT_ALLOWED";
+                        };
+                    };
+                };
+            };
+            /** @description Too Many Requests: */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: never;
+                        };
+                    };
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL_ERROR";
+                        };
+                    };
+                };
+            };
+            /** @description Service Unavailable: UPSTREAM_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UPSTREAM_UNAVAILABLE";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listCallbackDeliveries: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant to act for; required when the key serves several tenants (else TENANT_REQUIRED) */
+                "X-Tenant-ID"?: components["parameters"]["TenantId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            /** @description Bad Request: INVALID_QUERY, TENANT_REQUIRED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INVALID_QUERY" | "TENANT_REQUIRED";
+                        };
+                    };
+                };
+            };
+            /** @description Unauthorized: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHENTICATED";
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden: INSUFFICIENT_SCOPE, TENANT_NOT_ALLOWED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INSUFFICIENT_SCOPE" | "TENANT_NOT_ALLOWED";
+                        };
+                    };
+                };
+            };
+            /** @description Too Many Requests: */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: never;
+                        };
+                    };
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL_ERROR";
+                        };
+                    };
+                };
+            };
+            /** @description Service Unavailable: UPSTREAM_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UPSTREAM_UNAVAILABLE";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant to act for; required when the key serves several tenants (else TENANT_REQUIRED) */
+                "X-Tenant-ID"?: components["parameters"]["TenantId"];
+            };
+            path: {
+                /** @description The job id dispatch answered with (job_...) */
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEnvelope"];
+                };
+            };
+            /** @description Bad Request: TENANT_REQUIRED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "TENANT_REQUIRED";
+                        };
+                    };
+                };
+            };
+            /** @description Unauthorized: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHENTICATED";
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden: INSUFFICIENT_SCOPE, TENANT_NOT_ALLOWED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INSUFFICIENT_SCOPE" | "TENANT_NOT_ALLOWED";
+                        };
+                    };
+                };
+            };
+            /** @description Not Found: WEBHOOK_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "WEBHOOK_NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description Too Many Requests: */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: never;
+                        };
+                    };
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL_ERROR";
+                        };
+                    };
+                };
+            };
+            /** @description Service Unavailable: UPSTREAM_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UPSTREAM_UNAVAILABLE";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant to act for; required when the key serves several tenants (else TENANT_REQUIRED) */
+                "X-Tenant-ID"?: components["parameters"]["TenantId"];
+            };
+            path: {
+                /** @description The job id dispatch answered with (job_...) */
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request: TENANT_REQUIRED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "TENANT_REQUIRED";
+                        };
+                    };
+                };
+            };
+            /** @description Unauthorized: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHENTICATED";
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden: INSUFFICIENT_SCOPE, TENANT_NOT_ALLOWED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INSUFFICIENT_SCOPE" | "TENANT_NOT_ALLOWED";
+                        };
+                    };
+                };
+            };
+            /** @description Not Found: WEBHOOK_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "WEBHOOK_NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description Too Many Requests: */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: never;
+                        };
+                    };
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL_ERROR";
+                        };
+                    };
+                };
+            };
+            /** @description Service Unavailable: UPSTREAM_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UPSTREAM_UNAVAILABLE";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant to act for; required when the key serves several tenants (else TENANT_REQUIRED) */
+                "X-Tenant-ID"?: components["parameters"]["TenantId"];
+            };
+            path: {
+                /** @description The job id dispatch answered with (job_...) */
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            /** @description Bad Request: INVALID_QUERY, TENANT_REQUIRED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INVALID_QUERY" | "TENANT_REQUIRED";
+                        };
+                    };
+                };
+            };
+            /** @description Unauthorized: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHENTICATED";
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden: INSUFFICIENT_SCOPE, TENANT_NOT_ALLOWED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INSUFFICIENT_SCOPE" | "TENANT_NOT_ALLOWED";
+                        };
+                    };
+                };
+            };
+            /** @description Not Found: WEBHOOK_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "WEBHOOK_NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description Too Many Requests: */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: never;
                         };
                     };
                 };

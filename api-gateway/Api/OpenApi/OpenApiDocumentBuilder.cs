@@ -23,7 +23,7 @@ public static class OpenApiDocumentBuilder
     private static readonly string[] AuthCodes =
     [
         ErrorCodes.TenantRequired, ErrorCodes.Unauthenticated, ErrorCodes.InsufficientScope, ErrorCodes.TenantNotAllowed,
-        ErrorCodes.UpstreamUnavailable, ErrorCodes.Internal,
+        ErrorCodes.RateLimited, ErrorCodes.UpstreamUnavailable, ErrorCodes.Internal,
     ];
 
     public static IEndpointRouteBuilder MapOpenApiDocument(this IEndpointRouteBuilder app)

@@ -14,6 +14,7 @@ from typing import Any, Iterator, Optional
 
 TERMINAL = frozenset({"completed", "failed", "cancelled"})
 MAX_WAIT_SECONDS = 60  # the gateway's longest long-poll
+RATE_LIMIT_MAX_PAUSE_SECONDS = 30  # the longest Retry-After honoured before sending a rate-limited call again
 
 
 class ApiError(Exception):
@@ -36,11 +37,17 @@ class JobTimeout(Exception):
 
 
 class NexusClient:
-    def __init__(self, base_url: str, api_key: str, tenant: Optional[str] = None, timeout: float = 30.0):
+    def __init__(self, base_url: str, api_key: str, tenant: Optional[str] = None, timeout: float = 30.0,
+                 rate_limit_retries: int = 5):
+        """`rate_limit_retries`: how many times a call refused with 429 RATE_LIMITED is sent again after the
+        Retry-After the gateway gives (a refused request did nothing, so any method may be repeated)."""
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
+        if rate_limit_retries < 0:
+            raise ValueError(f"rate_limit_retries must be 0 or more, got {rate_limit_retries!r}")
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.rate_limit_retries = rate_limit_retries
         self._headers = {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
         if tenant:
             self._headers["X-Tenant-ID"] = tenant
@@ -110,12 +117,17 @@ class NexusClient:
         request = urllib.request.Request(url, data=data, method=method, headers={**self._headers, **(headers or {})})
         if data is not None:
             request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=timeout or self.timeout) as response:
-                raw = response.read()
-                return json.loads(raw) if raw else None
-        except urllib.error.HTTPError as answer:
-            raise _api_error(answer) from None
+        for attempt in range(self.rate_limit_retries + 1):
+            try:
+                with urllib.request.urlopen(request, timeout=timeout or self.timeout) as response:
+                    raw = response.read()
+                    return json.loads(raw) if raw else None
+            except urllib.error.HTTPError as answer:
+                error = _api_error(answer)
+            if error.code != "RATE_LIMITED" or attempt == self.rate_limit_retries:
+                raise error
+            time.sleep(min(RATE_LIMIT_MAX_PAUSE_SECONDS, 1.0 if error.retry_after is None else error.retry_after))
+        raise AssertionError("unreachable")
 
 
 def _segment(value: str) -> str:

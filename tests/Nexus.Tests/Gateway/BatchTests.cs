@@ -105,7 +105,7 @@ public class BatchTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
         };
         await H.Client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<AiJobBatch>(batch, NexusGroup.Group, NexusGroup.Version,
             GatewayHarness.Namespace, AiJobBatch.Plural, batchName);
-        await H.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(NexusGroup.Group, NexusGroup.Version, GatewayHarness.Namespace, AiJob.Plural, first);
+        await H.DeleteAsOperatorAsync<AiJob>(AiJob.Plural, first);
 
         var jobs = H.Gateway.Services.GetRequiredService<Nexus.Gateway.Cache.JobCache>();
         var batches = H.Gateway.Services.GetRequiredService<Nexus.Gateway.Cache.BatchCache>();

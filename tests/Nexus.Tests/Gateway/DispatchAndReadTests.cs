@@ -266,7 +266,7 @@ public partial class DispatchAndReadTests(GatewayFixture fixture) : IClassFixtur
         Assert.True(store.TryGet(name, out var cached));
         Assert.Equal(JobPhases.Running, cached.Phase);
 
-        await H.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(NexusGroup.Group, NexusGroup.Version, GatewayHarness.Namespace, AiJob.Plural, name);
+        await H.DeleteAsOperatorAsync<AiJob>(AiJob.Plural, name);
         await Wait.UntilAsync(() => !store.TryGet(name, out _), "the deletion reaches the cache");
         jobs.Record(stale);
         Assert.False(store.TryGet(name, out _));

@@ -3,11 +3,13 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using k8s;
+using k8s.Models;
 using Nexus.Crds.Entities;
 using Nexus.Gateway;
 using Nexus.Gateway.Auth;
 using Nexus.Gateway.Cache;
 using Nexus.KubeApiServer;
+using Nexus.Operator.Archive;
 using Nexus.Shared.History;
 using Nexus.Tests.Support;
 
@@ -171,9 +173,21 @@ public sealed class GatewayHarness : IAsyncDisposable
             await Wait.UntilAsync(() => cache.TryGet(name, out var c) && c.Job.Status?.ArchivedAt is not null, "the gateway sees archivedAt");
             return job;
         }
-        await Client.CustomObjects.DeleteNamespacedCustomObjectAsync(NexusGroup.Group, NexusGroup.Version, Namespace, AiJob.Plural, name);
+        await DeleteAsOperatorAsync<AiJob>(AiJob.Plural, name);
         await Wait.UntilAsync(() => !cache.TryGet(name, out _), "the deletion reaches the gateway's cache");
         return job;
+    }
+
+    /// <summary>
+    /// What the operator does at the end of retention: it lets go of its archive finalizer (the record is written),
+    /// then deletes; without the first step the API server would only mark the object for deletion.
+    /// </summary>
+    public async Task DeleteAsOperatorAsync<T>(string plural, string name) where T : IKubernetesObject<V1ObjectMeta>
+    {
+        var obj = await Client.CustomObjects.GetNamespacedCustomObjectAsync<T>(NexusGroup.Group, NexusGroup.Version, Namespace, plural, name);
+        await Client.CustomObjects.PatchNamespacedCustomObjectAsync<T>(new V1Patch(Finalizers.Patch(obj, add: false), V1Patch.PatchType.MergePatch),
+            NexusGroup.Group, NexusGroup.Version, Namespace, plural, name);
+        await Client.CustomObjects.DeleteNamespacedCustomObjectAsync(NexusGroup.Group, NexusGroup.Version, Namespace, plural, name);
     }
 
     public async ValueTask DisposeAsync()

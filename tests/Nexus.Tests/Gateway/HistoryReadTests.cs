@@ -174,7 +174,7 @@ public sealed class HistoryReadTests(GatewayFixture fixture) : IClassFixture<Gat
         batch.Status.Phase = JobPhases.Completed;
         batch.Status.CompletedAt = DateTime.UtcNow;
         await H.History.Jobs.ArchiveBatchAsync(ArchivedBatch.FromAiJobBatch(batch, BatchChildren.Name));
-        await H.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(NexusGroup.Group, NexusGroup.Version, GatewayHarness.Namespace, AiJobBatch.Plural, batchName);
+        await H.DeleteAsOperatorAsync<AiJobBatch>(AiJobBatch.Plural, batchName);
         string archived = "";
         await Wait.UntilAsync(async () =>
         {

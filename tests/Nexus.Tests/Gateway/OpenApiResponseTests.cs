@@ -39,7 +39,7 @@ public sealed class OpenApiResponseTests(GatewayFixture fixture) : IClassFixture
         await Check("/api/ai-jobs", "post", await H.PostAsync("/api/ai-jobs", twoTenants, GatewayHarness.PricingBody()));
         await Check("/api/ai-jobs", "post", await H.PostAsync("/api/ai-jobs", key, GatewayHarness.PricingBody(), tenant: "someone-else"));
         await Check("/api/ai-jobs", "post", await H.PostAsync("/api/ai-jobs", key, GatewayHarness.PricingBody(), headers: new Dictionary<string, string> { ["Idempotency-Key"] = "" }));
-        foreach (var path in new[] { "/api/ai-jobs", "/api/ai-jobs/batch" })
+        foreach (var path in new[] { "/api/ai-jobs", "/api/ai-jobs/batch", "/api/webhooks" })
         {
             await Check(path, "post", await H.PostAsync(path, key, "{\"pad\":\"" + new string('x', 1024 * 1024) + "\"}"));
             using var form = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent("type=x", Encoding.UTF8, "application/x-www-form-urlencoded") };
@@ -107,6 +107,33 @@ public sealed class OpenApiResponseTests(GatewayFixture fixture) : IClassFixture
         await Check("/api/ai-jobs/batch/{batchId}", "get", batchView);
         await Check("/api/ai-jobs/batch/{batchId}", "get", await H.GetAsync("/api/ai-jobs/batch/batch_01HXK9MZPQ3B8C7D2E5F6G", key));
 
+        // Webhooks: a subscription, its reads, its deliveries, its deletion; every refusal.
+        var hook = await H.PostAsync("/api/webhooks", key, new { url = "https://hooks.example.com/nexus", events = new[] { "job.completed" } });
+        await Check("/api/webhooks", "post", hook);
+        var hookId = hook.Data.GetProperty("id").GetString()!;
+        await Check("/api/webhooks", "post", await H.PostAsync("/api/webhooks", key, "{\"url\":"));
+        await Check("/api/webhooks", "post", await H.PostAsync("/api/webhooks", key, new { url = "http://hooks.example.com/x", events = new[] { "job.completed" } }));
+        await Check("/api/webhooks", "post", await H.PostAsync("/api/webhooks", key, new { url = "https://hooks.example.com/x", events = new[] { "job.started" } }));
+        await Check("/api/webhooks", "get", await H.GetAsync("/api/webhooks", key));
+        await Check("/api/webhooks/{webhookId}", "get", await H.GetAsync($"/api/webhooks/{hookId}", key));
+        await Check("/api/webhooks/{webhookId}", "get", await H.GetAsync("/api/webhooks/wh_unknown", key));
+        await Check("/api/webhooks/{webhookId}/deliveries", "get", await H.GetAsync($"/api/webhooks/{hookId}/deliveries?limit=5", key));
+        await Check("/api/webhooks/{webhookId}/deliveries", "get", await H.GetAsync($"/api/webhooks/{hookId}/deliveries?limit=0", key));
+        await Check("/api/webhooks/{webhookId}/deliveries", "get", await H.GetAsync("/api/webhooks/wh_unknown/deliveries", key));
+        await Check("/api/webhooks/callback-deliveries", "get", await H.GetAsync("/api/webhooks/callback-deliveries", key));
+        await Check("/api/webhooks/callback-deliveries", "get", await H.GetAsync("/api/webhooks/callback-deliveries?page=2", key));
+        await Check("/api/webhooks/callback-secret", "get", await H.GetAsync("/api/webhooks/callback-secret", key));
+        await Check("/api/webhooks/{webhookId}", "delete", await H.DeleteAsync($"/api/webhooks/{hookId}", key));
+        await Check("/api/webhooks/{webhookId}", "delete", await H.DeleteAsync($"/api/webhooks/{hookId}", key));
+        await Check("/api/webhooks/{webhookId}", "delete", await H.DeleteAsync($"/api/webhooks/{hookId}", readOnly));
+        var crowded = await H.CreateKeyAsync(GatewayFixture.NewTenant());
+        Response tooMany;
+        var made = 0;
+        while ((tooMany = await H.PostAsync("/api/webhooks", crowded, new { url = $"https://hooks.example.com/{made}", events = new[] { "job.failed" } })).Status == 201)
+            Assert.True(++made <= H.Options.MaxWebhooksPerTenant, "the webhook limit is enforced");
+        Assert.Equal(made, H.Options.MaxWebhooksPerTenant);
+        await Check("/api/webhooks", "post", tooMany);
+
         // Operations.
         await Check("/healthz", "get", await H.GetAsync("/healthz", null));
         await Check("/readyz", "get", await H.GetAsync("/readyz", null));
@@ -117,8 +144,12 @@ public sealed class OpenApiResponseTests(GatewayFixture fixture) : IClassFixture
             foreach (var (method, operation) in item!.AsObject())
             {
                 if (operation!["security"]!.AsArray().Count == 0) continue;
-                var concrete = path.Replace("{jobId}", id, StringComparison.Ordinal).Replace("{batchId}", batchId, StringComparison.Ordinal);
-                var body = method == "post" ? (path.EndsWith("/batch", StringComparison.Ordinal) ? new { jobs = new[] { new { type = "competitor_scan" } } } : GatewayHarness.PricingBody()) : null;
+                var concrete = path.Replace("{jobId}", id, StringComparison.Ordinal).Replace("{batchId}", batchId, StringComparison.Ordinal)
+                    .Replace("{webhookId}", hookId, StringComparison.Ordinal);
+                object? body = method != "post" ? null
+                    : path.EndsWith("/batch", StringComparison.Ordinal) ? new { jobs = new[] { new { type = "competitor_scan" } } }
+                    : path.EndsWith("/webhooks", StringComparison.Ordinal) ? new { url = "https://hooks.example.com/nexus", events = new[] { "job.completed" } }
+                    : GatewayHarness.PricingBody();
                 foreach (var (caller, asTenant) in new[] { ((string?)null, (string?)null), (twoTenants, null), (key, "someone-else") })
                     await Check(path, method, await H.SendAsync(new HttpMethod(method.ToUpperInvariant()), concrete, caller, body, asTenant));
             }

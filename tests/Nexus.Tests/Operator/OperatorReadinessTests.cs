@@ -28,8 +28,10 @@ public sealed class OperatorReadinessTests
             Metadata = new V1ObjectMeta { Name = "pool", NamespaceProperty = Ns },
             Spec = new WorkerPoolSpec { JobTypes = JobTypes.All.ToList(), StaticEndpoints = [worker.Url], ConcurrencyPerReplica = 4, MaxReplicas = 1 },
         }, default);
+        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync("op-readiness");
         await using var op = await OperatorHost.StartAsync(new OperatorOptions
         {
+            DatabaseUrl = database,
             Namespace = Ns, Kubeconfig = standIn.KubeconfigPath, ListenUrl = "http://127.0.0.1:0", Identity = "op-readiness",
             LeaseDuration = TimeSpan.FromSeconds(3), RenewDeadline = TimeSpan.FromSeconds(2), RetryPeriod = TimeSpan.FromMilliseconds(300),
             WatchStallTimeout = TimeSpan.FromSeconds(10), WatchReconnectMinDelay = TimeSpan.FromMilliseconds(50),

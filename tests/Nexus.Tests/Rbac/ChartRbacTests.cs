@@ -32,7 +32,7 @@ public sealed class ChartRbacTests
 
     private static async Task<StandIn> StartWithChartRbacAsync()
     {
-        var rendered = await ChartRender.RenderAsync(Release, Ns);
+        var rendered = await ChartRender.RenderAsync(Release, Ns, "database.url=postgresql://nexus@db.example:5432/nexus");
         _leaseName = System.Text.RegularExpressions.Regex.Match(rendered, "name: NEXUS_LEASE_NAME\\s+value: \"([^\"]+)\"").Groups[1].Value;
         Assert.NotEqual("", _leaseName);
         var server = await StandIn.StartAsync(new StandInOptions
@@ -70,8 +70,10 @@ public sealed class ChartRbacTests
         var gatewayConfig = server.WriteServiceAccountKubeconfig(Ns, GatewaySa);
         try
         {
+            var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync("rbac");
             await using var op = await OperatorHost.StartAsync(new OperatorOptions
             {
+                DatabaseUrl = database,
                 Namespace = Ns, Kubeconfig = operatorConfig, ListenUrl = "http://127.0.0.1:0", Identity = "op-rbac", LeaseName = _leaseName,
                 LeaseDuration = TimeSpan.FromSeconds(3), RenewDeadline = TimeSpan.FromSeconds(2), RetryPeriod = TimeSpan.FromMilliseconds(300),
                 WatchReconnectMinDelay = TimeSpan.FromMilliseconds(50), WatchReconnectMaxDelay = TimeSpan.FromSeconds(1),
@@ -81,6 +83,7 @@ public sealed class ChartRbacTests
             });
             await using var gateway = await GatewayApp.StartAsync(new GatewayOptions
             {
+                DatabaseUrl = database,
                 Urls = "http://127.0.0.1:0", Namespace = Ns, KubeconfigPath = gatewayConfig, LogFormat = "none", WatchTimeoutSeconds = 30,
             });
             await gateway.WaitReadyAsync(TimeSpan.FromSeconds(30));

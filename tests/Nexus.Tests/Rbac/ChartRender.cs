@@ -11,11 +11,12 @@ public static class ChartRender
     private static readonly SemaphoreSlim Gate = new(1, 1);
     private static string? _binary;
 
-    public static async Task<string> RenderAsync(string release, string ns)
+    /// <param name="sets">Values set as <c>--set</c> does (the chart renders nothing without a database).</param>
+    public static async Task<string> RenderAsync(string release, string ns, params string[] sets)
     {
         var binary = await BinaryAsync();
-        var (code, output, errors) = await RunAsync(binary, Support.RepoPaths.Root,
-            Support.RepoPaths.Of("charts", "nexus-ai-jobs"), "--name", release, "--namespace", ns);
+        string[] args = [Support.RepoPaths.Of("charts", "nexus-ai-jobs"), "--name", release, "--namespace", ns, .. sets.SelectMany(s => new[] { "--set", s })];
+        var (code, output, errors) = await RunAsync(binary, Support.RepoPaths.Root, args);
         if (code != 0) throw new InvalidOperationException($"rendering the chart failed ({code}): {errors}");
         return output;
     }

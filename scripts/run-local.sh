@@ -152,6 +152,17 @@ else
   pg_start=$!
 fi
 
+step "chart rbac"
+# The chart's own ServiceAccounts, Roles and bindings, rendered as helm template would: the stand-in enforces them,
+# and the operator and the gateway run with their ServiceAccounts' tokens (kubeconfigs the stand-in writes at
+# start), so a permission the chart forgot is a 403 here before any cluster sees it. kubectl, the node agent and
+# the demo key use the administrator's kubeconfig.
+make --no-print-directory -s charts/render/.bin/render || fail "building the chart renderer (charts/render) failed"
+read -r operator_sa gateway_sa lease_name < <(charts/render/.bin/render charts/nexus-ai-jobs --name nexus \
+  --namespace "$NAMESPACE" --set database.url="$database_url" | "$PYTHON" scripts/chart_rbac.py "$RUN_DIR/chart-rbac.yaml") ||
+  fail "rendering the chart's RBAC objects failed"
+[ -n "${lease_name:-}" ] || fail "rendering the chart's RBAC objects failed"
+
 step "kubernetes api"
 # 2. The Kubernetes API stand-in. It keeps its objects in the run directory (jobs, results, keys, pools survive
 # Ctrl-C and the next make run); NEXUS_CLEAN_START=1 starts from nothing, NEXUS_PERSIST=0 keeps everything in
@@ -161,7 +172,9 @@ if [ "${NEXUS_CLEAN_START:-0}" = "1" ]; then rm -f "$RUN_DIR/apiserver.data"; fi
 persist=(--data-file "$RUN_DIR/apiserver.data")
 if [ "${NEXUS_PERSIST:-1}" = "0" ]; then persist=(); fi
 start apiserver dotnet "$(bin tests/KubeApiServer Nexus.KubeApiServer.dll)" --port 0 \
-  --kubeconfig "$RUN_DIR/kubeconfig" --no-builtin-controllers "${persist[@]}"
+  --kubeconfig "$RUN_DIR/kubeconfig" --no-builtin-controllers "${persist[@]}" --rbac \
+  --service-account-kubeconfig "$NAMESPACE/$operator_sa=$RUN_DIR/operator.kubeconfig" \
+  --service-account-kubeconfig "$NAMESPACE/$gateway_sa=$RUN_DIR/gateway.kubeconfig"
 apiserver_pid=$!
 
 step "assistant"
@@ -191,6 +204,7 @@ pids+=($keys_pid)
 
 step "crds"
 kubectl_ apply -f crds/ >/dev/null || fail "applying the CRDs failed"
+kubectl_ apply -f "$RUN_DIR/chart-rbac.yaml" >/dev/null || fail "applying the chart's RBAC objects failed"
 
 step "node agent"
 # The local node agent: runs each Deployment's pods as local processes (the command is the pod template's
@@ -263,8 +277,8 @@ YAML
 
 # The operator or the gateway as a one-replica Deployment on a fixed port (its hostPort), so the printed URL
 # survives a restart. POD_NAME is the operator's identity for its Lease, stable across container restarts.
-service_workload() { # name, dll, listen-url variable, port
-  local name="$1" dll="$2" url_var="$3" port="$4"
+service_workload() { # name, dll, listen-url variable, port, ServiceAccount, its kubeconfig, extra env lines
+  local name="$1" dll="$2" url_var="$3" port="$4" account="$5" account_kubeconfig="$6" extra_env="${7:-}"
   cat <<YAML
 ---
 apiVersion: apps/v1
@@ -280,6 +294,7 @@ spec:
       annotations:
         local.nexus.ai/command: $(q "exec dotnet $dll")
     spec:
+      serviceAccountName: $account
       terminationGracePeriodSeconds: 15
       containers:
         - name: $name
@@ -292,6 +307,8 @@ spec:
             # Local webhook receivers (development): http to this machine is allowed; everything else stays https-only.
             - {name: NEXUS_GATEWAY_WEBHOOK_ALLOWED_HOSTS, value: "127.0.0.1,localhost"}
             - {name: $url_var, value: "http://127.0.0.1:\$(PORT)"}
+            # What the pod's mounted ServiceAccount token is in a cluster: the chart's identity, nothing more.
+            - {name: KUBECONFIG, value: $(q "$account_kubeconfig")}$extra_env
           readinessProbe: {httpGet: {path: /readyz, port: http}, periodSeconds: 1, failureThreshold: 2}
 YAML
 }
@@ -302,8 +319,10 @@ operator_port=$(free_port)
 gateway_port=$(free_port)
 {
   for type in "${JOB_TYPES[@]}"; do worker_workload "$type" "$(min_replicas "$type")" "${NEXUS_MAX_WORKER_REPLICAS:-3}"; done
-  service_workload nexus-operator "$(bin operator Nexus.Operator.dll)" NEXUS_OPERATOR_URL "$operator_port"
-  service_workload nexus-gateway "$(bin api-gateway Nexus.Gateway.dll)" NEXUS_GATEWAY_URLS "$gateway_port"
+  service_workload nexus-operator "$(bin operator Nexus.Operator.dll)" NEXUS_OPERATOR_URL "$operator_port" \
+    "$operator_sa" "$RUN_DIR/operator.kubeconfig" $'\n'"            - {name: NEXUS_LEASE_NAME, value: $(q "$lease_name")}"
+  service_workload nexus-gateway "$(bin api-gateway Nexus.Gateway.dll)" NEXUS_GATEWAY_URLS "$gateway_port" \
+    "$gateway_sa" "$RUN_DIR/gateway.kubeconfig"
 } | kubectl_ apply -f - >/dev/null || fail "applying the workloads failed"
 
 step "operator and gateway"

@@ -791,7 +791,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too Many Requests: */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -802,7 +802,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: never;
+                            code?: "RATE_LIMITED";
                         };
                     };
                 };
@@ -954,7 +954,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too Many Requests: QUEUE_FULL */
+            /** @description Too Many Requests: QUEUE_FULL, RATE_LIMITED */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -965,7 +965,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: "QUEUE_FULL";
+                            code?: "QUEUE_FULL" | "RATE_LIMITED";
                         };
                     };
                 };
@@ -1117,7 +1117,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too Many Requests: QUEUE_FULL */
+            /** @description Too Many Requests: QUEUE_FULL, RATE_LIMITED */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -1128,7 +1128,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: "QUEUE_FULL";
+                            code?: "QUEUE_FULL" | "RATE_LIMITED";
                         };
                     };
                 };
@@ -1245,7 +1245,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too Many Requests: */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -1256,7 +1256,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: never;
+                            code?: "RATE_LIMITED";
                         };
                     };
                 };
@@ -1376,7 +1376,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too Many Requests: */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -1387,7 +1387,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: never;
+                            code?: "RATE_LIMITED";
                         };
                     };
                 };
@@ -1516,7 +1516,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too Many Requests: */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -1527,7 +1527,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: never;
+                            code?: "RATE_LIMITED";
                         };
                     };
                 };
@@ -1627,7 +1627,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too Many Requests: */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -1638,7 +1638,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: never;
+                            code?: "RATE_LIMITED";
                         };
                     };
                 };
@@ -1798,7 +1798,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too Many Requests: */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -1809,7 +1809,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: never;
+                            code?: "RATE_LIMITED";
                         };
                     };
                 };
@@ -1909,7 +1909,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too Many Requests: */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -1920,7 +1920,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: never;
+                            code?: "RATE_LIMITED";
                         };
                     };
                 };
@@ -2020,7 +2020,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too Many Requests: */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2031,7 +2031,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: never;
+                            code?: "RATE_LIMITED";
                         };
                     };
                 };
@@ -2148,7 +2148,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too Many Requests: */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2159,7 +2159,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: never;
+                            code?: "RATE_LIMITED";
                         };
                     };
                 };
@@ -2274,7 +2274,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too Many Requests: */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2285,7 +2285,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: never;
+                            code?: "RATE_LIMITED";
                         };
                     };
                 };
@@ -2402,7 +2402,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too Many Requests: */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2413,7 +2413,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: never;
+                            code?: "RATE_LIMITED";
                         };
                     };
                 };

@@ -81,7 +81,7 @@ test("the gateway serves the dashboard under /ui with a strict CSP, and 404s in 
   const port = await new Promise((r) => { const s = createServer().listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => r(p)); }); });
   const gw = spawn("dotnet", [join(REPO, "api-gateway/bin", process.env.CONFIGURATION ?? "Debug", "net10.0/Nexus.Gateway.dll")], {
     stdio: "ignore",
-    env: { ...process.env, KUBECONFIG: stack.kubeconfig, NEXUS_GATEWAY_URLS: `http://127.0.0.1:${port}`, NEXUS_GATEWAY_DASHBOARD_DIR: empty, NEXUS_GATEWAY_LOG_FORMAT: "none" },
+    env: { ...process.env, KUBECONFIG: stack.kubeconfig, NEXUS_DATABASE_URL: stack.database, NEXUS_GATEWAY_URLS: `http://127.0.0.1:${port}`, NEXUS_GATEWAY_DASHBOARD_DIR: empty, NEXUS_GATEWAY_LOG_FORMAT: "none" },
   });
   try {
     const answer = await waitFor("the second gateway", () => fetch(`http://127.0.0.1:${port}/ui`).catch(() => null), 60_000);

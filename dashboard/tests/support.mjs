@@ -30,7 +30,7 @@ export async function waitFor(what, probe, timeoutMs = 30_000, intervalMs = 200)
 
 function parseLines(lines, extra) {
   const line = (name) => new RegExp(`^${name}: (.*)$`, "m").exec(lines)[1].trim();
-  return { gateway: line("Gateway"), apiKey: line("API key"), tenant: line("Tenant"), kubeconfig: line("Kubeconfig"), dashboard: line("Dashboard"), ...extra };
+  return { gateway: line("Gateway"), apiKey: line("API key"), tenant: line("Tenant"), kubeconfig: line("Kubeconfig"), dashboard: line("Dashboard"), database: line("Database"), ...extra };
 }
 
 /**

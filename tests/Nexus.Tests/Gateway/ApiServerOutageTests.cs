@@ -73,8 +73,10 @@ public sealed class ApiServerOutageTests
             o.ResourceVersionWait = TimeSpan.FromMilliseconds(200);
             tune?.Invoke(o);
         });
+        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync("outage");
         var gateway = await GatewayApp.StartAsync(new GatewayOptions
         {
+            DatabaseUrl = database,
             Urls = "http://127.0.0.1:0", Namespace = Ns, KubeconfigPath = standIn.KubeconfigPath, LogFormat = "none", WatchTimeoutSeconds = 30,
         });
         await gateway.WaitReadyAsync(TimeSpan.FromSeconds(30));

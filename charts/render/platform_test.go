@@ -243,3 +243,18 @@ func TestServiceMonitorOptions(t *testing.T) {
 		t.Errorf("a Prometheus-style (snake_case) relabeling was accepted: %v", err)
 	}
 }
+
+func TestGatewayRateLimitsComeFromValues(t *testing.T) {
+	env := containerEnv(find(t, defaults(t), "Deployment", "ai-nexus-ai-jobs-gateway"))
+	if env["NEXUS_GATEWAY_RATE_LIMIT_PER_SECOND"] != "100" || env["NEXUS_GATEWAY_RATE_LIMIT_BURST"] != "200" {
+		t.Errorf("default rate limit env: %q / %q", env["NEXUS_GATEWAY_RATE_LIMIT_PER_SECOND"], env["NEXUS_GATEWAY_RATE_LIMIT_BURST"])
+	}
+	objs := parseDocs(t, renderChart(t, renderArgs{sets: []string{"gateway.rateLimit.perSecond=40", "gateway.rateLimit.burst=60"}}).Text)
+	env = containerEnv(find(t, objs, "Deployment", "ai-nexus-ai-jobs-gateway"))
+	if env["NEXUS_GATEWAY_RATE_LIMIT_PER_SECOND"] != "40" || env["NEXUS_GATEWAY_RATE_LIMIT_BURST"] != "60" {
+		t.Errorf("set rate limit env: %q / %q", env["NEXUS_GATEWAY_RATE_LIMIT_PER_SECOND"], env["NEXUS_GATEWAY_RATE_LIMIT_BURST"])
+	}
+	if err := renderErr(t, renderArgs{sets: []string{"gateway.rateLimit.perSecond=0"}}); !strings.Contains(err.Error(), "perSecond") {
+		t.Errorf("a rate limit of 0 per second: %v", err)
+	}
+}

@@ -12,15 +12,17 @@ namespace Nexus.Tests.EndToEnd;
 [Collection(PlatformCollection.Name)]
 public sealed class OperatorLeaseEndToEndTests(PlatformStack stack)
 {
-    private const string LeaseName = "nexus-operator-leader";
-
     [Fact]
     public async Task Restarted_operator_keeps_its_pod_name_and_takes_its_lease_back_as_the_same_holder()
     {
         using var kubectl = new Kubectl(stack.Kubeconfig);
+        // The chart's Lease (its Role grants the operator only that name), as make run's Deployment passes it.
+        var leaseName = await kubectl.OkAsync(null, "get", "deployment", "nexus-operator",
+            "-o", "jsonpath={.spec.template.spec.containers[0].env[?(@.name==\"NEXUS_LEASE_NAME\")].value}");
+        Assert.Equal("nexus-nexus-ai-jobs-operator-leader", leaseName);
         var before = await LocalPods.ReadyAsync(kubectl, LocalPods.Operator);
-        var held = await Wait.ForAsync(async () => await LeaseAsync(kubectl) is { } l && l.Holder == before.Name ? l : null,
-            $"{LeaseName} held by {before.Name}", TimeSpan.FromSeconds(60));
+        var held = await Wait.ForAsync(async () => await LeaseAsync(kubectl, leaseName) is { } l && l.Holder == before.Name ? l : null,
+            $"{leaseName} held by {before.Name}", TimeSpan.FromSeconds(60));
 
         var killedAt = DateTimeOffset.UtcNow; // from here on only the restarted process can renew
         var after = await LocalPods.KillAndWaitRestartAsync(kubectl, LocalPods.Operator, before);
@@ -31,17 +33,17 @@ public sealed class OperatorLeaseEndToEndTests(PlatformStack stack)
         Assert.Contains("POD_NAME=" + before.Name, environ);
 
         // Renewed by the new process (a renewTime after the kill), as the same holder.
-        var renewed = await Wait.ForAsync(async () => await LeaseAsync(kubectl) is { } l && l.RenewTime > killedAt && l.Holder == after.Name ? l : null,
-            $"{LeaseName} renewed after the restart", TimeSpan.FromSeconds(60));
+        var renewed = await Wait.ForAsync(async () => await LeaseAsync(kubectl, leaseName) is { } l && l.RenewTime > killedAt && l.Holder == after.Name ? l : null,
+            $"{leaseName} renewed after the restart", TimeSpan.FromSeconds(60));
         Assert.True(renewed.AcquireTime == held.AcquireTime && renewed.Transitions == held.Transitions,
             $"the lease was taken over (acquireTime {held.AcquireTime} -> {renewed.AcquireTime}, transitions {held.Transitions} -> {renewed.Transitions}), not renewed by its holder");
     }
 
     private sealed record Lease(string? Holder, DateTimeOffset? AcquireTime, DateTimeOffset RenewTime, int Transitions);
 
-    private static async Task<Lease?> LeaseAsync(Kubectl kubectl)
+    private static async Task<Lease?> LeaseAsync(Kubectl kubectl, string name)
     {
-        var (code, stdout, _) = await kubectl.RunAsync(null, "get", "lease", LeaseName, "-o", "json");
+        var (code, stdout, _) = await kubectl.RunAsync(null, "get", "lease", name, "-o", "json");
         if (code != 0) return null;
         var spec = JsonNode.Parse(stdout)!["spec"];
         if (spec?["renewTime"] is not { } renew) return null;

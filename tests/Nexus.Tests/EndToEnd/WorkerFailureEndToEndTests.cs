@@ -27,7 +27,8 @@ public sealed class WorkerFailureEndToEndTests(PlatformStack stack)
         // The REST view of a completed job carries no error; the attempt count shows on the resource.
         var attempts = await kubectl.OkAsync(null, "get", "aijob", name, "-o", "jsonpath={.status.attempts}");
         // One kill loses the first attempt; the second, on the restarted container, completes.
-        Assert.True(attempts == "2", $"expected exactly one retried attempt, status.attempts={attempts}");
+        Assert.True(attempts == "2", $"expected exactly one retried attempt, status.attempts={attempts}; attempt history "
+                                     + await kubectl.OkAsync(null, "get", "aijob", name, "-o", "jsonpath={.status.attemptHistory}"));
     }
 
     [Fact]

@@ -154,8 +154,9 @@ public static class ArchiveComparison
             using var page = await Send(LoadPlan.LargeTenant, "/api/ai-jobs?status=completed&limit=50" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor)));
             if (!page.IsSuccessStatusCode) throw new InvalidOperationException($"list page: {(int)page.StatusCode} {await page.Content.ReadAsStringAsync()}");
             using var doc = JsonDocument.Parse(await page.Content.ReadAsStringAsync());
-            var next = doc.RootElement.GetProperty("pagination").GetProperty("next_cursor");
-            cursor = next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+            // At the list's end (no next_cursor) the walk starts again from the first page.
+            cursor = doc.RootElement.GetProperty("pagination").TryGetProperty("next_cursor", out var next) && next.ValueKind == JsonValueKind.String
+                ? next.GetString() : null;
         }
         // Both processes settle (the gateway's last requests, the operator's periodic work) before the reading.
         await Task.Delay(TimeSpan.FromSeconds(5));

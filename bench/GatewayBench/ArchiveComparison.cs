@@ -51,15 +51,18 @@ public static class ArchiveComparison
                                   $"with Idempotency-Key {keyed.PerSecond:N0}/s (p99 {keyed.P99:N2} ms); load {File.ReadAllText("/proc/loadavg").Trim()}");
             }
 
-        // (2) Memory of the real processes after the same read/list workload, small archive first, then the full one.
+        // (2) Memory of the real processes after the same read/list workload: fresh processes per phase, the small
+        // archive and the full one alternated round by round as above.
         var (smallDb, smallPlan) = await LoadAsync(cluster, "nexus_gateway_bench_small", small, tenants);
-        var memory = new List<(string Archive, (double Resident, double Peak) Gateway, (double Resident, double Peak) Operator, Throughput.Figures Get, Throughput.Figures List)>();
-        foreach (var (name, db, plan) in new[] { ($"{small:N0}", smallDb, smallPlan), ($"{archived:N0}", full, fullPlan) })
-        {
-            var m = await MemoryAfterReadsAsync(db, plan, tenantNames, reads, concurrency);
-            memory.Add((name, m.Gateway, m.Operator, m.Get, m.List));
-            Console.WriteLine($"{name} archived: gateway {m.Gateway.Resident:N0} MB resident (peak {m.Gateway.Peak:N0}), operator {m.Operator.Resident:N0} MB (peak {m.Operator.Peak:N0})");
-        }
+        var memory = new List<(bool Full, (double Resident, double Peak) Gateway, (double Resident, double Peak) Operator, Throughput.Figures Get, Throughput.Figures List)>();
+        for (var round = 0; round < rounds; round++)
+            foreach (var isFull in round % 2 == 0 ? new[] { false, true } : [true, false])
+            {
+                var m = await MemoryAfterReadsAsync(isFull ? full : smallDb, isFull ? fullPlan : smallPlan, tenantNames, reads, concurrency);
+                memory.Add((isFull, m.Gateway, m.Operator, m.Get, m.List));
+                Console.WriteLine($"round {round + 1}, {(isFull ? archived : small):N0} archived: gateway {m.Gateway.Resident:N0} MB resident (peak {m.Gateway.Peak:N0}), " +
+                                  $"operator {m.Operator.Resident:N0} MB (peak {m.Operator.Peak:N0}); GET p99 {m.Get.P99:N2} ms, first page p99 {m.List.P99:N2} ms");
+            }
 
         Console.WriteLine();
         Console.WriteLine($"| dispatch, {concurrency} clients, {dispatches:N0} per phase | empty archive | {archived:N0} archived | full / empty | target |");
@@ -74,14 +77,24 @@ public static class ArchiveComparison
                               $"{f.Average():N0} ({string.Join(", ", f.Select(x => x.ToString("N0")))}) | {ratio:N2} | ≥ 0.9 {(ratio >= 0.9 ? "MET" : "MISSED")} |");
         }
         Console.WriteLine();
-        Console.WriteLine($"| after {reads:N0} GETs of archived jobs, {reads / 4:N0} first pages, {reads / 20:N0} keyset pages | {memory[0].Archive} archived | {memory[1].Archive} archived | ratio | target |");
+        Console.WriteLine($"| after {reads:N0} GETs of archived jobs, {reads / 4:N0} first pages, {reads / 20:N0} keyset pages (mean of {rounds}; each run) | {small:N0} archived | {archived:N0} archived | ratio | target |");
         Console.WriteLine("|---|---|---|---|---|");
-        var gw = memory[1].Gateway.Resident / memory[0].Gateway.Resident;
-        var op = memory[1].Operator.Resident / memory[0].Operator.Resident;
-        Console.WriteLine($"| gateway process, VmRSS (peak) | {memory[0].Gateway.Resident:N0} MB ({memory[0].Gateway.Peak:N0}) | {memory[1].Gateway.Resident:N0} MB ({memory[1].Gateway.Peak:N0}) | {gw:N2} | ≤ 1.1 {(gw <= 1.1 ? "MET" : "MISSED")} |");
-        Console.WriteLine($"| operator process, VmRSS (peak) | {memory[0].Operator.Resident:N0} MB ({memory[0].Operator.Peak:N0}) | {memory[1].Operator.Resident:N0} MB ({memory[1].Operator.Peak:N0}) | {op:N2} | ≤ 1.1 {(op <= 1.1 ? "MET" : "MISSED")} |");
-        Console.WriteLine($"| GET archived job over HTTP, p50 / p99 | {memory[0].Get.P50:N2} / {memory[0].Get.P99:N2} ms | {memory[1].Get.P50:N2} / {memory[1].Get.P99:N2} ms | | |");
-        Console.WriteLine($"| list first page (status=completed) over HTTP, p50 / p99 | {memory[0].List.P50:N2} / {memory[0].List.P99:N2} ms | {memory[1].List.P50:N2} / {memory[1].List.P99:N2} ms | | |");
+        void MemoryRow(string label, Func<(bool Full, (double Resident, double Peak) Gateway, (double Resident, double Peak) Operator, Throughput.Figures, Throughput.Figures), double> pick, bool target)
+        {
+            var s = memory.Where(m => !m.Full).Select(pick).ToList();
+            var f = memory.Where(m => m.Full).Select(pick).ToList();
+            var ratio = f.Average() / s.Average();
+            Console.WriteLine($"| {label} | {s.Average():N0} MB ({string.Join(", ", s.Select(x => x.ToString("N0")))}) | {f.Average():N0} MB ({string.Join(", ", f.Select(x => x.ToString("N0")))}) | {ratio:N2} | " +
+                              (target ? $"≤ 1.1 {(ratio <= 1.1 ? "MET" : "MISSED")} |" : "— |"));
+        }
+        MemoryRow("gateway process, VmRSS", m => m.Gateway.Resident, true);
+        MemoryRow("gateway process, peak (VmHWM)", m => m.Gateway.Peak, false);
+        MemoryRow("operator process, VmRSS", m => m.Operator.Resident, true);
+        MemoryRow("operator process, peak (VmHWM)", m => m.Operator.Peak, false);
+        string Latency(bool isFull, Func<(bool, (double, double), (double, double), Throughput.Figures Get, Throughput.Figures List), Throughput.Figures> pick) =>
+            string.Join("; ", memory.Where(m => m.Full == isFull).Select(m => $"{pick(m).P50:N2} / {pick(m).P99:N2}")) + " ms";
+        Console.WriteLine($"| GET archived job over HTTP, p50 / p99 | {Latency(false, m => m.Get)} | {Latency(true, m => m.Get)} | | |");
+        Console.WriteLine($"| list first page (status=completed) over HTTP, p50 / p99 | {Latency(false, m => m.List)} | {Latency(true, m => m.List)} | | |");
         Console.WriteLine($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
         return 0;
     }

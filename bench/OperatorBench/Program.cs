@@ -154,6 +154,10 @@ if (retentionJobs > 0)
     Console.WriteLine($"retention: AiJobs in the API at most {peak.InApi} (at {peak.At:0.0} s: live {peak.Live} + finished in the last {retentionSeconds} s {peak.Window:0} = {peak.Live + peak.Window:0})");
     Console.WriteLine($"retention: largest excess over live + retention window: {worst.InApi - worst.Live - worst.Window:0} AiJobs at {worst.At:0.0} s " +
                       $"(in API {worst.InApi}, live {worst.Live}, window {worst.Window:0}; = {(worst.InApi - worst.Live - worst.Window) / (double)retentionRate:0.0} s of arrivals)");
+    // A timeline, one sample in every five seconds, to show where AiJobs pile up.
+    var shown = -5.0;
+    foreach (var r in rows.Where(r => r.At - shown >= 5 && (shown = r.At) >= 0))
+        Console.WriteLine($"retention: t {r.At,6:0.0} s  in API {r.InApi,6}  live {r.Live,6}  finished in window {r.Window,6:0}  excess {r.InApi - r.Live - r.Window,6:0}");
     foreach (var w in workers) await w.DisposeAsync();
 }
 

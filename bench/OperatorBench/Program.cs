@@ -11,6 +11,7 @@ using StandInOptions = Nexus.KubeApiServer.KubeApiServerOptions;
 
 // Usage: OperatorBench [--jobs=10000] [--latency-jobs=1000] [--cached=100000] [--crds=crds]
 //                      [--retention-jobs=0] [--retention-seconds=10] [--retention-rate=500]
+// The retention run uses a fresh database on NEXUS_DATABASE_URL's server, else starts its own PostgreSQL.
 var arg = args.Select(a => a.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0].TrimStart('-'), p => p[1]);
 int Arg(string k, int d) => arg.TryGetValue(k, out var v) ? int.Parse(v) : d;
 var jobs = Arg("jobs", 10_000);
@@ -106,11 +107,12 @@ if (retentionJobs > 0)
         Metadata = new V1ObjectMeta { Name = "bench", NamespaceProperty = Ns },
         Spec = new WorkerPoolSpec { JobTypes = JobTypes.All.ToList(), StaticEndpoints = workers.Select(w => w.Url).ToList(), ConcurrencyPerReplica = 64, MaxReplicas = 4 },
     }, default);
+    // The archive: a fresh database on NEXUS_DATABASE_URL's server, else on a durable cluster of its own.
+    await using var cluster = await Nexus.Bench.History.BenchCluster.StartAsync();
     var options = new OperatorOptions
     {
         Namespace = Ns, Kubeconfig = server.KubeconfigPath, ListenUrl = "http://127.0.0.1:0",
-        DatabaseUrl = Environment.GetEnvironmentVariable("NEXUS_DATABASE_URL")
-                      ?? throw new InvalidOperationException("set NEXUS_DATABASE_URL (scripts/postgres.sh start DIR prints one)"),
+        DatabaseUrl = await cluster.FreshDatabaseAsync("nexus_retention_bench"),
         RetentionAfterArchive = TimeSpan.FromSeconds(retentionSeconds),
     };
     Console.WriteLine($"retention run: {retentionJobs} jobs at {retentionRate}/s, RetentionAfterArchive {retentionSeconds} s, other operator settings the defaults");

@@ -79,7 +79,7 @@ public sealed class LoadPlan(int total, int tenants)
         };
     }
 
-    private static string TenantName(int n) => $"tenant-{n:D3}";
+    public static string TenantName(int n) => $"tenant-{n:D3}";
 
     private static JsonElement Parse(string json)
     {

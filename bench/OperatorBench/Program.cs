@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using k8s;
 using k8s.Models;
 using Nexus.Bench.Operator;
 using Nexus.Crds.Entities;
@@ -9,11 +10,17 @@ using StandIn = Nexus.KubeApiServer.KubeApiServer;
 using StandInOptions = Nexus.KubeApiServer.KubeApiServerOptions;
 
 // Usage: OperatorBench [--jobs=10000] [--latency-jobs=1000] [--cached=100000] [--crds=crds]
+//                      [--retention-jobs=0] [--retention-seconds=10] [--retention-rate=500]
+// The retention run uses a fresh database on NEXUS_DATABASE_URL's server, else starts its own PostgreSQL.
 var arg = args.Select(a => a.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0].TrimStart('-'), p => p[1]);
 int Arg(string k, int d) => arg.TryGetValue(k, out var v) ? int.Parse(v) : d;
 var jobs = Arg("jobs", 10_000);
 var latencyJobs = Arg("latency-jobs", 1_000);
 var cached = Arg("cached", 100_000);
+// AiJobs kept in the API during a long run with a short retention after archiving (off unless --retention-jobs is given).
+var retentionJobs = Arg("retention-jobs", 0);
+var retentionSeconds = Arg("retention-seconds", 10);
+var retentionRate = Arg("retention-rate", 500);
 var crds = arg.GetValueOrDefault("crds") ?? FindCrds();
 const string Ns = "default";
 
@@ -84,6 +91,78 @@ if (jobs > 0)
     foreach (var w in workers) await w.DisposeAsync();
 }
 
+// --- 4: how many AiJobs the API holds during a run of retentionJobs jobs created at retentionRate/s, with finished
+// jobs deleted retentionSeconds after they are archived: sampled from the API (a list with limit=1 and its
+// remainingItemCount) every 250 ms, against the live jobs (created, not yet received by a worker) plus the jobs
+// that finished within the retention window before the sample (received by a worker; the workers finish on receipt).
+if (retentionJobs > 0)
+{
+    await using var server = await StandIn.StartAsync(new StandInOptions { CrdPaths = { crds }, RecordRequests = false });
+    using var api = new KubeApi(server.ClientConfiguration());
+    using var counter = server.CreateClient();
+    var workers = new List<InstantWorker>();
+    for (var i = 0; i < 4; i++) workers.Add(await InstantWorker.StartAsync());
+    await api.CreateAsync(ResourceKind.WorkerPool.Collection(Ns), new WorkerPool
+    {
+        Metadata = new V1ObjectMeta { Name = "bench", NamespaceProperty = Ns },
+        Spec = new WorkerPoolSpec { JobTypes = JobTypes.All.ToList(), StaticEndpoints = workers.Select(w => w.Url).ToList(), ConcurrencyPerReplica = 64, MaxReplicas = 4 },
+    }, default);
+    // The archive: a fresh database on NEXUS_DATABASE_URL's server, else on a durable cluster of its own.
+    await using var cluster = await Nexus.Bench.History.BenchCluster.StartAsync();
+    var options = new OperatorOptions
+    {
+        Namespace = Ns, Kubeconfig = server.KubeconfigPath, ListenUrl = "http://127.0.0.1:0",
+        DatabaseUrl = await cluster.FreshDatabaseAsync("nexus_retention_bench"),
+        RetentionAfterArchive = TimeSpan.FromSeconds(retentionSeconds),
+    };
+    Console.WriteLine($"retention run: {retentionJobs} jobs at {retentionRate}/s, RetentionAfterArchive {retentionSeconds} s, other operator settings the defaults");
+    await using var host = await OperatorHost.StartAsync(options);
+    while (host.Term is null) await Task.Delay(5);
+
+    var samples = new List<(double At, long InApi, int Created, int Finished)>();
+    var sent = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+    var clock = Stopwatch.StartNew();
+    using var stop = new CancellationTokenSource();
+    var sampler = Task.Run(async () =>
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            var created = sent.Count;
+            var finished = workers.Sum(w => w.Received.Count);
+            var inApi = await CountAiJobsAsync(counter);
+            lock (samples) samples.Add((clock.Elapsed.TotalSeconds, inApi, created, finished));
+            try { await Task.Delay(250, stop.Token); } catch (OperationCanceledException) { }
+        }
+    });
+    await CreateJobsAsync(api, retentionJobs, "r", sent, perSecond: retentionRate);
+    var createdIn = clock.Elapsed.TotalSeconds;
+    // Until every job has been deleted after its retention (or a deadline well past it).
+    var deadline = clock.Elapsed + TimeSpan.FromSeconds(retentionSeconds + 120);
+    while (await CountAiJobsAsync(counter) > 0 && clock.Elapsed < deadline) await Task.Delay(250);
+    var drained = clock.Elapsed.TotalSeconds;
+    stop.Cancel();
+    await sampler;
+
+    // For each sample: the bound is live (created − finished) + finished within the retention window before it.
+    double FinishedBy(double at)
+    {
+        var before = samples.LastOrDefault(x => x.At <= at);
+        return before == default ? 0 : before.Finished;
+    }
+    var rows = samples.Select(x => (x.At, x.InApi, Live: x.Created - x.Finished, Window: x.Finished - FinishedBy(x.At - retentionSeconds))).ToList();
+    var peak = rows.MaxBy(r => r.InApi);
+    var worst = rows.MaxBy(r => r.InApi - r.Live - r.Window);
+    Console.WriteLine($"retention: {retentionJobs} jobs created in {createdIn:0.0} s, all deleted from the API after {drained:0.0} s ({samples.Count} samples)");
+    Console.WriteLine($"retention: AiJobs in the API at most {peak.InApi} (at {peak.At:0.0} s: live {peak.Live} + finished in the last {retentionSeconds} s {peak.Window:0} = {peak.Live + peak.Window:0})");
+    Console.WriteLine($"retention: largest excess over live + retention window: {worst.InApi - worst.Live - worst.Window:0} AiJobs at {worst.At:0.0} s " +
+                      $"(in API {worst.InApi}, live {worst.Live}, window {worst.Window:0}; = {(worst.InApi - worst.Live - worst.Window) / (double)retentionRate:0.0} s of arrivals)");
+    // A timeline, one sample in every five seconds, to show where AiJobs pile up.
+    var shown = -5.0;
+    foreach (var r in rows.Where(r => r.At - shown >= 5 && (shown = r.At) >= 0))
+        Console.WriteLine($"retention: t {r.At,6:0.0} s  in API {r.InApi,6}  live {r.Live,6}  finished in window {r.Window,6:0}  excess {r.InApi - r.Live - r.Window,6:0}");
+    foreach (var w in workers) await w.DisposeAsync();
+}
+
 // --- 3: memory of the operator process with many AiJobs cached.
 if (cached > 0)
 {
@@ -109,6 +188,14 @@ if (cached > 0)
     var rss = File.ReadAllLines($"/proc/{p.Id}/status").First(l => l.StartsWith("VmRSS:"));
     Console.WriteLine($"memory with {cached} AiJobs cached: {rss.Split(':')[1].Trim()} resident ({line[(line.IndexOf("leading:") + 8)..].Trim()})");
     p.Kill();
+}
+
+// The AiJobs the API holds now: one item listed, the rest counted by the API (remainingItemCount).
+static async Task<long> CountAiJobsAsync(k8s.Kubernetes client)
+{
+    var list = (JsonElement)await client.CustomObjects.ListNamespacedCustomObjectAsync(NexusGroup.Group, NexusGroup.Version, "default", AiJob.Plural, limit: 1);
+    var items = list.GetProperty("items").GetArrayLength();
+    return items + (list.GetProperty("metadata").TryGetProperty("remainingItemCount", out var rest) ? rest.GetInt64() : 0);
 }
 
 static double Pct(List<double> sorted, double q) => sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];

@@ -61,6 +61,12 @@ public sealed class WorkerClient : IDisposable
                 _ => new SubmitResult(SubmitOutcome.Rejected, $"worker answered {(int)response.StatusCode}: {message}"),
             };
         }
+        catch (HttpRequestException e) when (e.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused })
+        {
+            // Nothing reached the instance (it crashed and is restarting, or its endpoint is stale): like a 429, the
+            // job goes back to the queue without using an attempt, instead of failing a job no worker ever saw.
+            return new SubmitResult(SubmitOutcome.Busy, $"worker refused the connection: {e.Message}");
+        }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
             return new SubmitResult(SubmitOutcome.Retryable, $"worker unreachable: {e.Message}");

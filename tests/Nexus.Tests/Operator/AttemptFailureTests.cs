@@ -68,6 +68,33 @@ public sealed class AttemptFailureTests
     }
 
     [Fact]
+    public async Task A_worker_that_refuses_the_connection_at_submit_puts_the_job_back_without_using_an_attempt()
+    {
+        var c = await OperatorCluster.StartAsync(workers: 1);
+        await using var _ = c;
+        // The pool's view is refreshed rarely, so the operator still takes the stopped instance for ready: the state
+        // between a crash and the endpoint update that reports it.
+        c.Tune = o => o with { RetryBaseDelay = TimeSpan.FromMilliseconds(200), RetryMaxDelay = TimeSpan.FromSeconds(1), PoolResyncInterval = TimeSpan.FromHours(1) };
+        await c.CreatePoolAsync("pool");
+        await using var history = await JobHistory.StartAsync(c);
+        var op = await c.StartLeaderAsync();
+        await Wait.UntilAsync(() => op.Term?.Registry.Snapshot().Any(p => p.Name == "pool" && p.ReadyCount == 1) == true, "the pool's instance is ready");
+        await c.Workers[0].StopListeningAsync();
+
+        var job = await c.CreateJobAsync(maxRetries: 0);
+
+        await Wait.UntilAsync(() => history.Of(job.Metadata.Name).Count(v => v.Status is { Phase: JobPhases.Queued, NextAttemptAt: not null }) >= 2,
+            "the job put back in the queue twice");
+        var current = await c.GetJobAsync(job.Metadata.Name);
+        Assert.Equal(JobPhases.Queued, current!.Status!.Phase);
+        var versions = history.Of(job.Metadata.Name);
+        Assert.DoesNotContain(versions, v => v.Status?.Phase == JobPhases.Failed);
+        // Each claim counts its attempt while it runs; a refused connection gives it back.
+        Assert.All(versions.Where(v => v.Status is { Phase: JobPhases.Queued, NextAttemptAt: not null }),
+            v => Assert.True(v.Status is { Attempts: 0, Error: null }, $"an attempt was used: {v.Status!.Attempts} {v.Status.Error?.Code}"));
+    }
+
+    [Fact]
     public async Task A_5xx_on_submit_is_retried_while_retries_remain_then_fails_with_worker_lost()
     {
         var (c, op, history) = await StartAsync();

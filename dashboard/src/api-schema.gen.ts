@@ -331,12 +331,14 @@ export interface components {
         /** @description One page of jobs, newest first */
         JobPage: {
             data: components["schemas"]["Job"][];
-            pagination: {
-                limit: number;
-                has_more: boolean;
-                /** @description Pass as ?cursor= for the next page (present when has_more) */
-                next_cursor?: string;
-            };
+            pagination: components["schemas"]["Pagination"];
+        };
+        /** @description Where a page is in a keyset-paged list */
+        Pagination: {
+            limit: number;
+            has_more: boolean;
+            /** @description Pass as ?cursor= for the next page (present when has_more) */
+            next_cursor?: string;
         };
         BatchJobSummary: {
             id: string;
@@ -665,12 +667,7 @@ export interface components {
         };
         WebhookDeliveryPage: {
             data: components["schemas"]["WebhookDelivery"][];
-            pagination: {
-                limit: number;
-                has_more: boolean;
-                /** @description Pass as ?cursor= for the next page (present when has_more) */
-                next_cursor?: string;
-            };
+            pagination: components["schemas"]["Pagination"];
         };
         CallbackSecretEnvelope: {
             data: {

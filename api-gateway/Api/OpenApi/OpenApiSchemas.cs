@@ -84,16 +84,20 @@ internal static class OpenApiSchemas
                   "required": ["data", "pagination"],
                   "properties": {
                     "data": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}},
-                    "pagination": {
-                      "type": "object",
-                      "required": ["limit", "has_more"],
-                      "properties": {
-                        "limit": {"type": "integer", "minimum": 1},
-                        "has_more": {"type": "boolean"},
-                        "next_cursor": {"type": "string", "description": "Pass as ?cursor= for the next page (present when has_more)"}
-                      },
-                      "additionalProperties": false
-                    }
+                    "pagination": {"$ref": "#/components/schemas/Pagination"}
+                  },
+                  "additionalProperties": false
+                }
+                """),
+            ["Pagination"] = Node("""
+                {
+                  "type": "object",
+                  "description": "Where a page is in a keyset-paged list",
+                  "required": ["limit", "has_more"],
+                  "properties": {
+                    "limit": {"type": "integer", "minimum": 1},
+                    "has_more": {"type": "boolean"},
+                    "next_cursor": {"type": "string", "description": "Pass as ?cursor= for the next page (present when has_more)"}
                   },
                   "additionalProperties": false
                 }

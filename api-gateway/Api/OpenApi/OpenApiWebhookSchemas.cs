@@ -82,16 +82,7 @@ public static class OpenApiWebhookSchemas
               "required": ["data", "pagination"],
               "properties": {
                 "data": {"type": "array", "items": {"$ref": "#/components/schemas/WebhookDelivery"}},
-                "pagination": {
-                  "type": "object",
-                  "required": ["limit", "has_more"],
-                  "properties": {
-                    "limit": {"type": "integer", "minimum": 1},
-                    "has_more": {"type": "boolean"},
-                    "next_cursor": {"type": "string", "description": "Pass as ?cursor= for the next page (present when has_more)"}
-                  },
-                  "additionalProperties": false
-                }
+                "pagination": {"$ref": "#/components/schemas/Pagination"}
               },
               "additionalProperties": false
             }

@@ -31,13 +31,7 @@ if (jobs > 0)
 {
     await using var server = await StandIn.StartAsync(new StandInOptions { CrdPaths = { crds }, RecordRequests = false });
     using var api = new KubeApi(server.ClientConfiguration());
-    var workers = new List<InstantWorker>();
-    for (var i = 0; i < 4; i++) workers.Add(await InstantWorker.StartAsync());
-    await api.CreateAsync(ResourceKind.WorkerPool.Collection(Ns), new WorkerPool
-    {
-        Metadata = new V1ObjectMeta { Name = "bench", NamespaceProperty = Ns },
-        Spec = new WorkerPoolSpec { JobTypes = JobTypes.All.ToList(), StaticEndpoints = workers.Select(w => w.Url).ToList(), ConcurrencyPerReplica = 64, MaxReplicas = 4 },
-    }, default);
+    var workers = await InstantPool.StartAsync(api, Ns);
 
     var created = Stopwatch.StartNew();
     await CreateJobsAsync(api, jobs, "q", null);
@@ -100,13 +94,7 @@ if (retentionJobs > 0)
     await using var server = await StandIn.StartAsync(new StandInOptions { CrdPaths = { crds }, RecordRequests = false });
     using var api = new KubeApi(server.ClientConfiguration());
     using var counter = server.CreateClient();
-    var workers = new List<InstantWorker>();
-    for (var i = 0; i < 4; i++) workers.Add(await InstantWorker.StartAsync());
-    await api.CreateAsync(ResourceKind.WorkerPool.Collection(Ns), new WorkerPool
-    {
-        Metadata = new V1ObjectMeta { Name = "bench", NamespaceProperty = Ns },
-        Spec = new WorkerPoolSpec { JobTypes = JobTypes.All.ToList(), StaticEndpoints = workers.Select(w => w.Url).ToList(), ConcurrencyPerReplica = 64, MaxReplicas = 4 },
-    }, default);
+    var workers = await InstantPool.StartAsync(api, Ns);
     // The archive: a fresh database on NEXUS_DATABASE_URL's server, else on a durable cluster of its own.
     await using var cluster = await Nexus.Bench.History.BenchCluster.StartAsync();
     var options = new OperatorOptions

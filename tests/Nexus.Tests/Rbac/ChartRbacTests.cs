@@ -32,14 +32,15 @@ public sealed class ChartRbacTests
 
     private static async Task<StandIn> StartWithChartRbacAsync()
     {
-        var rendered = await ChartRender.RenderAsync(Release, Ns, "database.url=postgresql://nexus@db.example:5432/nexus");
-        _leaseName = System.Text.RegularExpressions.Regex.Match(rendered, "name: NEXUS_LEASE_NAME\\s+value: \"([^\"]+)\"").Groups[1].Value;
-        Assert.NotEqual("", _leaseName);
+        // The same objects and names make run takes from the chart.
+        var (rbac, operatorAccount, gatewayAccount, leaseName) = await ChartRender.IdentitiesAsync(Release, Ns, "database.url=postgresql://nexus@db.example:5432/nexus");
+        Assert.Equal((OperatorSa, GatewaySa, "nexus-nexus-ai-jobs-operator-leader"), (operatorAccount, gatewayAccount, leaseName));
+        _leaseName = leaseName;
         var server = await StandIn.StartAsync(new StandInOptions
         {
             EnforceRbac = true, Namespaces = { Ns }, CrdPaths = { RepoPaths.Of("crds") }, RecordRequests = false,
         });
-        server.ApplyYaml(ChartRender.Documents(rendered, "ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"));
+        server.ApplyYaml(rbac);
         return server;
     }
 

@@ -21,11 +21,28 @@ public static class ChartRender
         return output;
     }
 
-    /// <summary>The YAML documents of the given kinds, in rendered order.</summary>
-    public static string Documents(string rendered, params string[] kinds) =>
-        string.Join("---\n", rendered.Split("\n---", StringSplitOptions.RemoveEmptyEntries)
-            .Where(d => kinds.Any(k => d.Contains($"\nkind: {k}\n", StringComparison.Ordinal) || d.StartsWith($"kind: {k}\n", StringComparison.Ordinal)))
-            .Select(d => d.TrimStart('-', '\n') + "\n"));
+    /// <summary>
+    /// The chart's identities as make run takes them (scripts/chart_rbac.py on the rendered chart): its RBAC objects,
+    /// the operator's and the gateway's ServiceAccounts and the operator's Lease name.
+    /// </summary>
+    public static async Task<(string Yaml, string OperatorAccount, string GatewayAccount, string LeaseName)> IdentitiesAsync(string release, string ns, params string[] sets)
+    {
+        var rendered = await RenderAsync(release, ns, sets);
+        var output = Path.Combine(Path.GetTempPath(), $"nexus-chart-rbac-{Guid.NewGuid():N}.yaml");
+        try
+        {
+            var (code, names, errors) = await RunAsync("/usr/bin/python3", Support.RepoPaths.Root, new Dictionary<string, string>(), rendered,
+                Support.RepoPaths.Of("scripts", "chart_rbac.py"), output);
+            if (code != 0) throw new InvalidOperationException($"scripts/chart_rbac.py failed ({code}): {errors}");
+            var parts = names.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (parts.Length != 3) throw new InvalidOperationException($"scripts/chart_rbac.py printed '{names}', not three names");
+            return (await File.ReadAllTextAsync(output), parts[0], parts[1], parts[2]);
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
 
     private static async Task<string> BinaryAsync()
     {
@@ -35,7 +52,7 @@ public static class ChartRender
             if (_binary is not null) return _binary;
             var output = Path.Combine(Path.GetTempPath(), $"nexus-chart-render-{Environment.ProcessId}");
             var env = new Dictionary<string, string> { ["GO111MODULE"] = "off", ["GOPATH"] = "/usr/share/gocode", ["GOFLAGS"] = "", ["GOPROXY"] = "off" };
-            var (code, _, errors) = await RunAsync("go", Support.RepoPaths.Of("charts", "render"), env, "build", "-o", output, ".");
+            var (code, _, errors) = await RunAsync("go", Support.RepoPaths.Of("charts", "render"), env, null, "build", "-o", output, ".");
             if (code != 0) throw new InvalidOperationException($"building charts/render failed ({code}): {errors}");
             return _binary = output;
         }
@@ -46,14 +63,22 @@ public static class ChartRender
     }
 
     private static Task<(int, string, string)> RunAsync(string file, string cwd, params string[] args) =>
-        RunAsync(file, cwd, new Dictionary<string, string>(), args);
+        RunAsync(file, cwd, new Dictionary<string, string>(), null, args);
 
-    private static async Task<(int, string, string)> RunAsync(string file, string cwd, Dictionary<string, string> env, params string[] args)
+    private static async Task<(int, string, string)> RunAsync(string file, string cwd, Dictionary<string, string> env, string? stdin, params string[] args)
     {
-        var info = new ProcessStartInfo(file) { WorkingDirectory = cwd, RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo(file)
+        {
+            WorkingDirectory = cwd, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin is not null,
+        };
         foreach (var a in args) info.ArgumentList.Add(a);
         foreach (var (k, v) in env) info.Environment[k] = v;
         using var process = Process.Start(info)!;
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+            process.StandardInput.Close();
+        }
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));

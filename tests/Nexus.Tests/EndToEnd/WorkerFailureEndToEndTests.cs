@@ -17,6 +17,23 @@ public sealed class WorkerFailureEndToEndTests(PlatformStack stack)
         var name = await QueueEndToEndTests.CreateJobAsync(kubectl, "competitor_scan", "high", sleepSeconds: 5);
         var id = ResourceIds.JobIdFromName(name);
         await api.WaitStatusAsync(id, "running");
+        // Running is written when the operator claims the job, before the worker has it: killing the worker in
+        // between would only refuse the submit, which costs no attempt. Kill it once it holds the job.
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        await Wait.UntilAsync(async () =>
+        {
+            var instance = (await kubectl.RunAsync(null, "get", "aijob", name, "-o", "jsonpath={.status.worker.instance}")).Stdout.Trim();
+            if (instance.Length == 0) return false;
+            try
+            {
+                using var answer = await http.GetAsync($"{instance.TrimEnd('/')}/v1/jobs/{name}");
+                return answer.IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, "the worker to hold the job");
 
         // The node agent restarts the killed container in its pod (same address, no memory of the job).
         var restarted = await LocalPods.KillAndWaitRestartAsync(kubectl, selector, worker);

@@ -60,8 +60,11 @@ public sealed class ApiServerSwitchTests
         return names;
     }
 
-    private static void Switch(Setup s)
+    private static async Task Switch(Setup s)
     {
+        // The informer's watch must be open on the first server: one still in flight through the relay when the
+        // upstream changes stays with the first server, and dropping watches before it registers misses it.
+        await Wait.UntilAsync(() => s.First.OpenWatches > 0, "the informer's watch on the first server");
         s.Relay.Upstream = s.Second.Url;
         s.First.Faults.DropAllWatches(); // closed in order: the informer reconnects at once, to the second server
     }
@@ -79,7 +82,7 @@ public sealed class ApiServerSwitchTests
         Assert.True(second.ResourceVersion < cachedRv);
         var relists = s.Informer.Relists;
 
-        Switch(s);
+        await Switch(s);
 
         await Wait.UntilAsync(() => s.Informer.Count == 1 && s.Informer.Get(fresh[0]) is not null, "the cache to hold the second server's job");
         Assert.All(old, name => Assert.Contains((name, true), s.Seen));
@@ -100,7 +103,7 @@ public sealed class ApiServerSwitchTests
         second.Faults.CompactHistory();
         var relists = s.Informer.Relists;
 
-        Switch(s);
+        await Switch(s);
 
         await Wait.UntilAsync(() => s.Informer.Count == fresh.Count && fresh.All(n => s.Informer.Get(n) is not null),
             "the cache to hold exactly the second server's jobs");

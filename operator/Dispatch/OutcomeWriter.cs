@@ -70,7 +70,7 @@ public sealed class OutcomeWriter(Informer<AiJob> jobs, JobStatusWriter writer, 
 
     private async Task FailAsync(string name, int attempt, string code, string message, CancellationToken ct)
     {
-        var written = await writer.UpdateRunningAsync(name, attempt, (_, s) =>
+        var written = await writer.UpdateRunningAsync(name, attempt, (job, s) =>
         {
             AttemptLog.Append(s, AiJobAttempt.Failed, code, Now());
             s.Phase = JobPhases.Failed;
@@ -78,6 +78,7 @@ public sealed class OutcomeWriter(Informer<AiJob> jobs, JobStatusWriter writer, 
             s.NextAttemptAt = null;
             s.EstimatedCompletionAt = null;
             s.Error = new AiJobError { Code = code, Message = message, RetryCount = Math.Max(0, attempt - 1) };
+            Conditions.SetTerminal(s, JobPhases.Failed, code, message, job.Metadata.Generation, Now());
         }, ct);
         if (written is null) return;
         RecordFinished(written, "failed");
@@ -120,7 +121,7 @@ public sealed class OutcomeWriter(Informer<AiJob> jobs, JobStatusWriter writer, 
                 reference = new AiJobResultRef { Store = AiJobResultRef.PostgreSql, SizeBytes = body.Length };
             }
         }
-        var written = await writer.UpdateRunningAsync(name, attempt, (_, s) =>
+        var written = await writer.UpdateRunningAsync(name, attempt, (current, s) =>
         {
             AttemptLog.Append(s, AiJobAttempt.Completed, null, Now());
             s.Phase = JobPhases.Completed;
@@ -130,6 +131,7 @@ public sealed class OutcomeWriter(Informer<AiJob> jobs, JobStatusWriter writer, 
             s.Error = null;
             s.Result = inline;
             s.ResultRef = reference;
+            Conditions.SetTerminal(s, JobPhases.Completed, null, $"completed in attempt {attempt}", current.Metadata.Generation, Now());
         }, ct);
         if (written is null) return;
         RecordFinished(written, "completed");

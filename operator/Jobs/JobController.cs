@@ -231,6 +231,7 @@ public sealed class JobController
         s.NextAttemptAt = null;
         s.EstimatedCompletionAt = null;
         if (finish.Code is not null) s.Error = new AiJobError { Code = finish.Code, Message = finish.Message, RetryCount = Math.Max(0, s.Attempts - 1) };
+        Conditions.SetTerminal(s, finish.Phase, finish.Code, finish.Message, job.Metadata.Generation, s.CompletedAt.Value);
         var written = await WriteOrRequeue(job, s, ct);
         if (written is null) return;
         var outcome = finish.Phase == JobPhases.Cancelled ? "cancelled" : "failed";

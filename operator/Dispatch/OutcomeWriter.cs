@@ -64,7 +64,7 @@ public sealed class OutcomeWriter(Informer<AiJob> jobs, JobStatusWriter writer, 
         }, ct);
         if (written is null) return;
         metrics.Retries.WithLabels(job.Spec.Type).Inc();
-        metrics.Failures.WithLabels(job.Spec.Type, code).Inc();
+        metrics.AttemptFailures.WithLabels(job.Spec.Type, code).Inc();
         events.Warning(written, "Retrying", $"attempt {attempt} failed ({code}: {message}); retry at {written.Status?.NextAttemptAt:O}");
     }
 
@@ -82,6 +82,7 @@ public sealed class OutcomeWriter(Informer<AiJob> jobs, JobStatusWriter writer, 
         }, ct);
         if (written is null) return;
         RecordFinished(written, "failed");
+        metrics.AttemptFailures.WithLabels(written.Spec.Type, code).Inc();
         metrics.Failures.WithLabels(written.Spec.Type, code).Inc();
         events.Warning(written, "Failed", $"{code}: {message}");
     }

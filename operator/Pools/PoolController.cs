@@ -41,7 +41,7 @@ public sealed class PoolController
         _options = options;
         _time = time;
         Queue = new WorkQueue("workerpools", 4, ReconcileAsync, log,
-            ok => metrics.Reconciles.WithLabels(WorkerPool.KindName, ok ? "success" : "error").Inc(), time: time);
+            ok => metrics.Reconciles.WithLabels(OperatorMetrics.Kinds.WorkerPool, ok ? "success" : "error").Inc(), time: time);
         pools.Changed += (old, @new) => Queue.Add((@new ?? old)!.Metadata.Name);
     }
 
@@ -95,10 +95,10 @@ public sealed class PoolController
             }
         }
 
-        _metrics.PoolReplicas.WithLabels(name, "ready").Set(ready);
-        _metrics.PoolReplicas.WithLabels(name, "desired").Set(desired);
-        _metrics.PoolReplicas.WithLabels(name, "max").Set(spec.MaxReplicas);
-        _metrics.PoolReplicas.WithLabels(name, "min").Set(spec.MinReplicas);
+        _metrics.PoolReadyReplicas.WithLabels(name).Set(ready);
+        _metrics.PoolDesiredReplicas.WithLabels(name).Set(desired);
+        _metrics.PoolMaxReplicas.WithLabels(name).Set(spec.MaxReplicas);
+        _metrics.PoolMinReplicas.WithLabels(name).Set(spec.MinReplicas);
         _metrics.PoolCapacity.WithLabels(name).Set(capacity);
 
         var status = new WorkerPoolStatus

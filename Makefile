@@ -57,7 +57,8 @@ test-dashboard: build
 	cd dashboard && node --test --test-concurrency=1 tests/
 
 ## The committed OpenAPI document (api-gateway/openapi/openapi.json, which a test keeps equal to the served one)
-## under Spectral's spectral:oas ruleset: any error or warning fails.
+## under Spectral's spectral:oas and OWASP API Security rulesets (api-gateway/openapi/.spectral.yaml): any error or
+## warning fails.
 lint-openapi: api-gateway/openapi/node_modules/.package-lock.json
 	cd api-gateway/openapi && npx --no-install spectral lint --fail-severity=warn --ruleset .spectral.yaml openapi.json
 

@@ -104,7 +104,8 @@ public sealed record GatewayOptions
     /// <summary>A result larger than this is left out of the webhook body (the receiver reads it with GET /api/ai-jobs/:id).</summary>
     [Range(0, 32 * 1024)] public int WebhookMaxResultKb { get; set; } = 256;
 
-    [Range(1, 10_000)] public int MaxWebhooksPerTenant { get; set; } = 50;
+    public const int MaxWebhooksPerTenantLimit = 10_000;
+    [Range(1, MaxWebhooksPerTenantLimit)] public int MaxWebhooksPerTenant { get; set; } = 50;
 
     public TimeSpan IdempotencyTtl => TimeSpan.FromHours(IdempotencyTtlHours);
 

@@ -41,7 +41,7 @@ public sealed class ApiError : IResult, IEndpointMetadataProvider
         response.ContentType = "application/json; charset=utf-8";
         if (Rejection.RetryAfterSeconds is { } seconds)
             response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var body = new ErrorEnvelope(new ErrorBody(Code, Rejection.Message, Rejection.Details is { Count: > 0 } d ? d : null));
+        var body = new ErrorEnvelope(ApiBounds.ErrorBody(Code, Rejection.Message, Rejection.Details));
         await JsonSerializer.SerializeAsync(response.Body, body, ApiJson.Options, context.RequestAborted).ConfigureAwait(false);
     }
 

@@ -44,13 +44,16 @@ public sealed class WebhookDeliveryView
     [JsonPropertyName("delivered_at")] public string? DeliveredAt { get; init; }
     [JsonPropertyName("attempts")] public required IReadOnlyList<WebhookAttemptView> Attempts { get; init; }
 
+    /// <summary>A receiver down for a day is retried many times; its delivery shows the latest attempts.</summary>
+    public const int MaxAttemptsShown = 100;
+
     public static WebhookDeliveryView Of(WebhookDelivery d) => new()
     {
         Id = d.Id, EventType = d.EventType, ResourceId = d.ResourceId, Url = d.Url, Status = d.State,
         CreatedAt = JobTimes.Format(d.CreatedAt),
         NextAttemptAt = d.State == WebhookDeliveryStates.Pending && d.NextAttemptAt is { } n ? JobTimes.Format(n) : null,
         DeliveredAt = d.DeliveredAt is { } at ? JobTimes.Format(at) : null,
-        Attempts = d.Attempts.Select(a => new WebhookAttemptView(a.Number, JobTimes.Format(a.StartedAt), a.DurationMs, a.Status, a.Error)).ToList(),
+        Attempts = d.Attempts.TakeLast(MaxAttemptsShown).Select(a => new WebhookAttemptView(a.Number, JobTimes.Format(a.StartedAt), a.DurationMs, a.Status, a.Error)).ToList(),
     };
 }
 

@@ -189,9 +189,26 @@ public sealed class AiJobAttempt
     public const string Cancelled = "Cancelled";
 }
 
+/// <summary>
+/// Why a job failed. Workers write the code and message, so both are clipped to their bounds here, whoever sets
+/// them: a worker's long message can neither fail the status write nor reach clients unbounded.
+/// </summary>
 public sealed class AiJobError
 {
-    [Required, JsonPropertyName("code")] public string Code { get; set; } = "";
-    [Required, JsonPropertyName("message")] public string Message { get; set; } = "";
+    public const int CodeMaxLength = 64;
+    public const int MessageMaxLength = 2048;
+
+    private string _code = "";
+    private string _message = "";
+
+    [Required, JsonPropertyName("code"), MaxLength(CodeMaxLength)]
+    public string Code { get => _code; set => _code = Clip(value, CodeMaxLength); }
+
+    [Required, JsonPropertyName("message"), MaxLength(MessageMaxLength)]
+    public string Message { get => _message; set => _message = Clip(value, MessageMaxLength); }
+
     [JsonPropertyName("retryCount"), Range(0, 1000)] public int RetryCount { get; set; }
+
+    private static string Clip(string? text, int max) =>
+        text is null ? "" : text.Length <= max ? text : string.Concat(text.AsSpan(0, max - 3), "...");
 }

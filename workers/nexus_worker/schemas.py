@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .jobs import JOB_TYPES
-from .jobs.base import DATE_PATTERN, StrictParams, _json_kind
+from .jobs.base import DATE_LENGTH, DATE_PATTERN, StrictParams, _json_kind
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "crds" / "params"
@@ -31,11 +31,20 @@ def ecma_pattern(python_pattern: str) -> str:
     return python_pattern[:-2] + "$"
 
 
+INT32 = (-2**31, 2**31 - 1)
+
+
 def _clean(node: Any) -> Any:
     if isinstance(node, dict):
         out = {k: _clean(v) for k, v in node.items() if k != "title"}
         if "pattern" in out:
             out["pattern"] = ecma_pattern(out["pattern"])
+        if out.get("type") == "integer":
+            # Every integer is bounded within 32 bits; the format says so to generated clients.
+            low, high = out.get("minimum"), out.get("maximum")
+            if low is None or high is None or low < INT32[0] or high > INT32[1]:
+                raise ValueError(f"params integers need bounds within 32 bits, got {out}")
+            out["format"] = "int32"
         first = {k: out[k] for k in _FIRST_KEYS if k in out}
         return {**first, **{k: v for k, v in out.items() if k not in first}}
     if isinstance(node, list):
@@ -53,6 +62,7 @@ def params_schema(job_type: str) -> dict:
         field = model.__fields__[name]
         if _json_kind(field.outer_type_) == "date":
             prop["pattern"] = DATE_PATTERN  # pydantic would also take other forms; StrictParams takes only this
+            prop["maxLength"] = DATE_LENGTH
         prop = _clean(prop)
         if field.allow_none:
             prop["type"] = [prop["type"], "null"]

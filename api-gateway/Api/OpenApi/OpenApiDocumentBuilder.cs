@@ -65,7 +65,13 @@ public static class OpenApiDocumentBuilder
                                   + string.Join(", ", ErrorStatuses.ByCode.Select(kv => $"{kv.Key} ({kv.Value})")) + ".",
                 ["contact"] = new JsonObject { ["name"] = "Nexus AI Jobs" },
             },
-            ["servers"] = new JsonArray(new JsonObject { ["url"] = "/", ["description"] = "The gateway serving this document" }),
+            // Relative: the gateway serving the document, in whichever environment it runs. Clients on the internet
+            // call it, so it is not internal.
+            ["servers"] = new JsonArray(new JsonObject
+            {
+                ["url"] = "/", ["x-internal"] = false,
+                ["description"] = "The gateway serving this document: production, staging or a local run (make run)",
+            }),
             ["tags"] = new JsonArray(tags.Select(t => (JsonNode)new JsonObject { ["name"] = t, ["description"] = TagDescription(t) }).ToArray()),
             ["paths"] = paths,
             ["components"] = new JsonObject
@@ -79,13 +85,14 @@ public static class OpenApiDocumentBuilder
                         ["description"] = "An API key (nxk_...), with ai-jobs:write to dispatch and cancel, or a read scope to read",
                     },
                 },
+                ["headers"] = RateLimitHeaders(),
                 ["parameters"] = new JsonObject
                 {
                     ["TenantId"] = new JsonObject
                     {
                         ["name"] = Authenticator.TenantHeader, ["in"] = "header", ["required"] = false,
                         ["description"] = "The tenant to act for; required when the key serves several tenants (else TENANT_REQUIRED)",
-                        ["schema"] = new JsonObject { ["type"] = "string", ["examples"] = new JsonArray("demo") },
+                        ["schema"] = new JsonObject { ["type"] = "string", ["maxLength"] = 63, ["pattern"] = "^[a-z0-9]([a-z0-9_.-]{0,61}[a-z0-9])?$", ["examples"] = new JsonArray("demo") },
                     },
                     ["IdempotencyKey"] = new JsonObject
                     {
@@ -112,8 +119,9 @@ public static class OpenApiDocumentBuilder
                    ?? throw new InvalidOperationException($"{path} has no endpoint name (operationId)");
         var produced = metadata.GetOrderedMetadata<IProducesResponseTypeMetadata>().ToList();
         var authenticated = produced.Any(p => p.StatusCode == StatusCodes.Status401Unauthorized);
+        // Any endpoint can fail unexpectedly; the error pipeline answers that with 500 INTERNAL in the envelope.
         var codes = (metadata.GetMetadata<MethodInfo>()?.GetCustomAttributes<RejectsAttribute>().SelectMany(a => a.Codes) ?? [])
-            .Concat(authenticated ? AuthCodes : []).Distinct().ToList();
+            .Concat(authenticated ? AuthCodes : []).Append(ErrorCodes.Internal).Distinct().ToList();
 
         var operation = new JsonObject
         {
@@ -138,6 +146,17 @@ public static class OpenApiDocumentBuilder
         foreach (var status in produced.Where(p => p.StatusCode >= 400).Select(p => p.StatusCode)
                      .Concat(codes.Select(ErrorStatuses.Of)).Distinct().Order())
             responses[status.ToString(System.Globalization.CultureInfo.InvariantCulture)] = ErrorResponse(status, codes.Where(c => ErrorStatuses.Of(c) == status).ToList());
+        // Every answer to a known key carries its rate limit (RateLimiting/ApiKeyRateLimits.cs).
+        if (authenticated)
+        {
+            foreach (var (status, response) in responses)
+            {
+                if (status.StartsWith('5')) continue;
+                var headers = response!["headers"] as JsonObject ?? new JsonObject();
+                foreach (var header in RateLimitHeaderNames) headers[header] = new JsonObject { ["$ref"] = $"#/components/headers/{header}" };
+                response["headers"] = headers;
+            }
+        }
         operation["responses"] = responses;
         operation["security"] = authenticated ? new JsonArray(new JsonObject { ["apiKey"] = new JsonArray() }) : new JsonArray();
         return operation;
@@ -153,7 +172,7 @@ public static class OpenApiDocumentBuilder
             {
                 ["name"] = name, ["in"] = "path", ["required"] = true,
                 ["description"] = name == "batchId" ? "The batch id dispatch answered with (batch_...)" : "The job id dispatch answered with (job_...)",
-                ["schema"] = new JsonObject { ["type"] = "string", ["examples"] = new JsonArray(name == "batchId" ? "batch_01HXK9MZPQ3B8C7D2E5F6G" : "job_01HXK9MZPQ3B8C7D2E5F6G") },
+                ["schema"] = new JsonObject { ["type"] = "string", ["maxLength"] = ApiBounds.IdMaxLength, ["examples"] = new JsonArray(name == "batchId" ? "batch_01HXK9MZPQ3B8C7D2E5F6G" : "job_01HXK9MZPQ3B8C7D2E5F6G") },
             });
         }
         if (authenticated) parameters.Add(new JsonObject { ["$ref"] = "#/components/parameters/TenantId" });
@@ -164,16 +183,16 @@ public static class OpenApiDocumentBuilder
                 break;
             case "getJob":
                 parameters.Add(Query("wait", $"Long-poll: answer as soon as the job is terminal, or after this many seconds (0-{JobEndpoints.MaxWaitSeconds})",
-                    new JsonObject { ["type"] = "integer", ["minimum"] = 0, ["maximum"] = JobEndpoints.MaxWaitSeconds }));
+                    new JsonObject { ["type"] = "integer", ["format"] = "int32", ["minimum"] = 0, ["maximum"] = JobEndpoints.MaxWaitSeconds }));
                 break;
             case "listJobs":
                 parameters.Add(Query("type", "Filter by job type", new JsonObject { ["$ref"] = "#/components/schemas/JobType" }));
                 parameters.Add(Query("status", "Filter by status", new JsonObject { ["$ref"] = "#/components/schemas/JobStatus" }));
-                parameters.Add(Query("start_date", "Jobs created on or after (ISO-8601 date or date-time; a date is its first instant)", new JsonObject { ["type"] = "string", ["examples"] = new JsonArray("2026-03-12") }));
-                parameters.Add(Query("end_date", "Jobs created on or before (ISO-8601 date or date-time; a date is its last instant)", new JsonObject { ["type"] = "string", ["examples"] = new JsonArray("2026-03-12T23:59:59Z") }));
+                parameters.Add(Query("start_date", "Jobs created on or after (ISO-8601 date or date-time; a date is its first instant)", new JsonObject { ["type"] = "string", ["maxLength"] = ApiBounds.TimestampMaxLength, ["examples"] = new JsonArray("2026-03-12") }));
+                parameters.Add(Query("end_date", "Jobs created on or before (ISO-8601 date or date-time; a date is its last instant)", new JsonObject { ["type"] = "string", ["maxLength"] = ApiBounds.TimestampMaxLength, ["examples"] = new JsonArray("2026-03-12T23:59:59Z") }));
                 parameters.Add(Query("limit", $"Results per page (default {ListQuery.DefaultLimit})",
-                    new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["maximum"] = ListQuery.MaxLimit, ["default"] = ListQuery.DefaultLimit }));
-                parameters.Add(Query("cursor", "The next_cursor of the previous page", new JsonObject { ["type"] = "string" }));
+                    new JsonObject { ["type"] = "integer", ["format"] = "int32", ["minimum"] = 1, ["maximum"] = ListQuery.MaxLimit, ["default"] = ListQuery.DefaultLimit }));
+                parameters.Add(Query("cursor", "The next_cursor of the previous page", new JsonObject { ["type"] = "string", ["maxLength"] = ApiBounds.CursorMaxLength }));
                 break;
         }
         return parameters;
@@ -188,7 +207,7 @@ public static class OpenApiDocumentBuilder
         if (produced.StatusCode == StatusCodes.Status202Accepted)
             response["headers"] = new JsonObject
             {
-                ["Location"] = Header("Where to read what was created", new JsonObject { ["type"] = "string" }),
+                ["Location"] = Header("Where to read what was created", new JsonObject { ["type"] = "string", ["maxLength"] = 512 }),
                 ["Idempotent-Replayed"] = Header("true when this is the stored answer to an earlier request with the same Idempotency-Key",
                     new JsonObject { ["type"] = "string", ["enum"] = new JsonArray("true") }),
             };
@@ -230,13 +249,29 @@ public static class OpenApiDocumentBuilder
             ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = schema, ["examples"] = examples } },
         };
         if (status == StatusCodes.Status429TooManyRequests)
-            response["headers"] = new JsonObject { ["Retry-After"] = Header("Seconds to wait before retrying", new JsonObject { ["type"] = "integer", ["minimum"] = 0 }) };
+            response["headers"] = new JsonObject { ["Retry-After"] = Header("Seconds to wait before retrying", new JsonObject { ["type"] = "integer", ["format"] = "int32", ["minimum"] = 0, ["maximum"] = 86400 }) };
         if (status == StatusCodes.Status401Unauthorized)
-            response["headers"] = new JsonObject { ["WWW-Authenticate"] = Header("Bearer", new JsonObject { ["type"] = "string" }) };
+            response["headers"] = new JsonObject { ["WWW-Authenticate"] = Header("The scheme to authenticate with", new JsonObject { ["type"] = "string", ["const"] = "Bearer" }) };
         return response;
     }
 
     private static JsonObject Header(string description, JsonObject schema) => new() { ["description"] = description, ["schema"] = schema };
+
+    private static readonly string[] RateLimitHeaderNames = ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"];
+
+    /// <summary>The rate limit headers of the IETF draft (RateLimit header fields for HTTP), as the gateway sends them.</summary>
+    private static JsonObject RateLimitHeaders()
+    {
+        JsonObject Count(string description) => Header(description, new JsonObject { ["type"] = "integer", ["format"] = "int32", ["minimum"] = 0, ["maximum"] = RateLimiting.KeyRateLimit.MaxBurst });
+        return new JsonObject
+        {
+            ["RateLimit-Limit"] = Count("Requests the key may make in a burst (its token bucket's size)"),
+            ["RateLimit-Remaining"] = Count("Requests left in the bucket now"),
+            ["RateLimit-Reset"] = Count("Seconds until the bucket is full again"),
+            ["RateLimit-Policy"] = Header("The key's policy: burst;w=1;rate=per second",
+                new JsonObject { ["type"] = "string", ["maxLength"] = 40, ["pattern"] = "^[0-9]+;w=1;rate=[0-9]+$", ["examples"] = new JsonArray("200;w=1;rate=100") }),
+        };
+    }
 
     private static JsonObject Media(Type type, IReadOnlyDictionary<string, JsonNode> examples)
     {

@@ -39,14 +39,14 @@ internal static class OpenApiSchemas
             ["JobType"] = Node($$$"""{"type": "string", "description": "A job type (the API reference's table)", "enum": {{{Enum(JobTypes.All)}}}}"""),
             ["JobStatus"] = Node($$$"""{"type": "string", "description": "queued, running, then completed or failed; cancelled before it ran", "enum": {{{statuses}}}}"""),
             ["Priority"] = Node($$$"""{"type": "string", "description": "High-priority jobs are processed first", "enum": {{{Enum(Priorities.All)}}}, "default": "{{{Priorities.Normal}}}"}"""),
-            ["Timestamp"] = Node("""{"type": "string", "format": "date-time", "description": "UTC with milliseconds and Z", "examples": ["2026-03-12T14:32:01.123Z"]}"""),
-            ["Job"] = Node("""
+            ["Timestamp"] = Node($$$"""{"type": "string", "format": "date-time", "maxLength": {{{ApiBounds.TimestampMaxLength}}}, "description": "UTC with milliseconds and Z", "examples": ["2026-03-12T14:32:01.123Z"]}"""),
+            ["Job"] = Node($$$"""
                 {
                   "type": "object",
                   "description": "A job. Fields that do not apply yet (or to its status) are absent.",
                   "required": ["id", "type", "status"],
                   "properties": {
-                    "id": {"type": "string", "description": "job_ and a ULID; a job created with kubectl has its object name", "examples": ["job_01HXK9MZPQ3B8C7D2E5F6G"]},
+                    "id": {"type": "string", "maxLength": {{{ApiBounds.IdMaxLength}}}, "description": "job_ and a ULID; a job created with kubectl has its object name", "examples": ["job_01HXK9MZPQ3B8C7D2E5F6G"]},
                     "type": {"$ref": "#/components/schemas/JobType"},
                     "status": {"$ref": "#/components/schemas/JobStatus"},
                     "priority": {"$ref": "#/components/schemas/Priority"},
@@ -55,72 +55,72 @@ internal static class OpenApiSchemas
                     "estimated_completion_at": {"$ref": "#/components/schemas/Timestamp"},
                     "started_at": {"$ref": "#/components/schemas/Timestamp"},
                     "completed_at": {"$ref": "#/components/schemas/Timestamp"},
-                    "duration_seconds": {"type": "integer", "minimum": 0, "description": "Whole seconds from started_at to completed_at"},
+                    "duration_seconds": {"type": "integer", "format": "int32", "minimum": 0, "maximum": 2147483647, "description": "Whole seconds from started_at to completed_at"},
                     "result": {"description": "The worker's result (completed jobs); its shape depends on the job type (workers/README.md)"},
                     "error": {"$ref": "#/components/schemas/JobError"},
-                    "batch_id": {"type": "string", "description": "The batch it belongs to", "examples": ["batch_01HXK9MZPQ3B8C7D2E5F6G"]}
+                    "batch_id": {"type": "string", "maxLength": {{{ApiBounds.IdMaxLength}}}, "description": "The batch it belongs to", "examples": ["batch_01HXK9MZPQ3B8C7D2E5F6G"]}
                   },
                   "additionalProperties": false
                 }
                 """),
-            ["JobError"] = Node("""
+            ["JobError"] = Node($$$"""
                 {
                   "type": "object",
                   "description": "Why a job failed (or was cancelled by a failed dependency)",
                   "required": ["code", "message", "retry_count"],
                   "properties": {
-                    "code": {"type": "string", "description": "WORKER_TIMEOUT, QUEUE_TIMEOUT, INVALID_PARAMS, ... (operator/README.md)", "examples": ["WORKER_TIMEOUT"]},
-                    "message": {"type": "string"},
-                    "retry_count": {"type": "integer", "minimum": 0}
+                    "code": {"type": "string", "maxLength": {{{AiJobError.CodeMaxLength}}}, "description": "WORKER_TIMEOUT, QUEUE_TIMEOUT, INVALID_PARAMS, ... (operator/README.md)", "examples": ["WORKER_TIMEOUT"]},
+                    "message": {"type": "string", "maxLength": {{{AiJobError.MessageMaxLength}}}},
+                    "retry_count": {"type": "integer", "format": "int32", "minimum": 0, "maximum": 1000}
                   },
                   "additionalProperties": false
                 }
                 """),
             ["JobEnvelope"] = Envelope("#/components/schemas/Job"),
-            ["JobPage"] = Node("""
+            ["JobPage"] = Node($$$"""
                 {
                   "type": "object",
                   "description": "One page of jobs, newest first",
                   "required": ["data", "pagination"],
                   "properties": {
-                    "data": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}},
+                    "data": {"type": "array", "maxItems": {{{ListQuery.MaxLimit}}}, "items": {"$ref": "#/components/schemas/Job"}},
                     "pagination": {"$ref": "#/components/schemas/Pagination"}
                   },
                   "additionalProperties": false
                 }
                 """),
-            ["Pagination"] = Node("""
+            ["Pagination"] = Node($$$"""
                 {
                   "type": "object",
                   "description": "Where a page is in a keyset-paged list",
                   "required": ["limit", "has_more"],
                   "properties": {
-                    "limit": {"type": "integer", "minimum": 1},
+                    "limit": {"type": "integer", "format": "int32", "minimum": 1, "maximum": {{{ListQuery.MaxLimit}}}},
                     "has_more": {"type": "boolean"},
-                    "next_cursor": {"type": "string", "description": "Pass as ?cursor= for the next page (present when has_more)"}
+                    "next_cursor": {"type": "string", "maxLength": {{{ApiBounds.CursorMaxLength}}}, "description": "Pass as ?cursor= for the next page (present when has_more)"}
                   },
                   "additionalProperties": false
                 }
                 """),
-            ["BatchJobSummary"] = Node("""
+            ["BatchJobSummary"] = Node($$$"""
                 {
                   "type": "object",
                   "required": ["id", "type", "status"],
                   "properties": {
-                    "id": {"type": "string"},
+                    "id": {"type": "string", "maxLength": {{{ApiBounds.IdMaxLength}}}},
                     "type": {"$ref": "#/components/schemas/JobType"},
                     "status": {"$ref": "#/components/schemas/JobStatus"}
                   },
                   "additionalProperties": false
                 }
                 """),
-            ["BatchDispatch"] = Node("""
+            ["BatchDispatch"] = Node($$$"""
                 {
                   "type": "object",
                   "required": ["batch_id", "jobs"],
                   "properties": {
-                    "batch_id": {"type": "string", "examples": ["batch_01HXK9MZPQ3B8C7D2E5F6G"]},
-                    "jobs": {"type": "array", "items": {"$ref": "#/components/schemas/BatchJobSummary"}}
+                    "batch_id": {"type": "string", "maxLength": {{{ApiBounds.IdMaxLength}}}, "examples": ["batch_01HXK9MZPQ3B8C7D2E5F6G"]},
+                    "jobs": {"type": "array", "maxItems": {{{AiJobBatch.MaxJobs}}}, "items": {"$ref": "#/components/schemas/BatchJobSummary"}}
                   },
                   "additionalProperties": false
                 }
@@ -132,7 +132,7 @@ internal static class OpenApiSchemas
                   "description": "A batch: its aggregate status, counts per status and its jobs",
                   "required": ["batch_id", "status", "sequential", "counts", "jobs"],
                   "properties": {
-                    "batch_id": {"type": "string"},
+                    "batch_id": {"type": "string", "maxLength": {{{ApiBounds.IdMaxLength}}}},
                     "status": {"$ref": "#/components/schemas/JobStatus"},
                     "sequential": {"type": "boolean"},
                     "created_at": {"$ref": "#/components/schemas/Timestamp"},
@@ -143,28 +143,28 @@ internal static class OpenApiSchemas
                       "properties": {{{Counts()}}},
                       "additionalProperties": false
                     },
-                    "jobs": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}}
+                    "jobs": {"type": "array", "maxItems": {{{AiJobBatch.MaxJobs}}}, "items": {"$ref": "#/components/schemas/Job"}}
                   },
                   "additionalProperties": false
                 }
                 """),
             ["BatchEnvelope"] = Envelope("#/components/schemas/Batch"),
             ["ErrorCode"] = Node($$$"""{"type": "string", "description": "Every error code; each has one HTTP status (the info section lists them)", "enum": {{{Enum(ErrorStatuses.ByCode.Keys)}}}}"""),
-            ["FieldError"] = Node("""
+            ["FieldError"] = Node($$$"""
                 {
                   "type": "object",
                   "description": "One field-level problem",
                   "required": ["field", "message"],
                   "properties": {
-                    "field": {"type": "string", "description": "Path into the request: params.skus[3], jobs[1].params.marketplace, type, limit", "examples": ["params.skus[0]"]},
-                    "message": {"type": "string", "examples": ["must match the pattern ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"]},
-                    "rule": {"type": "string", "description": "The JSON Schema keyword that failed (params errors)", "examples": ["pattern"]},
+                    "field": {"type": "string", "maxLength": {{{ApiBounds.FieldPathMaxLength}}}, "description": "Path into the request: params.skus[3], jobs[1].params.marketplace, type, limit", "examples": ["params.skus[0]"]},
+                    "message": {"type": "string", "maxLength": {{{ApiBounds.MessageMaxLength}}}, "examples": ["must match the pattern ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"]},
+                    "rule": {"type": "string", "maxLength": {{{ApiBounds.RuleMaxLength}}}, "description": "The JSON Schema keyword that failed (params errors)", "examples": ["pattern"]},
                     "value": {"description": "The value found there (params errors)"}
                   },
                   "additionalProperties": false
                 }
                 """),
-            ["ErrorEnvelope"] = Node("""
+            ["ErrorEnvelope"] = Node($$$"""
                 {
                   "type": "object",
                   "description": "Every error answer",
@@ -175,8 +175,8 @@ internal static class OpenApiSchemas
                       "required": ["code", "message"],
                       "properties": {
                         "code": {"$ref": "#/components/schemas/ErrorCode"},
-                        "message": {"type": "string"},
-                        "details": {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}}
+                        "message": {"type": "string", "maxLength": {{{ApiBounds.MessageMaxLength}}}},
+                        "details": {"type": "array", "maxItems": {{{ApiBounds.MaxDetails}}}, "items": {"$ref": "#/components/schemas/FieldError"}}
                       },
                       "additionalProperties": false
                     }
@@ -245,7 +245,7 @@ internal static class OpenApiSchemas
         """);
 
     private static string Counts() => JsonSerializer.Serialize(
-        new[] { "total", "queued", "running", "completed", "failed", "cancelled" }.ToDictionary(n => n, _ => new { type = "integer", minimum = 0 }));
+        new[] { "total", "queued", "running", "completed", "failed", "cancelled" }.ToDictionary(n => n, _ => new { type = "integer", format = "int32", minimum = 0, maximum = AiJobBatch.MaxJobs }));
 
     private static string Enum(IEnumerable<string> values) => JsonSerializer.Serialize(values.ToArray());
 

@@ -29,6 +29,25 @@ public class HardeningRequestTests(GatewayFixture fixture) : IClassFixture<Gatew
 
     private async Task AssertNothingStoredAsync(string key) => Assert.Equal(0, (await H.GetAsync("/api/ai-jobs", key)).Data.GetArrayLength());
 
+    [Fact]
+    public async Task Error_bodies_keep_the_documented_bounds_however_long_the_input_they_quote()
+    {
+        var key = await H.CreateKeyAsync(GatewayFixture.NewTenant());
+        var longType = new string('x', 20_000);
+        var unknown = await PostBytesAsync("/api/ai-jobs", key, JsonSerializer.SerializeToUtf8Bytes(new { type = longType }));
+        AssertError(unknown, 422, "INVALID_JOB_TYPE");
+        var message = unknown.Json.GetProperty("error").GetProperty("message").GetString()!;
+        Assert.InRange(message.Length, 100, Nexus.Gateway.Api.ApiBounds.MessageMaxLength);
+        Assert.EndsWith("...", message);
+
+        // 300 bad SKUs: a field error each, of which the answer carries the first ApiBounds.MaxDetails.
+        var skus = Enumerable.Range(0, 300).Select(i => $"-bad-{i}").ToArray();
+        var invalid = await PostBytesAsync("/api/ai-jobs", key, JsonSerializer.SerializeToUtf8Bytes(new { type = "pricing_recalculate", @params = new { skus, marketplace = "amazon_us" } }));
+        AssertError(invalid, 422, "INVALID_PARAMS", "params.skus[0]");
+        Assert.Equal(Nexus.Gateway.Api.ApiBounds.MaxDetails, invalid.Json.GetProperty("error").GetProperty("details").GetArrayLength());
+        await AssertNothingStoredAsync(key);
+    }
+
     [Theory]
     [InlineData("""{"type":"pricing_recalculate","type":"competitor_scan","params":{"skus":["A"],"marketplace":"amazon_us"}}""", "type")]
     [InlineData("""{"type":"pricing_recalculate","params":{"skus":["A"],"marketplace":"amazon_us","marketplace":"nowhere"}}""", "params.marketplace")]

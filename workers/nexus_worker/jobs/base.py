@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from datetime import date
 from typing import Any, Callable, Optional
 
-from pydantic import BaseModel, Extra, Field, validator
+from pydantic import BaseModel, Extra, Field, constr, validator
 
 from ..data.provider import DataProvider
 
@@ -19,6 +19,14 @@ from ..data.provider import DataProvider
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z"
 MARKETPLACE_PATTERN = r"^[a-z][a-z0-9_]{1,31}\Z"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z"
+# Lengths the patterns imply, stated in the schemas too (so every string of the API has a stated bound).
+SKU_MAX_LENGTH = 64
+MARKETPLACE_MAX_LENGTH = 32
+DATE_LENGTH = 10
+# An assistant's configured name, as params name it (llm_visibility_score providers, listing_optimize assistant).
+ASSISTANT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z"
+ASSISTANT_MAX_LENGTH = 64
+AssistantName = constr(regex=ASSISTANT_PATTERN, max_length=ASSISTANT_MAX_LENGTH)
 
 
 class JobError(Exception):
@@ -94,7 +102,7 @@ class SkuId(str):
 
     @classmethod
     def __modify_schema__(cls, field_schema: dict) -> None:
-        field_schema.update(type="string", pattern=SKU_PATTERN)
+        field_schema.update(type="string", pattern=SKU_PATTERN, maxLength=SKU_MAX_LENGTH)
 
 
 def sku_list(max_items: int = 5000):
@@ -103,7 +111,7 @@ def sku_list(max_items: int = 5000):
 
 
 def marketplace_field(description: str = "marketplace whose catalogue names the SKUs"):
-    return Field("amazon_us", regex=MARKETPLACE_PATTERN, description=description)
+    return Field("amazon_us", regex=MARKETPLACE_PATTERN, max_length=MARKETPLACE_MAX_LENGTH, description=description)
 
 
 def check_skus(skus: Optional[list[str]]) -> Optional[list[str]]:

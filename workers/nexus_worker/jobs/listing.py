@@ -17,7 +17,7 @@ from typing import Optional
 import httpx
 from pydantic import Field
 
-from .base import JobContext, SkuListParams, resolve_products
+from .base import AssistantName, JobContext, SkuListParams, resolve_products
 from .llm_client import LlmError, chat, configured_providers
 
 RULES = {
@@ -38,7 +38,7 @@ STOPWORDS = {"a", "an", "and", "the", "for", "with", "of", "to", "in", "on", "or
 class ListingParams(SkuListParams):
     max_missing_terms: int = Field(3, ge=1, le=10)
     use_assistant: bool = Field(True, description="draft rewrites with the configured assistant, if any")
-    assistant: Optional[str] = Field(None, description="assistant name; default: the first configured")
+    assistant: Optional[AssistantName] = Field(None, description="assistant name; default: the first configured")
 
 
 def syllables(word: str) -> int:

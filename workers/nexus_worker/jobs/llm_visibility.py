@@ -17,7 +17,7 @@ from typing import Optional
 import httpx
 from pydantic import Field
 
-from .base import JobContext, JobError, SkuId, SkuListParams, resolve_products, sku_list
+from .base import AssistantName, JobContext, JobError, SkuId, SkuListParams, resolve_products, sku_list
 from .llm_client import LlmError, chat, configured_providers
 
 RANK_SCORES = {1: 100, 2: 85, 3: 70, 4: 60, 5: 50}
@@ -37,7 +37,8 @@ _LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+")
 class VisibilityParams(SkuListParams):
     skus: Optional[list[SkuId]] = sku_list(500)
     prompts_per_sku: int = Field(3, ge=1, le=len(PROMPT_TEMPLATES))
-    providers: Optional[list[str]] = Field(None, min_items=1, description="assistant names; default: all configured")
+    providers: Optional[list[AssistantName]] = Field(None, min_items=1, max_items=16,
+                                                     description="assistant names; default: all configured")
 
 
 def build_prompts(product: dict, marketplace: str, n: int) -> list[str]:

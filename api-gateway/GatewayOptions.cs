@@ -120,6 +120,9 @@ public sealed record GatewayOptions
     /// <summary>How long one write to a stream may wait on a client that does not read; then the stream is closed.</summary>
     [Range(1, 3600)] public int EventWriteTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>A finished job's event whose view is larger than this leaves its result out (the ring stays small; GET has it).</summary>
+    [Range(0, 32 * 1024)] public int EventMaxResultKb { get; set; } = 64;
+
     public TimeSpan IdempotencyTtl => TimeSpan.FromHours(IdempotencyTtlHours);
 
     public TimeSpan CacheMissFallbackWindow => TimeSpan.FromSeconds(CacheMissFallbackSeconds);

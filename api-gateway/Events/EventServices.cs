@@ -7,7 +7,7 @@ public static class EventServices
     {
         services.AddSingleton(sp => new EventRing(sp.GetRequiredService<GatewayOptions>().EventRingSize));
         services.AddSingleton(sp => new JobEventFeed(sp.GetRequiredService<Cache.JobCache>().Index, sp.GetRequiredService<EventRing>(),
-            sp.GetRequiredService<Jobs.JobViews>(), sp.GetRequiredService<ILogger<JobEventFeed>>()));
+            sp.GetRequiredService<Jobs.JobViews>(), sp.GetRequiredService<GatewayOptions>().EventMaxResultKb, sp.GetRequiredService<ILogger<JobEventFeed>>()));
         services.AddHostedService(sp => sp.GetRequiredService<JobEventFeed>());
         services.AddSingleton(sp =>
         {

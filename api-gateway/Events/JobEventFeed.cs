@@ -20,14 +20,16 @@ public sealed class JobEventFeed : IHostedService
     private readonly Channel<(CachedJob? Previous, CachedJob? Next)> _changes =
         Channel.CreateUnbounded<(CachedJob?, CachedJob?)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
     private readonly JobViews _views;
+    private readonly int _maxViewBytes;
     private readonly ILogger _log;
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
 
-    public JobEventFeed(JobIndex index, EventRing ring, JobViews views, ILogger<JobEventFeed> log)
+    public JobEventFeed(JobIndex index, EventRing ring, JobViews views, int maxResultKb, ILogger<JobEventFeed> log)
     {
         Ring = ring;
         _views = views;
+        _maxViewBytes = maxResultKb * 1024;
         _log = log;
         index.Changed += (previous, next) => _changes.Writer.TryWrite((previous, next));
     }
@@ -93,15 +95,17 @@ public sealed class JobEventFeed : IHostedService
     }
 
     /// <summary>
-    /// A finished job's full view (with its result), as GET answers it. When neither the history database nor the API
-    /// server answers in time, the event carries the view without its result (GET has it once they are back).
+    /// A finished job's full view (with its result), as GET answers it. A result that makes it larger than the limit
+    /// is left out (the ring and every stream would hold it), and so is one neither the history database nor the API
+    /// server gives in time: then the event carries the view without its result, which GET has.
     /// </summary>
     private async Task<string> RenderFinishedAsync(CachedJob job, string summary)
     {
         using var timeout = new CancellationTokenSource(RenderTimeout);
         try
         {
-            return JsonSerializer.Serialize(await _views.OfCachedAsync(job, timeout.Token).ConfigureAwait(false), ApiJson.Options);
+            var full = JsonSerializer.Serialize(await _views.OfCachedAsync(job, timeout.Token).ConfigureAwait(false), ApiJson.Options);
+            return full.Length - summary.Length > _maxViewBytes ? summary : full;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

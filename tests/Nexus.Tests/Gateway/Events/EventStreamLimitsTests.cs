@@ -10,7 +10,7 @@ public sealed class EventStreamLimitsTests : IAsyncLifetime
     private GatewayHarness _h = null!;
 
     public async Task InitializeAsync() =>
-        _h = await GatewayHarness.StartAsync(o => o with { EventRingSize = 16, EventHeartbeatSeconds = 1, EventRetryMilliseconds = 1500 });
+        _h = await GatewayHarness.StartAsync(o => o with { EventRingSize = 16, EventHeartbeatSeconds = 1, EventRetryMilliseconds = 1500, EventMaxResultKb = 1 });
 
     public async Task DisposeAsync() => await _h.DisposeAsync();
 
@@ -70,6 +70,28 @@ public sealed class EventStreamLimitsTests : IAsyncLifetime
         }
         Assert.NotNull(moved);
         Assert.Contains("heartbeat", moved!.Comments);
+    }
+
+    [Fact]
+    public async Task A_result_over_the_events_limit_is_left_out_of_the_event_and_a_small_one_is_in()
+    {
+        var key = await _h.CreateKeyAsync(GatewayFixture.NewTenant());
+        foreach (var (size, included) in new[] { (100, true), (4000, false) })
+        {
+            var id = await _h.DispatchAsync(key);
+            await using var stream = await SseClient.OpenOkAsync(_h.Http, $"/api/ai-jobs/{id}/events", key);
+            Assert.Equal("queued", (await stream.NextEventAsync())!.Status);
+            await _h.WriteStatusAsync(await _h.ReadJobAsync(GatewayHarness.NameOf(id)), new Nexus.Crds.Entities.AiJobStatus
+            {
+                Phase = Nexus.Crds.Entities.JobPhases.Completed, Attempts = 1, StartedAt = DateTime.UtcNow, CompletedAt = DateTime.UtcNow,
+                Result = System.Text.Json.JsonSerializer.SerializeToElement(new { note = new string('x', size) }),
+            });
+            var done = await stream.NextEventAsync();
+            Assert.Equal("completed", done!.Status);
+            Assert.Equal(included, done.Json.TryGetProperty("result", out _));
+            // GET has it either way.
+            Assert.Equal(size, (await _h.GetAsync($"/api/ai-jobs/{id}", key)).Data.GetProperty("result").GetProperty("note").GetString()!.Length);
+        }
     }
 
     [Fact]

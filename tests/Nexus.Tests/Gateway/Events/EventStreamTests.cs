@@ -13,11 +13,16 @@ public sealed class EventStreamTests(GatewayFixture fixture) : IClassFixture<Gat
 
     private EventRing Ring => H.Gateway.Services.GetRequiredService<EventRing>();
 
+    /// <summary>Waits until the ring has taken in the job's last change (the feed follows the cache asynchronously).</summary>
+    private Task TakenAsync(string id, string phase = JobPhases.Queued) =>
+        Wait.UntilAsync(() => Ring.Latest(GatewayHarness.NameOf(id)) is { } c && c.Phase == phase, $"the ring has {id} {phase}");
+
     [Fact]
     public async Task A_jobs_stream_shows_queued_running_completed_in_order_then_ends()
     {
         var key = await H.CreateKeyAsync(GatewayFixture.NewTenant(), "ai-jobs:read,ai-jobs:write");
         var id = await H.DispatchAsync(key);
+        await TakenAsync(id);
         await using var stream = await SseClient.OpenOkAsync(H.Http, $"/api/ai-jobs/{id}/events", key);
         Assert.Equal("no-cache", stream.Response.Headers.CacheControl?.ToString());
         Assert.Equal("no", string.Join(",", stream.Response.Headers.GetValues("X-Accel-Buffering")));
@@ -109,6 +114,22 @@ public sealed class EventStreamTests(GatewayFixture fixture) : IClassFixture<Gat
         var theirSeen = await theirs.EventsUntilAsync(m => m.JobId == theirLast);
         Assert.DoesNotContain(theirSeen, m => m.JobId == mine);
         Assert.Single(theirSeen);
+    }
+
+    [Fact]
+    public async Task Archival_and_deletion_send_nothing_after_the_terminal_view()
+    {
+        var key = await H.CreateKeyAsync(GatewayFixture.NewTenant());
+        var id = await H.DispatchAsync(key);
+        await TakenAsync(id);
+        await using var stream = await SseClient.OpenOkAsync(H.Http, "/api/ai-jobs/events", key);
+        await stream.NextAsync();
+        await H.WriteStatusAsync(await H.ReadJobAsync(GatewayHarness.NameOf(id)), new AiJobStatus { Phase = JobPhases.Cancelled, Attempts = 0 });
+        await H.ArchiveAsync(id, delete: true); // status.archivedAt, then the AiJob deleted
+        var sentinel = await H.DispatchAsync(key);
+
+        var seen = await stream.EventsUntilAsync(m => m.JobId == sentinel);
+        Assert.Equal([(id, "cancelled"), (sentinel, "queued")], seen.Select(m => (m.JobId!, m.Status!)).ToList());
     }
 
     [Fact]

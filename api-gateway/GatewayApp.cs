@@ -5,6 +5,7 @@ using Nexus.Gateway.Api;
 using Nexus.Gateway.Api.OpenApi;
 using Nexus.Gateway.Cache;
 using Nexus.Gateway.Dashboard;
+using Nexus.Gateway.Events;
 using Nexus.Gateway.Extensions;
 using Nexus.Gateway.Metrics;
 using Nexus.Gateway.Settings;
@@ -57,11 +58,13 @@ public static class GatewayApp
             .AddGatewayCaches()
             .AddApiKeyAuthentication()
             .AddJobSubmission()
-            .AddJobReading();
+            .AddJobReading()
+            .AddJobEvents();
 
         var app = builder.Build();
         // Make sure the estimator is subscribed to the cache before the first list arrives.
         app.Services.GetRequiredService<Jobs.CompletionEstimator>();
+        app.Services.GetRequiredService<Events.JobEventFeed>();
         GatewayMetrics.PublishKnownSeries();
         app.UseApiErrors();
         app.UseRouting();

@@ -107,6 +107,23 @@ public sealed record GatewayOptions
     public const int MaxWebhooksPerTenantLimit = 10_000;
     [Range(1, MaxWebhooksPerTenantLimit)] public int MaxWebhooksPerTenant { get; set; } = 50;
 
+    // Event streams (api-gateway/Events): the ring of recent changes they resume from, and their pace.
+
+    /// <summary>Job changes the gateway keeps for streams to resume from (Last-Event-ID); also how far a stream may fall behind.</summary>
+    [Range(16, 10_000_000)] public int EventRingSize { get; set; } = 10_000;
+
+    /// <summary>Seconds between the <c>: heartbeat</c> comments an idle stream gets (keeps proxies from closing it).</summary>
+    [Range(1, 3600)] public int EventHeartbeatSeconds { get; set; } = 15;
+
+    /// <summary>The reconnection delay a stream tells clients (<c>retry:</c>), in milliseconds.</summary>
+    [Range(100, 600_000)] public int EventRetryMilliseconds { get; set; } = 3000;
+
+    /// <summary>How long one write to a stream may wait on a client that does not read; then the stream is closed.</summary>
+    [Range(1, 3600)] public int EventWriteTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>A finished job's event whose view is larger than this leaves its result out (the ring stays small; GET has it).</summary>
+    [Range(0, 32 * 1024)] public int EventMaxResultKb { get; set; } = 64;
+
     public TimeSpan IdempotencyTtl => TimeSpan.FromHours(IdempotencyTtlHours);
 
     public TimeSpan CacheMissFallbackWindow => TimeSpan.FromSeconds(CacheMissFallbackSeconds);

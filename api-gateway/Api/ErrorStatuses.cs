@@ -8,7 +8,7 @@ public static class ErrorStatuses
 {
     public static readonly IReadOnlyDictionary<string, int> ByCode = new Dictionary<string, int>
     {
-        [ErrorCodes.InvalidJson] = 400, [ErrorCodes.InvalidQuery] = 400, [ErrorCodes.InvalidIdempotencyKey] = 400,
+        [ErrorCodes.InvalidJson] = 400, [ErrorCodes.InvalidQuery] = 400, [ErrorCodes.InvalidLastEventId] = 400, [ErrorCodes.InvalidIdempotencyKey] = 400,
         [ErrorCodes.TenantRequired] = 400, [ErrorCodes.MalformedRequest] = 400, [ErrorCodes.DuplicateKey] = 400,
         [ErrorCodes.Unauthenticated] = 401,
         [ErrorCodes.InsufficientScope] = 403, [ErrorCodes.TenantNotAllowed] = 403,

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Nexus.Crds.Entities;
 using Nexus.Gateway.Auth;
 using Nexus.Gateway.Cache;
+using Nexus.Gateway.Events;
 using Nexus.Gateway.History;
 using Nexus.Gateway.Jobs;
 using Nexus.Gateway.Outcomes;
@@ -55,6 +56,8 @@ public static class JobEndpoints
         AuthFilter.Require(jobs.MapGet("/batch/{batchId}", GetBatch).WithName("getBatch")
             .WithSummary("A batch's aggregate status and its jobs").WithDescription("Required scope: ai-jobs:read (or any read scope)."), Access.Read)
             .AllowQuery();
+
+        jobs.MapJobEventEndpoints();
 
         AuthFilter.Require(jobs.MapGet("/{jobId}", Get).WithName("getJob")
             .WithSummary("Job status and result").WithDescription(

@@ -13,12 +13,24 @@ public sealed record ListQuery(string? Type, string? Phase, DateTimeOffset? Star
     public const int DefaultLimit = 50;
     public const int MaxLimit = 200;
 
-    private static readonly HashSet<string> Known = ["type", "status", "start_date", "end_date", "limit", "cursor"];
+    /// <summary>The filters alone: what the event streams take (<c>Events/</c>).</summary>
+    public static readonly IReadOnlyList<string> FilterKeys = ["type", "status", "start_date", "end_date"];
 
-    public static (ListQuery? Query, Rejection? Rejection) Parse(IQueryCollection query)
+    private static readonly HashSet<string> Known = [.. FilterKeys, "limit", "cursor"];
+
+    public static (ListQuery? Query, Rejection? Rejection) Parse(IQueryCollection query) => Parse(query, Known);
+
+    /// <summary>
+    /// The list's filters without its page (limit, cursor), for a stream of changes; <paramref name="own"/> names the
+    /// caller's own parameters, which are accepted here and left to it.
+    /// </summary>
+    public static (ListQuery? Query, Rejection? Rejection) ParseFilters(IQueryCollection query, params string[] own) =>
+        Parse(query, [.. FilterKeys, .. own]);
+
+    private static (ListQuery? Query, Rejection? Rejection) Parse(IQueryCollection query, HashSet<string> known)
     {
         foreach (var key in query.Keys)
-            if (!Known.Contains(key)) return (null, ErrorCodes.Query(key, $"unknown query parameter '{key}'; known: {string.Join(", ", Known)}"));
+            if (!known.Contains(key)) return (null, ErrorCodes.Query(key, $"unknown query parameter '{key}'; known: {string.Join(", ", known)}"));
 
         string? type = null;
         if (Single(query, "type") is { } t)
@@ -72,12 +84,7 @@ public sealed record ListQuery(string? Type, string? Phase, DateTimeOffset? Star
     /// </summary>
     public (List<CachedJob> Page, bool HasMore) Run(IEnumerable<CachedJob> jobs, string tenant)
     {
-        var matching = jobs.Where(j => j.Tenant == tenant
-                                      && j.Job.Status?.ArchivedAt is null
-                                      && (Type is null || j.Type == Type)
-                                      && (Phase is null || j.Phase == Phase)
-                                      && (Start is null || j.CreatedAt >= Start)
-                                      && (End is null || j.CreatedAt <= End))
+        var matching = jobs.Where(j => j.Job.Status?.ArchivedAt is null && Matches(j, tenant))
             .Select(j => (Job: j, Ms: j.CreatedAt.ToUnixTimeMilliseconds(), Id: ResourceIds.JobIdFromName(j.Name)))
             .Where(j => Cursor is null || Cursor.Value.IsBefore(j.Ms, j.Id))
             .OrderByDescending(j => j.Ms)
@@ -89,6 +96,17 @@ public sealed record ListQuery(string? Type, string? Phase, DateTimeOffset? Star
         if (hasMore) matching.RemoveAt(matching.Count - 1);
         return (matching, hasMore);
     }
+
+    /// <summary>Whether the job is the tenant's and passes the filters (the page aside).</summary>
+    public bool Matches(CachedJob job, string tenant) => Matches(job.Tenant, job.Type, job.Phase, job.CreatedAt, tenant);
+
+    /// <summary>The same, on a job's facts: streams keep the facts of past changes rather than the jobs.</summary>
+    public bool Matches(string jobTenant, string type, string phase, DateTimeOffset createdAt, string tenant) =>
+        jobTenant == tenant
+        && (Type is null || type == Type)
+        && (Phase is null || phase == Phase)
+        && (Start is null || createdAt >= Start)
+        && (End is null || createdAt <= End);
 
     /// <summary>The same filters and page for the history database's keyset list.</summary>
     public JobListQuery ToArchiveQuery(string tenant) => new()

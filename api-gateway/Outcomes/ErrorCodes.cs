@@ -6,6 +6,7 @@ public static class ErrorCodes
     public const string InvalidJson = "INVALID_JSON";
     public const string InvalidRequest = "INVALID_REQUEST";
     public const string InvalidQuery = "INVALID_QUERY";
+    public const string InvalidLastEventId = "INVALID_LAST_EVENT_ID";
     public const string InvalidJobType = "INVALID_JOB_TYPE";
     public const string InvalidParams = "INVALID_PARAMS";
     public const string InvalidPriority = "INVALID_PRIORITY";

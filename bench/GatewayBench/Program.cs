@@ -2,10 +2,12 @@ using Nexus.Bench.Gateway;
 
 // Usage: GatewayBench [dispatches=3000] [polls=30000] [concurrency=8]
 //    or: GatewayBench --archive=1000000 [--tenants=100] [--dispatches=3000] [--concurrency=8] [--rounds=2] [--small=10000] [--reads=4000]
+//    or: GatewayBench --streams=2000 [--stream-rate=200] [--stream-seconds=20] [--stream-tenants=100] [--stream-jobs=5]
 // The first form needs NEXUS_DATABASE_URL; the second uses it when set, else starts its own PostgreSQL (see ArchiveComparison).
 var named = args.Where(a => a.StartsWith("--", StringComparison.Ordinal)).Select(a => a[2..].Split('=', 2))
     .ToDictionary(p => p[0], p => p.Length == 2 ? p[1] : "", StringComparer.Ordinal);
 if (named.ContainsKey("archive")) return await ArchiveComparison.RunAsync(named);
+if (named.ContainsKey("streams")) return await StreamBench.RunAsync(named);
 
 var dispatches = args.Length > 0 ? int.Parse(args[0]) : 3000;
 var polls = args.Length > 1 ? int.Parse(args[1]) : 30000;

@@ -185,17 +185,33 @@ public static class OpenApiDocumentBuilder
                 parameters.Add(Query("wait", $"Long-poll: answer as soon as the job is terminal, or after this many seconds (0-{JobEndpoints.MaxWaitSeconds})",
                     new JsonObject { ["type"] = "integer", ["format"] = "int32", ["minimum"] = 0, ["maximum"] = JobEndpoints.MaxWaitSeconds }));
                 break;
+            case "streamJobEvents" or "streamJobEventsOfJob":
+                parameters.Add(new JsonObject
+                {
+                    ["name"] = Events.EventEndpoints.LastEventIdHeader, ["in"] = "header", ["required"] = false,
+                    ["description"] = "Resume after this event id (<epoch>-<sequence>, as the stream sent it); EventSource sends it on reconnects",
+                    ["schema"] = new JsonObject { ["type"] = "string", ["maxLength"] = Events.StreamPosition.MaxLength, ["examples"] = new JsonArray("3f9a2c7e1b-1042") },
+                });
+                parameters.Add(Query(Events.EventEndpoints.LastEventIdQuery, "The same as the Last-Event-ID header, for clients that cannot set headers (the header wins)",
+                    new JsonObject { ["type"] = "string", ["maxLength"] = Events.StreamPosition.MaxLength }));
+                if (operation == "streamJobEvents") AddListFilters(parameters);
+                break;
             case "listJobs":
-                parameters.Add(Query("type", "Filter by job type", new JsonObject { ["$ref"] = "#/components/schemas/JobType" }));
-                parameters.Add(Query("status", "Filter by status", new JsonObject { ["$ref"] = "#/components/schemas/JobStatus" }));
-                parameters.Add(Query("start_date", "Jobs created on or after (ISO-8601 date or date-time; a date is its first instant)", new JsonObject { ["type"] = "string", ["maxLength"] = ApiBounds.TimestampMaxLength, ["examples"] = new JsonArray("2026-03-12") }));
-                parameters.Add(Query("end_date", "Jobs created on or before (ISO-8601 date or date-time; a date is its last instant)", new JsonObject { ["type"] = "string", ["maxLength"] = ApiBounds.TimestampMaxLength, ["examples"] = new JsonArray("2026-03-12T23:59:59Z") }));
+                AddListFilters(parameters);
                 parameters.Add(Query("limit", $"Results per page (default {ListQuery.DefaultLimit})",
                     new JsonObject { ["type"] = "integer", ["format"] = "int32", ["minimum"] = 1, ["maximum"] = ListQuery.MaxLimit, ["default"] = ListQuery.DefaultLimit }));
                 parameters.Add(Query("cursor", "The next_cursor of the previous page", new JsonObject { ["type"] = "string", ["maxLength"] = ApiBounds.CursorMaxLength }));
                 break;
         }
         return parameters;
+    }
+
+    private static void AddListFilters(JsonArray parameters)
+    {
+        parameters.Add(Query("type", "Filter by job type", new JsonObject { ["$ref"] = "#/components/schemas/JobType" }));
+        parameters.Add(Query("status", "Filter by status", new JsonObject { ["$ref"] = "#/components/schemas/JobStatus" }));
+        parameters.Add(Query("start_date", "Jobs created on or after (ISO-8601 date or date-time; a date is its first instant)", new JsonObject { ["type"] = "string", ["maxLength"] = ApiBounds.TimestampMaxLength, ["examples"] = new JsonArray("2026-03-12") }));
+        parameters.Add(Query("end_date", "Jobs created on or before (ISO-8601 date or date-time; a date is its last instant)", new JsonObject { ["type"] = "string", ["maxLength"] = ApiBounds.TimestampMaxLength, ["examples"] = new JsonArray("2026-03-12T23:59:59Z") }));
     }
 
     private static JsonObject Query(string name, string description, JsonObject schema) =>
@@ -213,7 +229,9 @@ public static class OpenApiDocumentBuilder
             };
         if (produced.Type is { } type && type != typeof(void))
         {
-            if (produced.ContentTypes.FirstOrDefault() is "text/plain")
+            if (produced.ContentTypes.FirstOrDefault() is Events.EventStreamResult.MediaType)
+                response["content"] = new JsonObject { [Events.EventStreamResult.MediaType] = OpenApiExamples.EventStream };
+            else if (produced.ContentTypes.FirstOrDefault() is "text/plain")
                 response["content"] = new JsonObject { ["text/plain"] = new JsonObject { ["schema"] = new JsonObject { ["type"] = "string" } } };
             else
                 response["content"] = new JsonObject { ["application/json"] = Media(type, ResponseExamples(operation)) };

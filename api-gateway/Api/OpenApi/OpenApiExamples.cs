@@ -88,6 +88,30 @@ internal static class OpenApiExamples
         """);
 
     /// <summary>An example error for a code, with field details for the validation codes.</summary>
+    /// <summary>The <c>text/event-stream</c> answer of the event streams: its schema (text) and a sample.</summary>
+    public static JsonObject EventStream => new()
+    {
+        ["schema"] = new JsonObject
+        {
+            ["type"] = "string",
+            ["description"] = "Server-Sent Events: 'retry:' once; then events of 'id: <epoch>-<sequence>', 'event: job' (data: the job's view, as GET answers "
+                              + "its data) or 'event: reset' (data: {\"reason\": \"unknown_epoch\"|\"expired\"|\"too_slow\", \"message\"}: re-read the jobs; "
+                              + "too_slow also closes the stream), 'data:' one line of JSON; ': heartbeat' comments keep idle streams open.",
+        },
+        ["examples"] = new JsonObject
+        {
+            ["job"] = new JsonObject
+            {
+                ["value"] = "retry: 3000\nid: 3f9a2c7e1b-1041\nevent: job\ndata: {\"id\":\"job_01HXK9MZPQ3B8C7D2E5F6G\",\"type\":\"pricing_recalculate\",\"status\":\"running\","
+                            + "\"priority\":\"normal\",\"created_at\":\"2026-03-12T14:32:01.123Z\",\"started_at\":\"2026-03-12T14:32:05.000Z\"}\n\n: heartbeat\n\n",
+            },
+            ["reset"] = new JsonObject
+            {
+                ["value"] = "retry: 3000\nid: 3f9a2c7e1b-1042\nevent: reset\ndata: {\"reason\":\"expired\",\"message\":\"the changes since your Last-Event-ID are not kept here; re-read, then go on with this stream\"}\n\n",
+            },
+        },
+    };
+
     public static JsonNode Error(string code) => code switch
     {
         "INVALID_PARAMS" => Parse("""
@@ -102,6 +126,7 @@ internal static class OpenApiExamples
 
     private static readonly Dictionary<string, string> Messages = new()
     {
+        ["INVALID_LAST_EVENT_ID"] = "Last-Event-ID must be an id this API sent (<epoch>-<sequence>), got 'abc'",
         ["JOB_NOT_FOUND"] = "Job 'job_01HXK9MZPQ3B8C7D2E5F6G' does not exist",
         ["BATCH_NOT_FOUND"] = "Batch 'batch_01HXK9MZPQ3B8C7D2E5F6G' does not exist",
         ["INVALID_JOB_TYPE"] = "Unknown or missing job type (type: unknown job type 'teleport')",

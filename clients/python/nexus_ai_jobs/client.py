@@ -1,16 +1,23 @@
-"""The AI Jobs API over HTTP: dispatch, read, long-poll, list (every page), cancel and batch.
+"""The AI Jobs API over HTTP: dispatch, read, long-poll, list (every page), cancel, batch, event streams; and the
+verification of the platform's signed webhook deliveries.
 
 Standard library only, so it runs wherever Python 3.9+ does. One client may be shared by threads: each call opens
 its own request.
 """
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import hmac
 import json
+import socket
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any, Iterator, Optional
+from dataclasses import dataclass
+from typing import Any, Iterator, Mapping, Optional, Union
 
 TERMINAL = frozenset({"completed", "failed", "cancelled"})
 MAX_WAIT_SECONDS = 60  # the gateway's longest long-poll
@@ -34,6 +41,30 @@ class JobTimeout(Exception):
     def __init__(self, job: dict):
         super().__init__(f"job {job.get('id')} still {job.get('status')} when the wait ended")
         self.job = job
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """One event of an event stream: `event` is "job" (data: the job's view, as `get` returns it) or "reset"
+    (data: {"reason", "message"})."""
+    id: Optional[str]
+    event: str
+    data: dict
+
+
+class StreamReset(Exception):
+    """The gateway could not go on from the stream's last event id (`reason`: "unknown_epoch" — the gateway
+    restarted or another one answered; "expired" — the id is older than what it keeps; "too_slow" — the client read
+    too slowly). Re-read what you follow (`get` or `list`), then go on with `stream(..., last_event_id=
+    error.last_event_id)`: the events after that point are not lost."""
+
+    def __init__(self, reason: str, message: str, last_event_id: Optional[str]):
+        super().__init__(f"event stream reset ({reason}): {message}")
+        self.reason, self.message, self.last_event_id = reason, message, last_event_id
+
+
+class WebhookVerificationError(Exception):
+    """A webhook delivery that is not the platform's: bad or missing signature, or a timestamp out of tolerance."""
 
 
 class NexusClient:
@@ -108,6 +139,72 @@ class NexusClient:
     def get_batch(self, batch_id: str) -> dict:
         return self._call("GET", f"/api/ai-jobs/batch/{_segment(batch_id)}")["data"]
 
+    # ---- event streams ----------------------------------------------------------------------------------------
+
+    def stream(self, job_id: Optional[str] = None, last_event_id: Optional[str] = None, resets: str = "raise",
+               reconnects: int = 5, idle_timeout: float = 60.0, **filters: str) -> Iterator[StreamEvent]:
+        """The job's changes until it is terminal (`job_id`), or the tenant's job changes matching the list's
+        `filters` (type, status, start_date, end_date) for as long as the caller iterates.
+
+        A dropped connection (or a stream silent for `idle_timeout` seconds: the gateway sends a heartbeat every
+        15 s) is reopened with the last event id, which the gateway resumes from without loss or duplicates;
+        `reconnects` bounds the attempts in a row that fail. When the gateway cannot resume (see StreamReset), it
+        says so: with `resets="raise"` (default) StreamReset is raised; with `resets="yield"` the reset event is
+        yielded (its `data["reason"]`) and the stream goes on from the gateway's current point."""
+        if resets not in ("raise", "yield"):
+            raise ValueError(f"resets must be 'raise' or 'yield', got {resets!r}")
+        unknown = set(filters) - {"type", "status", "start_date", "end_date"}
+        if unknown:
+            raise TypeError(f"unknown filters: {', '.join(sorted(unknown))}")
+        if job_id is not None and filters:
+            raise TypeError("a job's stream takes no filters")
+        path = f"/api/ai-jobs/{_segment(job_id)}/events" if job_id is not None else "/api/ai-jobs/events"
+        query = {k: v for k, v in filters.items() if v is not None}
+        url = self.base_url + path + ("?" + urllib.parse.urlencode(query) if query else "")
+        retry_seconds, failures = 3.0, 0
+        while True:
+            headers = {**self._headers, "Accept": "text/event-stream", "Cache-Control": "no-cache"}
+            if last_event_id:
+                headers["Last-Event-ID"] = last_event_id
+            request = urllib.request.Request(url, method="GET", headers=headers)
+            try:
+                with urllib.request.urlopen(request, timeout=idle_timeout) as response:
+                    if response.status == 204:  # a job's stream after its terminal view: nothing more
+                        return
+                    for message in _sse_messages(response):
+                        if message.get("retry") is not None:
+                            retry_seconds = message["retry"] / 1000.0
+                        if message.get("id") is not None:
+                            last_event_id = message["id"]
+                        if "data" not in message:
+                            continue
+                        failures = 0
+                        event = StreamEvent(message.get("id"), message.get("event") or "message",
+                                            json.loads(message["data"]))
+                        if event.event == "reset":
+                            if resets == "raise":
+                                raise StreamReset(event.data.get("reason", ""), event.data.get("message", ""),
+                                                  last_event_id)
+                            yield event
+                            continue
+                        yield event
+                        if job_id is not None and event.event == "job" and event.data.get("status") in TERMINAL:
+                            return
+            except urllib.error.HTTPError as answer:
+                error = _api_error(answer)
+                if error.code != "RATE_LIMITED" or failures >= reconnects:
+                    raise error
+                retry_seconds = min(RATE_LIMIT_MAX_PAUSE_SECONDS, error.retry_after or retry_seconds)
+            except (urllib.error.URLError, ConnectionError, socket.timeout, TimeoutError, OSError):
+                if failures >= reconnects:
+                    raise
+            else:
+                # The gateway closed the stream (it stopped, or the stream was cut): reopened like a dropped one.
+                if failures >= reconnects:
+                    raise ConnectionError(f"the event stream closed {failures + 1} times in a row without an event")
+            failures += 1
+            time.sleep(retry_seconds)
+
     # ---- HTTP -------------------------------------------------------------------------------------------------
 
     def _call(self, method: str, path: str, body: Any = None, query: Optional[dict] = None,
@@ -128,6 +225,75 @@ class NexusClient:
                 raise error
             time.sleep(min(RATE_LIMIT_MAX_PAUSE_SECONDS, 1.0 if error.retry_after is None else error.retry_after))
         raise AssertionError("unreachable")
+
+
+def verify_webhook(secret: str, headers: Mapping[str, str], body: Union[bytes, str], tolerance: int = 300,
+                   now: Optional[float] = None) -> dict:
+    """Checks a webhook delivery as the Standard Webhooks specification says and returns its parsed body.
+
+    `secret` is the subscription's `whsec_...` (the base64 key after the prefix); `headers` the delivery's
+    (`webhook-id`, `webhook-timestamp`, `webhook-signature`, any case); `body` its raw bytes, unparsed. The signature
+    is `v1,` + base64 HMAC-SHA256 over `{id}.{timestamp}.{body}`; the header may carry several, space-separated (a
+    rotated secret), and one match suffices. Compared in constant time; a timestamp more than `tolerance` seconds
+    from now is refused (a replay). Raises WebhookVerificationError."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    msg_id, stamp, signatures = (lowered.get(n) for n in ("webhook-id", "webhook-timestamp", "webhook-signature"))
+    if not msg_id or not stamp or not signatures:
+        raise WebhookVerificationError("missing webhook-id, webhook-timestamp or webhook-signature")
+    try:
+        timestamp = int(stamp)
+    except ValueError:
+        raise WebhookVerificationError(f"webhook-timestamp is not a number: {stamp!r}") from None
+    current = time.time() if now is None else now
+    if abs(current - timestamp) > tolerance:
+        raise WebhookVerificationError(f"webhook-timestamp {timestamp} is more than {tolerance} s from now")
+    encoded = secret[len("whsec_"):] if secret.startswith("whsec_") else secret
+    try:
+        key = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("the webhook secret is not whsec_ + base64") from None
+    raw = body.encode() if isinstance(body, str) else bytes(body)
+    expected = hmac.new(key, f"{msg_id}.{timestamp}.".encode() + raw, hashlib.sha256).digest()
+    for signature in signatures.split():
+        version, _, value = signature.partition(",")
+        if version != "v1":
+            continue
+        try:
+            given = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        if hmac.compare_digest(given, expected):
+            return json.loads(raw)
+    raise WebhookVerificationError("no webhook-signature matches")
+
+
+def _sse_messages(response) -> Iterator[dict]:
+    """The messages of a text/event-stream body as the SSE parser reads them: {"id"?, "event"?, "data"?, "retry"?}
+    (comments, such as the gateway's heartbeats, are dropped). Ends with the body."""
+    message: dict = {}
+    data: list = []
+    while True:
+        raw = response.readline()
+        if not raw:
+            return
+        line = raw.decode("utf-8").rstrip("\r\n")
+        if not line:
+            if data:
+                message["data"] = "\n".join(data)
+            if message:
+                yield message
+            message, data = {}, []
+            continue
+        if line.startswith(":"):
+            continue
+        field, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        if field == "data":
+            data.append(value)
+        elif field in ("id", "event"):
+            message[field] = value
+        elif field == "retry" and value.isdigit():
+            message["retry"] = int(value)
 
 
 def _segment(value: str) -> str:

@@ -7,13 +7,15 @@ import os
 import secrets
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from nexus_ai_jobs import ApiError, JobTimeout, NexusClient  # noqa: E402
+from nexus_ai_jobs import ApiError, JobTimeout, NexusClient, WebhookVerificationError, verify_webhook  # noqa: E402
 
 GATEWAY = os.environ.get("NEXUS_GATEWAY")
 pytestmark = pytest.mark.skipif(not GATEWAY, reason="needs a running platform: NEXUS_GATEWAY, NEXUS_API_KEY, "
@@ -148,3 +150,85 @@ def test_a_repeated_idempotency_key_returns_the_first_job(client: NexusClient):
 def test_the_client_refuses_a_base_url_that_is_not_http():
     with pytest.raises(ValueError):
         NexusClient("ftp://example", "key")
+
+
+ORDER = {"queued": 0, "running": 1, "completed": 2, "failed": 2, "cancelled": 2}
+
+
+def test_stream_follows_a_job_to_its_terminal_view_and_a_resume_after_it_is_empty(client: NexusClient):
+    job = client.dispatch("pricing_recalculate", {"skus": ["SKU-001"], "marketplace": "amazon_us", "apply": False})
+
+    events = list(client.stream(job["id"]))
+
+    statuses = [e.data["status"] for e in events]
+    assert statuses[-1] == "completed", statuses
+    assert [ORDER[s] for s in statuses] == sorted(ORDER[s] for s in statuses), statuses
+    assert all(e.event == "job" and e.data["id"] == job["id"] and e.id for e in events)
+    assert events[-1].data == client.get(job["id"])  # the same view GET answers
+    assert list(client.stream(job["id"], last_event_id=events[-1].id)) == []
+
+
+def test_the_tenant_stream_shows_the_tenants_new_jobs_with_its_filter(client: NexusClient):
+    seen: list = []
+    stream = client.stream(type="competitor_scan")
+
+    def follow():
+        for event in stream:
+            seen.append(event)
+
+    threading.Thread(target=follow, daemon=True).start()
+    # The stream opens in the thread: dispatch until one of these jobs shows on it.
+    dispatched: set = set()
+    deadline = time.monotonic() + 60
+    while not any(e.data.get("id") in dispatched for e in list(seen)) and time.monotonic() < deadline:
+        dispatched.add(client.dispatch("competitor_scan", {"skus": ["SKU-004"], "marketplace": "amazon_us"})["id"])
+        dispatched.add(client.dispatch("listing_optimize", {"skus": ["SKU-004"]})["id"])
+        time.sleep(1)
+    assert any(e.data.get("id") in dispatched for e in list(seen)), "no dispatched job showed on the stream"
+    assert all(e.event == "job" and e.data["type"] == "competitor_scan" for e in list(seen))
+
+
+class Receiver(ThreadingHTTPServer):
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), ReceiverHandler)
+        self.deliveries: list = []
+
+
+class ReceiverHandler(BaseHTTPRequestHandler):
+    server: Receiver
+
+    def do_POST(self):  # noqa: N802 (http.server's naming)
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.deliveries.append(({k: v for k, v in self.headers.items()}, body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_webhook_delivery_of_the_platform_verifies_with_its_secret(client: NexusClient):
+    receiver = Receiver()
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    hook = client._call("POST", "/api/webhooks", body={
+        "url": f"http://127.0.0.1:{receiver.server_address[1]}/hook", "events": ["job.completed"]})["data"]
+    try:
+        job = client.dispatch("competitor_scan", {"skus": ["SKU-005"], "marketplace": "amazon_us"})
+        assert client.wait(job["id"], timeout=120)["status"] == "completed"
+        deadline = time.monotonic() + 90
+        delivery = None
+        while delivery is None and time.monotonic() < deadline:
+            delivery = next((d for d in list(receiver.deliveries) if job["id"].encode() in d[1]), None)
+            time.sleep(0.1)
+        assert delivery is not None, "the completion was not delivered"
+        headers, body = delivery
+
+        payload = verify_webhook(hook["secret"], headers, body)
+
+        assert payload["type"] == "job.completed" and payload["data"]["id"] == job["id"]
+        with pytest.raises(WebhookVerificationError):
+            verify_webhook(hook["secret"], headers, body + b" ")
+    finally:
+        client._call("DELETE", f"/api/webhooks/{hook['id']}")
+        receiver.shutdown()
+        receiver.server_close()

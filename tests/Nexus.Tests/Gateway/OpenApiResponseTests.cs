@@ -85,6 +85,30 @@ public sealed class OpenApiResponseTests(GatewayFixture fixture) : IClassFixture
         await Check("/api/ai-jobs", "get", await H.GetAsync("/api/ai-jobs?type=teleport", key));
         await Check("/api/ai-jobs", "get", await H.GetAsync("/api/ai-jobs", readOnly, tenant: "someone-else"));
 
+        // Event streams: open ones (their headers: the stream itself is text), a finished job's stream resumed after its
+        // last event (204), refusals.
+        async Task CheckStream(string path, string concrete, string? caller, string? lastEventId = null)
+        {
+            var (stream, refusal) = await Events.SseClient.OpenAsync(H.Http, concrete, caller, lastEventId: lastEventId);
+            if (stream is null)
+            {
+                await Check(path, "get", refusal!);
+                return;
+            }
+            await using (stream) await Check(path, "get", new Response(stream.Response, ""));
+        }
+        await CheckStream("/api/ai-jobs/events", "/api/ai-jobs/events?type=pricing_recalculate&status=queued", key);
+        await CheckStream("/api/ai-jobs/events", "/api/ai-jobs/events", key, lastEventId: "not-an-id!");
+        await CheckStream("/api/ai-jobs/events", "/api/ai-jobs/events?type=teleport", key);
+        await CheckStream("/api/ai-jobs/{jobId}/events", $"/api/ai-jobs/{id}/events", readOnly);
+        await CheckStream("/api/ai-jobs/{jobId}/events", $"/api/ai-jobs/{id}/events?last_event_id=12", key);
+        await CheckStream("/api/ai-jobs/{jobId}/events", "/api/ai-jobs/job_01HXK9MZPQ3B8C7D2E5F6G/events", key);
+        await using (var finished = await Events.SseClient.OpenOkAsync(H.Http, $"/api/ai-jobs/{completed}/events", key))
+        {
+            var last = await finished.NextEventAsync();
+            await CheckStream("/api/ai-jobs/{jobId}/events", $"/api/ai-jobs/{completed}/events", key, lastEventId: last!.Id);
+        }
+
         // Cancel: a queued job, a finished one, an unknown one, without the write scope.
         await Check("/api/ai-jobs/{jobId}", "delete", await H.DeleteAsync($"/api/ai-jobs/{id}", key));
         await Check("/api/ai-jobs/{jobId}", "delete", await H.DeleteAsync($"/api/ai-jobs/{completed}", key));

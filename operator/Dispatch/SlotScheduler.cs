@@ -3,6 +3,9 @@ using Nexus.Operator.Pools;
 
 namespace Nexus.Operator.Dispatch;
 
+/// <summary>A queued job's place in its pool's claim order (1 = next) and that pool's capacity.</summary>
+public readonly record struct QueuePlace(string Tenant, int Position, int Capacity);
+
 /// <summary>
 /// Matches claimable jobs with free worker slots. Whenever a job becomes claimable or a slot frees up, one cycle
 /// runs for each pool with a free slot, in numbered steps: 1. pick the best job the pool serves
@@ -43,6 +46,28 @@ public sealed class SlotScheduler
     public void Withdraw(string name)
     {
         lock (_lock) _queue.Remove(name);
+    }
+
+    /// <summary>
+    /// Where each queued job stands in its pool's claim order now (1 = claimed next), from the queue's own
+    /// <see cref="ClaimQueue.InClaimOrder"/>; at most <paramref name="maxPerPool"/> per pool. A job whose type several
+    /// pools serve keeps its best place. Takes the queue lock for one copy per pool, never the database.
+    /// </summary>
+    public Dictionary<string, QueuePlace> Positions(DateTime now, int maxPerPool)
+    {
+        var places = new Dictionary<string, QueuePlace>(StringComparer.Ordinal);
+        foreach (var (_, types, capacity) in _registry.Capacities())
+        {
+            List<QueuedJob> order;
+            lock (_lock) order = _queue.InClaimOrder(types, now, maxPerPool);
+            for (var i = 0; i < order.Count; i++)
+            {
+                var job = order[i];
+                if (places.TryGetValue(job.Name, out var known) && known.Position <= i + 1) continue;
+                places[job.Name] = new QueuePlace(job.Tenant, i + 1, capacity);
+            }
+        }
+        return places;
     }
 
     public void Signal()

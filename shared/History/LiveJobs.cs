@@ -15,9 +15,15 @@ public sealed record LiveJobSignal(string JobId, string Name, string Tenant, int
 public sealed record LiveJobRow(LiveJobSignal Signal, DateTimeOffset UpdatedAt);
 
 /// <summary>Where a reader of changes stands: the last (updated_at, job_id) it read.</summary>
-public readonly record struct LiveJobCursor(DateTimeOffset UpdatedAt, string JobId)
+public readonly record struct LiveJobCursor(DateTimeOffset UpdatedAt, string JobId) : IComparable<LiveJobCursor>
 {
     public static LiveJobCursor Start => new(DateTimeOffset.MinValue, "");
+
+    public int CompareTo(LiveJobCursor other)
+    {
+        var c = UpdatedAt.CompareTo(other.UpdatedAt);
+        return c != 0 ? c : string.CompareOrdinal(JobId, other.JobId);
+    }
 }
 
 /// <summary>

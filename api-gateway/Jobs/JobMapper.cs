@@ -20,7 +20,7 @@ public static class JobMapper
 
     /// <param name="progress">A running job's relayed progress.</param>
     /// <param name="queuePosition">A queued job's relayed place in its pool's claim order.</param>
-    private static JobView ToView(ArchivedJob job, double? progress, int? queuePosition)
+    public static JobView ToView(ArchivedJob job, double? progress, int? queuePosition)
     {
         var phase = job.Status;
         var terminal = JobPhases.IsTerminal(phase);

@@ -124,6 +124,43 @@ public sealed class LiveSignalsTests
         }
     }
 
+    [Fact]
+    public async Task With_the_database_down_the_view_keeps_answering_with_the_last_progress_and_it_moves_again_once_back()
+    {
+        await using var database = await PostgresServer.StartOwnAsync("live-outage");
+        await using var cluster = await OperatorCluster.StartAsync(database: database);
+        cluster.Workers[0].Behave = (_, _, _) => new FakeBehaviour { Duration = TimeSpan.FromSeconds(120), MovingProgress = true };
+        await cluster.CreatePoolAsync("pool");
+        await cluster.StartLeaderAsync();
+        await using var gateway = await GatewayAsync(cluster);
+        using var http = await ClientAsync(cluster, gateway, "acme");
+        var id = ResourceIds.JobIdFromName((await cluster.CreateJobAsync()).Metadata.Name);
+        await Wait.UntilAsync(async () => (await ViewAsync(http, id)).TryGetProperty("progress", out _), "a first progress in the view");
+
+        await database.StopAsync();
+        var stopped = true;
+        try
+        {
+            // Ten answers over the outage: every one a running job with a progress (stale, not an error).
+            var during = new List<double>();
+            for (var i = 0; i < 10; i++)
+            {
+                var view = await ViewAsync(http, id);
+                Assert.Equal("running", view.GetProperty("status").GetString());
+                during.Add(view.GetProperty("progress").GetDouble());
+                await Task.Delay(300);
+            }
+            await database.StartAsync();
+            stopped = false;
+            await Wait.UntilAsync(async () => (await ViewAsync(http, id)).GetProperty("progress").GetDouble() > during.Max(),
+                "progress moving again after the database came back", TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            if (stopped) await database.StartAsync(); // the cluster drops its database on dispose
+        }
+    }
+
     private static async Task<RunningGateway> GatewayAsync(OperatorCluster cluster)
     {
         var gateway = await GatewayApp.StartAsync(new GatewayOptions

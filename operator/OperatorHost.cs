@@ -168,7 +168,7 @@ public sealed class OperatorHost : IAsyncDisposable
             tasks.Add(batchController.RunAsync(ct));
             tasks.Add(archiver.RunAsync(ct));
             tasks.Add(sweeper.RunAsync(ct));
-            tasks.Add(live.RunAsync(() => Startup.IsMigrated ? scheduler.Positions(Time.GetUtcNow().UtcDateTime, Options.QueuePositionLimit) : [],
+            tasks.Add(live.RunAsync(() => Startup.IsMigrated ? scheduler.Positions(Time.GetUtcNow().UtcDateTime, Options.QueuePositionLimit) : new Dictionary<string, QueuePlace>(),
                 Options.LiveFlushInterval, Time, ct));
             _term = term;
             log.LogInformation("leading: {Jobs} jobs, {Batches} batches, {Pools} pools cached", jobs.Count, batches.Count, pools.Count);

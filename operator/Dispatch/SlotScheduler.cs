@@ -53,10 +53,17 @@ public sealed class SlotScheduler
     /// <see cref="ClaimQueue.InClaimOrder"/>; at most <paramref name="maxPerPool"/> per pool. A job whose type several
     /// pools serve keeps its best place. Takes the queue lock for one copy per pool, never the database.
     /// </summary>
-    public Dictionary<string, QueuePlace> Positions(DateTime now, int maxPerPool)
+    public IReadOnlyDictionary<string, QueuePlace> Positions(DateTime now, int maxPerPool)
     {
+        var pools = _registry.Capacities();
+        var poolsKey = string.Join('\n', pools.Select(p => $"{p.Pool}|{p.Capacity}|{string.Join(',', p.Types.Order(StringComparer.Ordinal))}"));
+        long version;
+        lock (_lock) version = _queue.Version;
+        // Nothing queued, taken or re-pooled since the last computation: the same order, unless aging moved a job
+        // up meanwhile, which a recomputation at least every PositionsMaxAge picks up.
+        if (_positions is { } last && last.Version == version && last.PoolsKey == poolsKey && now - last.At < PositionsMaxAge) return last.Places;
         var places = new Dictionary<string, QueuePlace>(StringComparer.Ordinal);
-        foreach (var (_, types, capacity) in _registry.Capacities())
+        foreach (var (_, types, capacity) in pools)
         {
             List<QueuedJob> order;
             lock (_lock) order = _queue.InClaimOrder(types, now, maxPerPool);
@@ -67,8 +74,15 @@ public sealed class SlotScheduler
                 places[job.Name] = new QueuePlace(job.Tenant, i + 1, capacity);
             }
         }
+        _positions = (version, poolsKey, now, places);
         return places;
     }
+
+    /// <summary>How long positions computed from an unchanged queue are reused (aging changes the order with time alone).</summary>
+    public static readonly TimeSpan PositionsMaxAge = TimeSpan.FromSeconds(10);
+
+    /// <summary>The last positions computed (only <see cref="Positions"/> reads and writes it, from one loop).</summary>
+    private (long Version, string PoolsKey, DateTime At, Dictionary<string, QueuePlace> Places)? _positions;
 
     public void Signal()
     {

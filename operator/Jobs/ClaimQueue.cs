@@ -23,6 +23,9 @@ public sealed class ClaimQueue
     public ClaimQueue(TimeSpan agingThreshold) => _aging = agingThreshold;
 
     public int Count => _byName.Count;
+
+    /// <summary>Changes with every change of the queue's contents or turns (so an order computed at one version holds until it moves, aging aside).</summary>
+    public long Version { get; private set; }
     public bool Contains(string name) => _byName.ContainsKey(name);
     public int CountOf(string type) => _types.TryGetValue(type, out var q) ? q.Count : 0;
 
@@ -33,6 +36,7 @@ public sealed class ClaimQueue
             if (existing == job) return;
             Remove(job.Name);
         }
+        Version++;
         _byName[job.Name] = job;
         if (!_types.TryGetValue(job.Type, out var q)) _types[job.Type] = q = new TypeQueue();
         q.Levels[Math.Clamp(job.Rank, 0, Levels - 1)].Add(job);
@@ -41,6 +45,7 @@ public sealed class ClaimQueue
     public bool Remove(string name)
     {
         if (!_byName.Remove(name, out var job)) return false;
+        Version++;
         _types[job.Type].Levels[Math.Clamp(job.Rank, 0, Levels - 1)].Remove(job);
         return true;
     }

@@ -110,6 +110,16 @@ public sealed class LiveSignalsTests
             Assert.True(byPosition.Zip(byPosition.Skip(1)).All(pair => pair.Second.Eta > pair.First.Eta),
                 "on a capacity-1 pool each place further back is expected to finish later");
 
+            // The list shows the same places.
+            using (var list = await acme.GetAsync("/api/ai-jobs?status=queued&limit=100"))
+            {
+                using var doc = JsonDocument.Parse(await list.Content.ReadAsStringAsync());
+                var listed = doc.RootElement.GetProperty("data").EnumerateArray()
+                    .ToDictionary(j => j.GetProperty("id").GetString()!, j => j.GetProperty("queue_position").GetInt32());
+                foreach (var v in shown.Where(v => queued.Single(q => q.Name == v.Name).Tenant == "acme"))
+                    Assert.Equal(v.Position, listed[ResourceIds.JobIdFromName(v.Name)]);
+            }
+
             release.SetResult();
             foreach (var (name, _) in queued) await cluster.WaitForPhaseAsync(name, JobPhases.Completed, TimeSpan.FromSeconds(60));
 

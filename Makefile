@@ -40,11 +40,14 @@ test: deps
 	$(MAKE) --no-print-directory test-chart || rc=1; \
 	$(MAKE) --no-print-directory test-dashboard || rc=1; \
 	scripts/stop-test-postgres.sh; \
+	$(PYTHON) scripts/test_summary.py TestResults/*.trx; \
 	exit $$rc
 
-# Normal verbosity prints each test, and the reason of each skip (the real-cluster suite without a cluster).
+# Normal verbosity prints each test, and the reason of each skip (the real-cluster suite without a cluster);
+# the TRX file lets `make test` name the failed ones again at its end.
 test-dotnet:
-	$(DOTNET) test NexusOperator.sln -c $(CONFIGURATION) --logger "console;verbosity=normal"
+	rm -f TestResults/*.trx
+	$(DOTNET) test NexusOperator.sln -c $(CONFIGURATION) --logger "console;verbosity=normal" --logger "trx;LogFilePrefix=dotnet" --results-directory TestResults
 
 test-workers:
 	cd workers && $(PYTHON) -m pytest -q -p no:cacheprovider

@@ -129,9 +129,9 @@ public sealed class OperatorHost : IAsyncDisposable
         var registry = new PoolRegistry();
         var stats = new JobStats();
         jobs.Changed += stats.Apply;
-        CountRestarts(h => jobs.Restarted += h, AiJob.KindName);
-        CountRestarts(h => batches.Restarted += h, AiJobBatch.KindName);
-        CountRestarts(h => pools.Restarted += h, WorkerPool.KindName);
+        CountRestarts(h => jobs.Restarted += h, OperatorMetrics.Kinds.AiJob);
+        CountRestarts(h => batches.Restarted += h, OperatorMetrics.Kinds.AiJobBatch);
+        CountRestarts(h => pools.Restarted += h, OperatorMetrics.Kinds.WorkerPool);
 
         var writer = new JobStatusWriter(Api, jobs, Options, Metrics.StatusWrites);
         var outcomes = new OutcomeWriter(jobs, writer, History.Jobs, events, Metrics, Options, Time);
@@ -203,9 +203,9 @@ public sealed class OperatorHost : IAsyncDisposable
     private void PublishJobGauges(LeadershipTerm term)
     {
         if (!ReferenceEquals(_term, term) && _term is not null) return;
-        foreach (var ((phase, type, priority), n) in term.Stats.Counts()) Metrics.Jobs.WithLabels(phase, type, priority).Set(n);
-        Metrics.ArchiveBacklog.WithLabels(AiJob.KindName).Set(term.Archiver.Backlog);
-        Metrics.ArchiveBacklog.WithLabels(AiJobBatch.KindName).Set(term.BatchController.Backlog);
+        foreach (var ((phase, type, priority), n) in term.Stats.Counts()) Metrics.Jobs.WithLabels(phase.ToLowerInvariant(), type, priority).Set(n);
+        Metrics.ArchiveBacklog.WithLabels(OperatorMetrics.Kinds.AiJob).Set(term.Archiver.Backlog);
+        Metrics.ArchiveBacklog.WithLabels(OperatorMetrics.Kinds.AiJobBatch).Set(term.BatchController.Backlog);
         var now = Time.GetUtcNow().UtcDateTime;
         foreach (var type in JobTypes.All)
         {

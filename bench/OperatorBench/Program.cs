@@ -178,7 +178,7 @@ if (progressJobs > 0)
     var flushes0 = host.Metrics.LiveFlushes.WithLabels("success").Value;
     var clock = Stopwatch.StartNew();
     await CreateJobsAsync(api, progressJobs, "p", null);
-    while (host.Metrics.Archived.WithLabels(AiJob.KindName).Value < progressJobs) await Task.Delay(50);
+    while (host.Metrics.Archived.WithLabels(Nexus.Operator.Metrics.OperatorMetrics.Kinds.AiJob).Value < progressJobs) await Task.Delay(50);
     var elapsed = clock.Elapsed.TotalSeconds;
     var status = host.Metrics.StatusWrites.Value - status0;
     var rows = host.Metrics.LiveRowsWritten.Value - rows0;

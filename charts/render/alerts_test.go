@@ -21,7 +21,7 @@ import (
 
 func TestMetricNamesAreExtractedFromPromQL(t *testing.T) {
 	cases := map[string][]string{
-		`sum by (namespace, type) (nexus_aijobs{phase=~"(?i)queued"}) > 500`:                    {"nexus_aijobs"},
+		`sum by (namespace, type) (nexus_aijobs{phase=~"queued|running"}) > 500`:                {"nexus_aijobs"},
 		`a unless on (namespace, type) sum by (type) (increase(b_total[30m])) > 0`:              {"a", "b_total"},
 		`histogram_quantile(0.95, sum by (le) (rate(x_bucket{ns="$namespace", q="a{b}"}[5m])))`: {"x_bucket"},
 		`(sum(up{job="j"}) or vector(0)) < 1 and absent(y offset 5m)`:                           {"up", "y"},
@@ -134,7 +134,7 @@ func TestAlertsAndDashboardUseOnlyDocumentedMetrics(t *testing.T) {
 	// Every operator and gateway metric the issue names is in the documented list.
 	for _, n := range []string{"nexus_aijobs", "nexus_aijob_oldest_queued_seconds", "nexus_aijob_queue_wait_seconds",
 		"nexus_aijob_run_duration_seconds", "nexus_aijob_finished_total", "nexus_aijob_failures_total",
-		"nexus_aijob_retries_total", "nexus_workerpool_replicas", "nexus_workerpool_capacity",
+		"nexus_aijob_retries_total", "nexus_workerpool_status_desired_replicas", "nexus_workerpool_spec_max_replicas", "nexus_workerpool_capacity",
 		"nexus_operator_reconcile_total", "nexus_operator_is_leader", "nexus_operator_watch_restarts_total",
 		"http_requests_received_total", "http_request_duration_seconds", "nexus_gateway_jobs_dispatched_total",
 		"nexus_gateway_requests_rejected_total"} {
@@ -227,6 +227,10 @@ func TestAlertMetricsAreExposedByTheRunningServices(t *testing.T) {
 	exposed := map[string]bool{"up": true} // written by Prometheus itself, per target
 	client := &http.Client{Timeout: 10 * time.Second}
 	for _, u := range strings.Split(urls, ",") {
+		// service=url pairs (the service names matter to TestDocumentedMetricsAreWhatTheServicesExpose only)
+		if _, url, ok := strings.Cut(u, "="); ok {
+			u = url
+		}
 		resp, err := client.Get(strings.TrimSpace(u))
 		if err != nil {
 			t.Fatalf("scrape %s: %v", u, err)

@@ -19,7 +19,8 @@ namespace Nexus.Crds.Entities;
 [PrinterColumn(5, "Attempts", "integer", ".status.attempts")]
 [PrinterColumn(6, "Worker", "string", ".status.worker.instance", Priority = 1)]
 [PrinterColumn(7, "Error", "string", ".status.error.code", Priority = 1)]
-[PrinterColumn(8, "Age", "date", ".metadata.creationTimestamp")]
+[PrinterColumn(8, "Message", "string", ".status.conditions[?(@.type==\"Finished\")].message", Priority = 1)]
+[PrinterColumn(9, "Age", "date", ".metadata.creationTimestamp")]
 public sealed class AiJob : IKubernetesObject<V1ObjectMeta>, ISpec<AiJobSpec>, IStatus<AiJobStatus?>
 {
     public const string KindName = "AiJob";

@@ -18,7 +18,8 @@ namespace Nexus.Crds.Entities;
 [PrinterColumn(5, "In-Flight", "integer", ".status.inFlight")]
 [PrinterColumn(6, "Min", "integer", ".spec.minReplicas", Priority = 1)]
 [PrinterColumn(7, "Max", "integer", ".spec.maxReplicas", Priority = 1)]
-[PrinterColumn(8, "Age", "date", ".metadata.creationTimestamp")]
+[PrinterColumn(8, "Status", "string", ".status.conditions[?(@.type==\"Ready\")].reason", Priority = 1)]
+[PrinterColumn(9, "Age", "date", ".metadata.creationTimestamp")]
 public sealed class WorkerPool : IKubernetesObject<V1ObjectMeta>, ISpec<WorkerPoolSpec>, IStatus<WorkerPoolStatus?>
 {
     public const string KindName = "WorkerPool";

@@ -57,7 +57,7 @@ public sealed class JobArchiver(Informer<AiJob> jobs, JobStatusWriter writer, Jo
                 catch (HistoryUnavailableException e)
                 {
                     failures++;
-                    metrics.ArchiveFailures.WithLabels(AiJob.KindName).Inc();
+                    metrics.ArchiveFailures.WithLabels(OperatorMetrics.Kinds.AiJob).Inc();
                     var delay = Backoff.Delay(failures, options.ArchiveRetryBaseDelay, options.ArchiveRetryMaxDelay);
                     log.LogWarning("archiving {Count} finished jobs failed (backlog {Backlog}); retrying in {Delay:0.0}s: {Error}",
                         records.Count, Backlog, delay.TotalSeconds, e.Message);
@@ -102,7 +102,7 @@ public sealed class JobArchiver(Informer<AiJob> jobs, JobStatusWriter writer, Jo
             catch (Exception e) when (e is TenantMismatchException or ArgumentException)
             {
                 // Never archived, so never deleted: it stays in the API with its finalizer, and its controller asks again later.
-                metrics.ArchiveFailures.WithLabels(AiJob.KindName).Inc();
+                metrics.ArchiveFailures.WithLabels(OperatorMetrics.Kinds.AiJob).Inc();
                 log.LogError("job {Name} cannot be archived: {Error}", records[i].Job.Metadata.Name, e.Message);
                 events.Warning(records[i].Job, "ArchiveFailed", e.Message);
                 _pending.TryRemove(records[i].Job.Metadata.Name, out _);
@@ -123,7 +123,7 @@ public sealed class JobArchiver(Informer<AiJob> jobs, JobStatusWriter writer, Jo
                 try
                 {
                     await writer.WriteAsync(job, status, ct);
-                    metrics.Archived.WithLabels(AiJob.KindName).Inc();
+                    metrics.Archived.WithLabels(OperatorMetrics.Kinds.AiJob).Inc();
                     return;
                 }
                 catch (KubeApiException e) when (e.IsConflict)

@@ -36,7 +36,7 @@ public sealed class BatchController
         (_batches, _jobs, _api, _events, _options, _time) = (batches, jobs, api, events, options, time);
         (_history, _startup, _metrics, _log) = (history, startup, metrics, log);
         Queue = new WorkQueue("aijobbatches", Math.Max(2, options.ReconcileConcurrency / 4), ReconcileAsync, log,
-            ok => metrics.Reconciles.WithLabels(AiJobBatch.KindName, ok ? "success" : "error").Inc(), time: time);
+            ok => metrics.Reconciles.WithLabels(OperatorMetrics.Kinds.AiJobBatch, ok ? "success" : "error").Inc(), time: time);
         batches.Changed += (old, @new) => Queue.Add((@new ?? old)!.Metadata.Name);
         jobs.Changed += (old, @new) =>
         {
@@ -133,7 +133,7 @@ public sealed class BatchController
             catch (Exception e) when (e is HistoryUnavailableException or TenantMismatchException)
             {
                 var failures = _archiveFailures.AddOrUpdate(name, 1, (_, n) => n + 1);
-                _metrics.ArchiveFailures.WithLabels(AiJobBatch.KindName).Inc();
+                _metrics.ArchiveFailures.WithLabels(OperatorMetrics.Kinds.AiJobBatch).Inc();
                 var delay = e is TenantMismatchException ? _options.ArchiveRetryMaxDelay
                     : Backoff.Delay(failures, _options.ArchiveRetryBaseDelay, _options.ArchiveRetryMaxDelay);
                 _log.LogWarning("batch {Name}: not archived (attempt {Attempt}); retrying in {Delay:0.0}s: {Error}", name, failures, delay.TotalSeconds, e.Message);
@@ -145,7 +145,7 @@ public sealed class BatchController
             {
                 var written = await _api.ReplaceAsync(path + "/status", new AiJobBatch { Metadata = batch.Metadata, Spec = batch.Spec, Status = status }, ct);
                 _batches.Upsert(written);
-                _metrics.Archived.WithLabels(AiJobBatch.KindName).Inc();
+                _metrics.Archived.WithLabels(OperatorMetrics.Kinds.AiJobBatch).Inc();
             }
             catch (KubeApiException e) when (e.IsConflict || e.IsNotFound)
             {

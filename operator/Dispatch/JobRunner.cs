@@ -124,7 +124,7 @@ public sealed class JobRunner(Informer<AiJob> jobs, JobStatusWriter writer, Work
             {
                 // A large result could not be stored, so the job cannot complete yet. The worker keeps its answer:
                 // drop this copy (memory stays bounded during an outage) and poll it again after a backoff.
-                metrics.ArchiveFailures.WithLabels("result").Inc();
+                metrics.ArchiveFailures.WithLabels(OperatorMetrics.Kinds.Result).Inc();
                 var delay = Backoff.Delay(failures, options.ArchiveRetryBaseDelay, options.ArchiveRetryMaxDelay);
                 log.LogWarning("job {Name}: result not stored, history database unavailable; polling the worker again in {Delay:0.0}s: {Error}",
                     name, delay.TotalSeconds, e.Message);

@@ -64,13 +64,13 @@ public sealed class OutcomeWriter(Informer<AiJob> jobs, JobStatusWriter writer, 
         }, ct);
         if (written is null) return;
         metrics.Retries.WithLabels(job.Spec.Type).Inc();
-        metrics.Failures.WithLabels(job.Spec.Type, code).Inc();
+        metrics.AttemptFailures.WithLabels(job.Spec.Type, code).Inc();
         events.Warning(written, "Retrying", $"attempt {attempt} failed ({code}: {message}); retry at {written.Status?.NextAttemptAt:O}");
     }
 
     private async Task FailAsync(string name, int attempt, string code, string message, CancellationToken ct)
     {
-        var written = await writer.UpdateRunningAsync(name, attempt, (_, s) =>
+        var written = await writer.UpdateRunningAsync(name, attempt, (job, s) =>
         {
             AttemptLog.Append(s, AiJobAttempt.Failed, code, Now());
             s.Phase = JobPhases.Failed;
@@ -78,9 +78,11 @@ public sealed class OutcomeWriter(Informer<AiJob> jobs, JobStatusWriter writer, 
             s.NextAttemptAt = null;
             s.EstimatedCompletionAt = null;
             s.Error = new AiJobError { Code = code, Message = message, RetryCount = Math.Max(0, attempt - 1) };
+            Conditions.SetTerminal(s, JobPhases.Failed, code, message, job.Metadata.Generation, Now());
         }, ct);
         if (written is null) return;
         RecordFinished(written, "failed");
+        metrics.AttemptFailures.WithLabels(written.Spec.Type, code).Inc();
         metrics.Failures.WithLabels(written.Spec.Type, code).Inc();
         events.Warning(written, "Failed", $"{code}: {message}");
     }
@@ -120,7 +122,7 @@ public sealed class OutcomeWriter(Informer<AiJob> jobs, JobStatusWriter writer, 
                 reference = new AiJobResultRef { Store = AiJobResultRef.PostgreSql, SizeBytes = body.Length };
             }
         }
-        var written = await writer.UpdateRunningAsync(name, attempt, (_, s) =>
+        var written = await writer.UpdateRunningAsync(name, attempt, (current, s) =>
         {
             AttemptLog.Append(s, AiJobAttempt.Completed, null, Now());
             s.Phase = JobPhases.Completed;
@@ -130,6 +132,7 @@ public sealed class OutcomeWriter(Informer<AiJob> jobs, JobStatusWriter writer, 
             s.Error = null;
             s.Result = inline;
             s.ResultRef = reference;
+            Conditions.SetTerminal(s, JobPhases.Completed, null, $"completed in attempt {attempt}", current.Metadata.Generation, Now());
         }, ct);
         if (written is null) return;
         RecordFinished(written, "completed");

@@ -50,7 +50,7 @@ public sealed class JobController
         _rules = JobRules.From(options);
         _time = time;
         Queue = new WorkQueue("aijobs", options.ReconcileConcurrency, ReconcileAsync, log,
-            ok => metrics.Reconciles.WithLabels(AiJob.KindName, ok ? "success" : "error").Inc(), time: time);
+            ok => metrics.Reconciles.WithLabels(OperatorMetrics.Kinds.AiJob, ok ? "success" : "error").Inc(), time: time);
         jobs.Changed += OnChanged;
         runner.RunEnded += name => Queue.Add(name);
     }
@@ -231,11 +231,13 @@ public sealed class JobController
         s.NextAttemptAt = null;
         s.EstimatedCompletionAt = null;
         if (finish.Code is not null) s.Error = new AiJobError { Code = finish.Code, Message = finish.Message, RetryCount = Math.Max(0, s.Attempts - 1) };
+        Conditions.SetTerminal(s, finish.Phase, finish.Code, finish.Message, job.Metadata.Generation, s.CompletedAt.Value);
         var written = await WriteOrRequeue(job, s, ct);
         if (written is null) return;
         var outcome = finish.Phase == JobPhases.Cancelled ? "cancelled" : "failed";
         _metrics.Finished.WithLabels(job.Spec.Type, outcome).Inc();
-        if (finish.Code is not null) _metrics.Failures.WithLabels(job.Spec.Type, finish.Code).Inc();
+        // A cancelled job (a failed dependency, say) carries a code but did not fail.
+        if (finish.Phase == JobPhases.Failed && finish.Code is not null) _metrics.Failures.WithLabels(job.Spec.Type, finish.Code).Inc();
         if (finish.Phase == JobPhases.Failed) _events.Warning(written, finish.Reason, finish.Message);
         else _events.Normal(written, finish.Reason, finish.Message);
     }

@@ -62,20 +62,6 @@ public sealed class JobStatusWriter(KubeApi api, Informer<AiJob> jobs, OperatorO
         throw new InvalidOperationException($"status of {name} kept conflicting");
     }
 
-    public static void SetCondition(AiJobStatus status, string type, string reason, string message, long? generation, TimeProvider time)
-    {
-        status.Conditions ??= [];
-        var existing = status.Conditions.FirstOrDefault(c => c.Type == type);
-        if (existing is not null && existing.Status == "True" && existing.Reason == reason && existing.Message == message) return;
-        status.Conditions.RemoveAll(c => c.Type == type);
-        status.Conditions.Add(new V1Condition
-        {
-            Type = type,
-            Status = "True",
-            Reason = reason,
-            Message = message,
-            LastTransitionTime = time.GetUtcNow().UtcDateTime,
-            ObservedGeneration = generation,
-        });
-    }
+    public static void SetCondition(AiJobStatus status, string type, string reason, string message, long? generation, TimeProvider time) =>
+        status.Conditions = Conditions.Set(status.Conditions, type, true, reason, message, generation, time.GetUtcNow().UtcDateTime);
 }

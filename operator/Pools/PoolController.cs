@@ -41,7 +41,7 @@ public sealed class PoolController
         _options = options;
         _time = time;
         Queue = new WorkQueue("workerpools", 4, ReconcileAsync, log,
-            ok => metrics.Reconciles.WithLabels(WorkerPool.KindName, ok ? "success" : "error").Inc(), time: time);
+            ok => metrics.Reconciles.WithLabels(OperatorMetrics.Kinds.WorkerPool, ok ? "success" : "error").Inc(), time: time);
         pools.Changed += (old, @new) => Queue.Add((@new ?? old)!.Metadata.Name);
     }
 
@@ -95,10 +95,10 @@ public sealed class PoolController
             }
         }
 
-        _metrics.PoolReplicas.WithLabels(name, "ready").Set(ready);
-        _metrics.PoolReplicas.WithLabels(name, "desired").Set(desired);
-        _metrics.PoolReplicas.WithLabels(name, "max").Set(spec.MaxReplicas);
-        _metrics.PoolReplicas.WithLabels(name, "min").Set(spec.MinReplicas);
+        _metrics.PoolReadyReplicas.WithLabels(name).Set(ready);
+        _metrics.PoolDesiredReplicas.WithLabels(name).Set(desired);
+        _metrics.PoolMaxReplicas.WithLabels(name).Set(spec.MaxReplicas);
+        _metrics.PoolMinReplicas.WithLabels(name).Set(spec.MinReplicas);
         _metrics.PoolCapacity.WithLabels(name).Set(capacity);
 
         var status = new WorkerPoolStatus
@@ -109,7 +109,8 @@ public sealed class PoolController
             InFlight = inFlight,
             Instances = instances.Select(kv => new WorkerInstanceStatus { Url = kv.Key, Ready = kv.Value }).OrderBy(i => i.Url, StringComparer.Ordinal).ToList(),
             LastScaleTime = lastScale,
-            Conditions = pool.Status?.Conditions,
+            // A pool of static endpoints wants all of them, whatever the demand.
+            Conditions = ReadyCondition(pool, ready, spec.Deployment is { Name.Length: > 0 } ? desired : instances.Count),
             ObservedGeneration = pool.Metadata.Generation,
         };
         if (StatusDiffers(pool.Status, status))
@@ -152,9 +153,29 @@ public sealed class PoolController
         return urls.Distinct().ToList();
     }
 
+    /// <summary>
+    /// Ready while a replica is ready, or while the pool is scaled to zero on purpose (a job scales it up); not ready
+    /// when it wants replicas and none is ready, which is when dispatched jobs wait.
+    /// </summary>
+    private List<V1Condition> ReadyCondition(WorkerPool pool, int ready, int wanted)
+    {
+        var (isReady, reason, message) = (ready, wanted) switch
+        {
+            ( > 0, _) => (true, "ReplicasReady", $"{ready} of {wanted} replicas ready"),
+            (0, 0) => (true, "ScaledToZero", "no replica runs; a queued job scales the pool up"),
+            _ => (false, "NoReadyReplica", $"0 of {wanted} replicas ready"),
+        };
+        // A copy: the list in the cached object is not ours to change.
+        return Conditions.Set(pool.Status?.Conditions?.ToList(), Conditions.Ready, isReady, reason, message,
+            pool.Metadata.Generation, _time.GetUtcNow().UtcDateTime);
+    }
+
     private static bool StatusDiffers(WorkerPoolStatus? a, WorkerPoolStatus b)
     {
         if (a is null) return true;
+        var ac = string.Join(",", (a.Conditions ?? []).Select(c => $"{c.Type}={c.Status}/{c.Reason}/{c.Message}/{c.ObservedGeneration}"));
+        var bc = string.Join(",", (b.Conditions ?? []).Select(c => $"{c.Type}={c.Status}/{c.Reason}/{c.Message}/{c.ObservedGeneration}"));
+        if (ac != bc) return true;
         if (a.ReadyReplicas != b.ReadyReplicas || a.DesiredReplicas != b.DesiredReplicas || a.Capacity != b.Capacity || a.InFlight != b.InFlight) return true;
         var ai = string.Join(",", (a.Instances ?? []).Select(i => $"{i.Url}={i.Ready}"));
         var bi = string.Join(",", (b.Instances ?? []).Select(i => $"{i.Url}={i.Ready}"));

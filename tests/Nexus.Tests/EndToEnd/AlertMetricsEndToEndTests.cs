@@ -11,6 +11,7 @@ namespace Nexus.Tests.EndToEnd;
 [Collection(PlatformCollection.Name)]
 public sealed class AlertMetricsEndToEndTests(PlatformStack stack)
 {
+    /// <summary>Also: docs/metrics.md lists exactly what each service exposes, with its type and label names.</summary>
     [Fact]
     public async Task Alert_rules_use_only_metrics_the_running_services_expose()
     {
@@ -19,10 +20,11 @@ public sealed class AlertMetricsEndToEndTests(PlatformStack stack)
         // Histograms and per-outcome series appear once a job has run.
         await api.WaitTerminalAsync(await api.DispatchOkAsync(new { type = "pricing_recalculate", @params = new { skus = new[] { "SKU-020" }, marketplace = "amazon_us" } }));
         var operatorUrl = File.ReadAllText(Path.Combine(stack.RunDirectory, "operator.url")).Trim();
-        var urls = string.Join(',', $"{operatorUrl}/metrics", $"{stack.Gateway.ToString().TrimEnd('/')}/metrics",
-            $"{(await stack.WorkerUrlAsync("pricing_recalculate")).ToString().TrimEnd('/')}/metrics");
+        var urls = string.Join(',', $"operator={operatorUrl}/metrics", $"gateway={stack.Gateway.ToString().TrimEnd('/')}/metrics",
+            $"worker={(await stack.WorkerUrlAsync("pricing_recalculate")).ToString().TrimEnd('/')}/metrics");
 
-        var start = new ProcessStartInfo("bash", [RepoPaths.Of("charts", "test.sh"), "-run", "TestAlertMetricsAreExposedByTheRunningServices"])
+        var start = new ProcessStartInfo("bash", [RepoPaths.Of("charts", "test.sh"), "-run",
+            "TestAlertMetricsAreExposedByTheRunningServices|TestDocumentedMetricsAreWhatTheServicesExpose"])
         {
             WorkingDirectory = RepoPaths.Root,
             RedirectStandardOutput = true,
@@ -38,6 +40,7 @@ public sealed class AlertMetricsEndToEndTests(PlatformStack stack)
         var output = await stdout + await stderr;
         Assert.True(process.ExitCode == 0, output);
         Assert.Contains("--- PASS: TestAlertMetricsAreExposedByTheRunningServices", output);
+        Assert.Contains("--- PASS: TestDocumentedMetricsAreWhatTheServicesExpose", output);
     }
 
     /// <summary>

@@ -58,7 +58,7 @@ public sealed class ArchiveTests
         row = (await c.ArchivedAsync(cancelled.Metadata.Name))!;
         Assert.Equal(JobPhases.Cancelled, row.Status);
         Assert.Empty(row.Attempts);
-        Assert.True(await OperatorCluster.MetricAsync(op, "nexus_operator_archived_total{kind=\"AiJob\"}") >= 3);
+        Assert.True(await OperatorCluster.MetricAsync(op, "nexus_operator_archived_total{kind=\"aijob\"}") >= 3);
     }
 
     [Fact]
@@ -97,8 +97,8 @@ public sealed class ArchiveTests
         var names = new List<string>();
         for (var i = 0; i < 3; i++) names.Add((await c.CreateJobAsync(parameters: new { sku = $"S-{i}" })).Metadata.Name);
         foreach (var name in names) await c.WaitForPhaseAsync(name, JobPhases.Completed);
-        await Wait.UntilAsync(async () => await OperatorCluster.MetricAsync(op, "nexus_operator_archive_backlog{kind=\"AiJob\"}") >= 3, "backlog of 3");
-        await Wait.UntilAsync(async () => await OperatorCluster.MetricAsync(op, "nexus_operator_archive_failures_total{kind=\"AiJob\"}") >= 2,
+        await Wait.UntilAsync(async () => await OperatorCluster.MetricAsync(op, "nexus_operator_archive_backlog{kind=\"aijob\"}") >= 3, "backlog of 3");
+        await Wait.UntilAsync(async () => await OperatorCluster.MetricAsync(op, "nexus_operator_archive_failures_total{kind=\"aijob\"}") >= 2,
             "archive retried");
         // Deleted by hand while it cannot be archived: the finalizer keeps it.
         await c.Api.DeleteAsync(ResourceKind.AiJob.Item(OperatorCluster.Ns, names[0]), null, default);
@@ -112,7 +112,7 @@ public sealed class ArchiveTests
             await Wait.UntilAsync(async () => await c.GetJobAsync(name) is null, $"{name} archived and deleted", TimeSpan.FromSeconds(30));
             Assert.Equal(JobPhases.Completed, (await c.ArchivedAsync(name))!.Status);
         }
-        await Wait.UntilAsync(async () => await OperatorCluster.MetricAsync(op, "nexus_operator_archive_backlog{kind=\"AiJob\"}") == 0, "backlog drained");
+        await Wait.UntilAsync(async () => await OperatorCluster.MetricAsync(op, "nexus_operator_archive_backlog{kind=\"aijob\"}") == 0, "backlog drained");
         Assert.Equal(3, c.Workers[0].Submissions.Count);
     }
 

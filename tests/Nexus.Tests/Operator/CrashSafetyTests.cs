@@ -129,14 +129,6 @@ public sealed class CrashSafetyTests
             for (var kill = 0; kill < 5; kill++)
             {
                 await Task.Delay(rnd.Next(700, 2500)); // a random moment, not a synchronisation
-                // The first kill waits for a moment with a submit on its way to a worker: an attempt claimed but
-                // not yet received. Later ones prefer such a moment but do not wait long for it.
-                var held = () => c.Workers.Any(w => Volatile.Read(ref w.HeldNow) > 0);
-                if (kill == 0) await Wait.UntilAsync(held, "a submit in flight", TimeSpan.FromSeconds(60));
-                else
-                {
-                    try { await Wait.UntilAsync(held, "a submit in flight", TimeSpan.FromSeconds(3)); } catch (TimeoutException) { }
-                }
                 if (kill == 1)
                 {
                     // The first restarted process took over the attempts the kill interrupted: it re-attached them,
@@ -151,13 +143,27 @@ public sealed class CrashSafetyTests
                         throw new TimeoutException($"{e.Message}: (re-attached, re-submitted) = {seen} at {running.Url}; held submits dropped: {c.Workers.Sum(w => w.DroppedSubmits)}");
                     }
                 }
+                // The first kill waits for a moment with a submit on its way to a worker: an attempt claimed but
+                // not yet received. Later ones prefer such a moment but do not wait long for it. Held submits stay
+                // held until the kill, so one seen held is one the kill interrupts (a timed hold could end first).
+                foreach (var w in c.Workers) w.FreezeHeldSubmits();
+                var held = () => c.Workers.Any(w => Volatile.Read(ref w.HeldNow) > 0);
+                if (kill == 0) await Wait.UntilAsync(held, "a submit in flight", TimeSpan.FromSeconds(60));
+                else
+                {
+                    try { await Wait.UntilAsync(held, "a submit in flight", TimeSpan.FromSeconds(3)); } catch (TimeoutException) { }
+                }
                 var (r, s) = await CountersAsync(http, running.Url);
                 scraped.Add($"{running.Url}: {r}/{s}");
                 reattached += r;
                 resubmitted += s;
                 process.Kill(); // SIGKILL
                 await process.WaitForExitAsync();
-                foreach (var w in c.Workers) w.DropHeldSubmits();
+                foreach (var w in c.Workers)
+                {
+                    w.DropHeldSubmits();
+                    w.ThawHeldSubmits();
+                }
                 process.Dispose();
                 running = StartOperator(c, "op-crash");
                 process = running.Process;

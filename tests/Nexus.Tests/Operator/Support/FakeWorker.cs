@@ -73,8 +73,18 @@ public sealed class FakeWorker : IAsyncDisposable
     private readonly ConcurrentDictionary<string, byte> _heldOnce = new();
     private CancellationTokenSource _dropHeld = new();
 
+    private volatile TaskCompletionSource? _freeze;
+
     /// <summary>The callers of the submits held right now are gone (killed): drop those submits, as if they never arrived.</summary>
     public void DropHeldSubmits() => Interlocked.Exchange(ref _dropHeld, new CancellationTokenSource()).Cancel();
+
+    /// <summary>
+    /// Held submits stay held past <see cref="FirstSubmitHold"/> until <see cref="ThawHeldSubmits"/> or
+    /// <see cref="DropHeldSubmits"/>: a kill made while one is held then certainly interrupts it.
+    /// </summary>
+    public void FreezeHeldSubmits() => _freeze ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void ThawHeldSubmits() => Interlocked.Exchange(ref _freeze, null)?.TrySetResult();
     public int MaxConcurrent;
     /// <summary>Attempts started while another attempt of the same job was running here.</summary>
     public int Overlaps;
@@ -123,6 +133,7 @@ public sealed class FakeWorker : IAsyncDisposable
             {
                 using var dropped = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, Volatile.Read(ref _dropHeld).Token);
                 await Task.Delay(FirstSubmitHold, dropped.Token);
+                if (_freeze is { } frozen) await frozen.Task.WaitAsync(dropped.Token);
             }
             catch (OperationCanceledException)
             {

@@ -10,6 +10,7 @@ using Nexus.Operator.Control;
 using Nexus.Operator.Batches;
 using Nexus.Operator.Dispatch;
 using Nexus.Operator.Jobs;
+using Nexus.Operator.Live;
 using Nexus.Operator.Metrics;
 using Nexus.Operator.Pools;
 using Nexus.Shared;
@@ -132,9 +133,17 @@ public sealed class OperatorHost : IAsyncDisposable
         CountRestarts(h => batches.Restarted += h, OperatorMetrics.Kinds.AiJobBatch);
         CountRestarts(h => pools.Restarted += h, OperatorMetrics.Kinds.WorkerPool);
 
-        var writer = new JobStatusWriter(Api, jobs, Options);
+        var writer = new JobStatusWriter(Api, jobs, Options, Metrics.StatusWrites);
         var outcomes = new OutcomeWriter(jobs, writer, History.Jobs, events, Metrics, Options, Time);
-        var runner = new JobRunner(jobs, writer, new WorkerAttempt(workers, registry, Metrics, Options, Time), outcomes,
+        var live = new LiveRelay((signals, c) => History.Live.UpsertAsync(signals, c), Logs.CreateLogger<LiveRelay>(),
+            rows => { Metrics.LiveRowsWritten.Inc(rows); Metrics.LiveFlushes.WithLabels("success").Inc(); },
+            () => Metrics.LiveFlushes.WithLabels("error").Inc());
+        jobs.Changed += (old, @new) =>
+        {
+            if (@new is null) live.Forget(old!.Metadata.Name);
+            else if (JobPhases.IsTerminal(@new.Status?.Phase)) live.Forget(@new.Metadata.Name);
+        };
+        var runner = new JobRunner(jobs, writer, new WorkerAttempt(workers, registry, Metrics, Options, Time, live), outcomes,
             registry, events, Metrics, Options, Time, Logs.CreateLogger<JobRunner>());
         var scheduler = new SlotScheduler(Options.AgingThreshold, registry, runner, Time);
         var archiver = new JobArchiver(jobs, writer, History.Jobs, Startup, events, Metrics, Options, Time, Logs.CreateLogger<JobArchiver>());
@@ -159,6 +168,8 @@ public sealed class OperatorHost : IAsyncDisposable
             tasks.Add(batchController.RunAsync(ct));
             tasks.Add(archiver.RunAsync(ct));
             tasks.Add(sweeper.RunAsync(ct));
+            tasks.Add(live.RunAsync(() => Startup.IsMigrated ? scheduler.Positions(Time.GetUtcNow().UtcDateTime, Options.QueuePositionLimit) : new Dictionary<string, QueuePlace>(),
+                Options.LiveFlushInterval, Time, ct));
             _term = term;
             log.LogInformation("leading: {Jobs} jobs, {Batches} batches, {Pools} pools cached", jobs.Count, batches.Count, pools.Count);
             await Task.WhenAll(tasks);

@@ -61,6 +61,11 @@ public sealed record OperatorOptions
     /// <summary>How often the leader runs the database's retention sweep.</summary>
     public TimeSpan HistorySweepInterval { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>How often changed progress and queue positions are written to the database's live table (one upsert each time).</summary>
+    public TimeSpan LiveFlushInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>Queue positions computed per pool at most; jobs further back show none.</summary>
+    public int QueuePositionLimit { get; init; } = 1000;
+
     /// <summary>The history database settings the shared data layer takes.</summary>
     public HistoryOptions ForHistory() => new() { ConnectionString = DatabaseUrl, MaxResultBytes = ResultMaxBytes };
 

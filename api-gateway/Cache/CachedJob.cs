@@ -11,6 +11,22 @@ public sealed record CachedJob(AiJob Job, string Name, string Tenant, string Typ
     /// <summary>Counts against the queue limits: queued and not already asked to cancel.</summary>
     public bool IsWaiting => Phase == JobPhases.Queued && !CancelRequested;
 
+    /// <summary>
+    /// What the operator last relayed through the live table (progress, queue place); kept across informer updates
+    /// of the job, shown only while it applies (see <see cref="Progress"/>, <see cref="QueuePosition"/>).
+    /// </summary>
+    public LiveSignal? Live { get; init; }
+
+    /// <summary>The running attempt's fraction done (0..1); null unless running and relayed for this attempt.</summary>
+    public double? Progress =>
+        Phase == JobPhases.Running && Live is { Progress: { } p } live && live.Attempt == (Job.Status?.Attempts ?? 0) ? p : null;
+
+    /// <summary>1 = claimed next in its pool; null unless queued (and not being cancelled) with a relayed place.</summary>
+    public int? QueuePosition => IsWaiting ? Live?.QueuePosition : null;
+
+    /// <summary>The estimate made from the queue place; null when there is no place to make it from.</summary>
+    public DateTimeOffset? QueuedEstimate => QueuePosition is null ? null : Live?.EstimatedCompletionAt;
+
     public static CachedJob From(AiJob job)
     {
         var name = job.Metadata.Name ?? "";

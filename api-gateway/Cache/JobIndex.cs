@@ -46,6 +46,27 @@ public sealed class JobIndex
         Publish([change]);
     }
 
+    /// <summary>
+    /// Sets a cached job's live signals (progress, queue place) and publishes the change like any other, so long-polls
+    /// wake and <see cref="Changed"/> subscribers see it. False when the job is not cached or the signals are the same.
+    /// </summary>
+    public bool SetLive(string name, LiveSignal live)
+    {
+        (CachedJob?, CachedJob?) change;
+        lock (_lock)
+        {
+            if (!_jobs.TryGetValue(name, out var previous) || Equals(previous.Live, live)) return false;
+            var next = previous with { Live = live };
+            // Unchanged as far as a client sees it (e.g. only the write time moved): keep it, publish nothing.
+            var visible = next.Progress != previous.Progress || next.QueuePosition != previous.QueuePosition
+                || next.QueuedEstimate != previous.QueuedEstimate;
+            change = SetLocked(next);
+            if (!visible) return false;
+        }
+        Publish([change]);
+        return true;
+    }
+
     /// <summary>Completes at the next change of the named job (or its deletion).</summary>
     public Task NextChange(string name) =>
         _changeSignals.GetOrAdd(name, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
@@ -53,6 +74,8 @@ public sealed class JobIndex
     private (CachedJob?, CachedJob?) SetLocked(CachedJob next)
     {
         _jobs.TryGetValue(next.Name, out var previous);
+        // The informer's object knows nothing of the live signals: they stay until the live table says otherwise.
+        if (next.Live is null && previous?.Live is { } live) next = next with { Live = live };
         _jobs[next.Name] = next;
         AdjustWaitingLocked(previous, -1);
         AdjustWaitingLocked(next, +1);

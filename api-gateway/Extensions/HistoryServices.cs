@@ -22,6 +22,8 @@ public static class HistoryServices
         services.AddSingleton(sp => new HistoryDatabase(HistoryOptionsOf(sp.GetRequiredService<GatewayOptions>())));
         services.AddSingleton<HistoryReadiness>();
         services.AddHostedService(sp => sp.GetRequiredService<HistoryReadiness>());
+        services.AddSingleton<Cache.LiveJobReader>();
+        services.AddHostedService(sp => sp.GetRequiredService<Cache.LiveJobReader>());
         services.AddSingleton(sp => new WebhookUrlPolicy(sp.GetRequiredService<GatewayOptions>().WebhookAllowedHosts));
         services.AddSingleton(sp => new WebhookPayloads(sp.GetRequiredService<HistoryDatabase>(),
             sp.GetRequiredService<GatewayOptions>().WebhookMaxResultKb * 1024L));

@@ -6,7 +6,8 @@ namespace Nexus.Gateway.Jobs;
 /// <summary>
 /// estimated_completion_at = created_at + expected queue wait + expected run time. Both expectations are medians
 /// over the most recent completed jobs of the type; with no history the wait is 0 and the run time is the middle
-/// of the type's documented typical range.
+/// of the type's documented typical range. Once the operator relays a queued job's place in its pool's claim order,
+/// <see cref="EstimateQueued"/> replaces the wait with one from that place and the pool's capacity.
 /// </summary>
 public sealed class CompletionEstimator(int samples)
 {
@@ -54,6 +55,21 @@ public sealed class CompletionEstimator(int samples)
     }
 
     public DateTimeOffset Estimate(string type, DateTimeOffset createdAt) => createdAt + ExpectedWait(type) + ExpectedRun(type);
+
+    /// <summary>
+    /// The estimate of a queued job from its place in its pool's claim order: the <paramref name="position"/> − 1 jobs
+    /// ahead leave in waves of <paramref name="capacity"/>; the slots are busy with jobs half done on average, so the
+    /// wait is (⌊(position − 1) / capacity⌋ + ½) run times, then its own run; run times are the type's median as
+    /// above. Measured from <paramref name="asOf"/>, when the operator saw that place. A pool scaled to zero counts
+    /// as capacity 1.
+    /// </summary>
+    public DateTimeOffset EstimateQueued(string type, int position, int capacity, DateTimeOffset asOf)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(position, 1);
+        var run = ExpectedRun(type);
+        var waves = (position - 1) / Math.Max(1, capacity);
+        return asOf + run * (waves + 0.5) + run;
+    }
 
     private RingBuffer Buffer(Dictionary<string, RingBuffer> buffers, string type)
     {

@@ -26,10 +26,12 @@ public sealed class JobLister(JobCache jobs, HistoryReadiness history)
         // The cache first: see the class summary for why the order matters.
         var (live, liveHasMore) = query.Run(jobs.All, tenant);
         var records = new Dictionary<string, ArchivedJob>(StringComparer.Ordinal);
+        var liveFields = new Dictionary<string, (double? Progress, int? QueuePosition)>(StringComparer.Ordinal);
         foreach (var cached in live)
         {
             var record = JobMapper.RecordOf(cached);
             records[record.Id] = record;
+            if (cached.Progress is not null || cached.QueuePosition is not null) liveFields[record.Id] = (cached.Progress, cached.QueuePosition);
         }
         var archiveHasMore = false;
         if (query.NeedsArchive)
@@ -46,6 +48,8 @@ public sealed class JobLister(JobCache jobs, HistoryReadiness history)
         var hasMore = ordered.Count > query.Limit || liveHasMore || archiveHasMore;
         var pageJobs = ordered.Take(query.Limit).ToList();
         var next = hasMore && pageJobs.Count > 0 ? PageCursor.After(pageJobs[^1].CreatedAt.ToUnixTimeMilliseconds(), pageJobs[^1].Id) : (PageCursor?)null;
-        return new JobListPage(pageJobs.Select(j => JobMapper.ToView(j with { Result = null })).ToList(), hasMore && next is not null, next);
+        return new JobListPage(pageJobs.Select(j => liveFields.TryGetValue(j.Id, out var f)
+            ? JobMapper.ToView(j with { Result = null }, f.Progress, f.QueuePosition)
+            : JobMapper.ToView(j with { Result = null })).ToList(), hasMore && next is not null, next);
     }
 }

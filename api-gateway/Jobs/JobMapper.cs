@@ -16,7 +16,11 @@ public static class JobMapper
 {
     public static string StatusOf(string phase) => phase.ToLowerInvariant();
 
-    public static JobView ToView(ArchivedJob job)
+    public static JobView ToView(ArchivedJob job) => ToView(job, null, null);
+
+    /// <param name="progress">A running job's relayed progress.</param>
+    /// <param name="queuePosition">A queued job's relayed place in its pool's claim order.</param>
+    public static JobView ToView(ArchivedJob job, double? progress, int? queuePosition)
     {
         var phase = job.Status;
         var terminal = JobPhases.IsTerminal(phase);
@@ -29,6 +33,8 @@ public static class JobMapper
             Params = job.Params,
             CreatedAt = JobTimes.Format(job.CreatedAt),
             EstimatedCompletionAt = terminal ? null : Format(job.EstimatedCompletionAt),
+            QueuePosition = phase == JobPhases.Queued ? queuePosition : null,
+            Progress = phase == JobPhases.Running && progress is { } p ? Math.Round(p, 4) : null,
             StartedAt = Format(job.StartedAt),
             CompletedAt = terminal ? Format(job.CompletedAt) : null,
             DurationSeconds = terminal ? JobTimes.DurationSeconds(job.StartedAt?.UtcDateTime, job.CompletedAt?.UtcDateTime) : null,
@@ -57,14 +63,14 @@ public static class JobMapper
             Params = job.Spec.Params,
             CreatedAt = cached.CreatedAt,
             StartedAt = status?.StartedAt is { } started ? JobTimes.AsUtc(started) : null,
-            EstimatedCompletionAt = EstimateOf(job),
+            EstimatedCompletionAt = cached.QueuedEstimate ?? EstimateOf(job),
             BatchId = job.Spec.Batch is { Name.Length: > 0 } b ? ResourceIds.BatchIdFromName(b.Name) : null,
             BatchIndex = job.Spec.Batch?.Index,
         };
     }
 
     /// <summary>The view of a cached job whose result (if any) is in the object or not needed.</summary>
-    public static JobView ToView(CachedJob cached) => ToView(RecordOf(cached));
+    public static JobView ToView(CachedJob cached) => ToView(RecordOf(cached), cached.Progress, cached.QueuePosition);
 
     /// <summary>The dispatch answer: what was asked for, queued, and when it should be done.</summary>
     public static JobView ToDispatchView(ArchivedJob job) => new()

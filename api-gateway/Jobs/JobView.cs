@@ -13,6 +13,10 @@ public sealed class JobView
     [JsonPropertyName("params")] public JsonElement? Params { get; init; }
     [JsonPropertyName("created_at")] public string? CreatedAt { get; init; }
     [JsonPropertyName("estimated_completion_at")] public string? EstimatedCompletionAt { get; init; }
+    /// <summary>Queued jobs only: 1 = the next claimed among the jobs competing for its worker pool.</summary>
+    [JsonPropertyName("queue_position")] public int? QueuePosition { get; init; }
+    /// <summary>Running jobs only: the fraction done (0..1) the worker last reported.</summary>
+    [JsonPropertyName("progress")] public double? Progress { get; init; }
     [JsonPropertyName("started_at")] public string? StartedAt { get; init; }
     [JsonPropertyName("completed_at")] public string? CompletedAt { get; init; }
     [JsonPropertyName("duration_seconds")] public int? DurationSeconds { get; init; }

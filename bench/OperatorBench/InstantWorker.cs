@@ -7,7 +7,10 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace Nexus.Bench.Operator;
 
-/// <summary>A worker instance that completes every job at once, recording when each arrived.</summary>
+/// <summary>
+/// A worker instance that completes every job at once (or, given a run time, runs each that long reporting its
+/// progress as the elapsed share, a new value at nearly every poll), recording when each arrived.
+/// </summary>
 public sealed class InstantWorker : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -20,7 +23,7 @@ public sealed class InstantWorker : IAsyncDisposable
         Url = url;
     }
 
-    public static async Task<InstantWorker> StartAsync()
+    public static async Task<InstantWorker> StartAsync(TimeSpan runFor = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -33,9 +36,14 @@ public sealed class InstantWorker : IAsyncDisposable
             self!.Received.TryAdd(body.GetProperty("id").GetString()!, Stopwatch.GetTimestamp());
             return Results.Accepted();
         });
-        app.MapGet("/v1/jobs/{id}", (string id) => self!.Received.ContainsKey(id)
-            ? Results.Json(new { id, type = "x", attempt = 1, status = "completed", progress = 1.0, result = new { ok = true } })
-            : Results.NotFound());
+        app.MapGet("/v1/jobs/{id}", (string id) =>
+        {
+            if (!self!.Received.TryGetValue(id, out var at)) return Results.NotFound();
+            var elapsed = Stopwatch.GetElapsedTime(at);
+            return elapsed < runFor
+                ? Results.Json(new { id, type = "x", attempt = 1, status = "running", progress = Math.Round(elapsed / runFor, 3) })
+                : Results.Json(new { id, type = "x", attempt = 1, status = "completed", progress = 1.0, result = new { ok = true } });
+        });
         app.MapDelete("/v1/jobs/{id}", (string id) => Results.NoContent());
         app.MapGet("/readyz", () => Results.Text("ok"));
         app.MapGet("/healthz", () => Results.Text("ok"));

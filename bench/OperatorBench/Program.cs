@@ -11,6 +11,7 @@ using StandInOptions = Nexus.KubeApiServer.KubeApiServerOptions;
 
 // Usage: OperatorBench [--jobs=10000] [--latency-jobs=1000] [--cached=100000] [--crds=crds]
 //                      [--retention-jobs=0] [--retention-seconds=10] [--retention-rate=500]
+//                      [--progress-jobs=0] [--progress-seconds=20]
 // The retention run uses a fresh database on NEXUS_DATABASE_URL's server, else starts its own PostgreSQL.
 var arg = args.Select(a => a.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0].TrimStart('-'), p => p[1]);
 int Arg(string k, int d) => arg.TryGetValue(k, out var v) ? int.Parse(v) : d;
@@ -21,6 +22,9 @@ var cached = Arg("cached", 100_000);
 var retentionJobs = Arg("retention-jobs", 0);
 var retentionSeconds = Arg("retention-seconds", 10);
 var retentionRate = Arg("retention-rate", 500);
+// Jobs that run progress-seconds each, reporting a new progress at nearly every poll (off unless --progress-jobs is given).
+var progressJobs = Arg("progress-jobs", 0);
+var progressSeconds = Arg("progress-seconds", 20);
 var crds = arg.GetValueOrDefault("crds") ?? FindCrds();
 const string Ns = "default";
 
@@ -148,6 +152,41 @@ if (retentionJobs > 0)
     var shown = -5.0;
     foreach (var r in rows.Where(r => r.At - shown >= 5 && (shown = r.At) >= 0))
         Console.WriteLine($"retention: t {r.At,6:0.0} s  in API {r.InApi,6}  live {r.Live,6}  finished in window {r.Window,6:0}  excess {r.InApi - r.Live - r.Window,6:0}");
+    foreach (var w in workers) await w.DisposeAsync();
+}
+
+// --- 5: what live progress costs: AiJob status writes (etcd) and live_jobs rows (PostgreSQL) per job, for jobs that
+// run progressSeconds each and report a new progress at nearly every poll, all running at once; counted from the
+// operator's own counters from before the first create until every job is archived (its last status write).
+if (progressJobs > 0)
+{
+    await using var server = await StandIn.StartAsync(new StandInOptions { CrdPaths = { crds }, RecordRequests = false });
+    using var api = new KubeApi(server.ClientConfiguration());
+    var workers = await InstantPool.StartAsync(api, Ns, TimeSpan.FromSeconds(progressSeconds));
+    await using var cluster = await Nexus.Bench.History.BenchCluster.StartAsync();
+    var options = new OperatorOptions
+    {
+        Namespace = Ns, Kubeconfig = server.KubeconfigPath, ListenUrl = "http://127.0.0.1:0",
+        DatabaseUrl = await cluster.FreshDatabaseAsync("nexus_progress_bench"),
+    };
+    Console.WriteLine($"progress run: {progressJobs} jobs of {progressSeconds} s each, all at once; PollInterval {options.PollInterval.TotalSeconds:0.#} s, " +
+                      $"LiveFlushInterval {options.LiveFlushInterval.TotalSeconds:0.#} s (defaults)");
+    await using var host = await OperatorHost.StartAsync(options);
+    while (host.Term is null || !host.Startup.IsMigrated) await Task.Delay(5);
+    var status0 = host.Metrics.StatusWrites.Value;
+    var rows0 = host.Metrics.LiveRowsWritten.Value;
+    var flushes0 = host.Metrics.LiveFlushes.WithLabels("success").Value;
+    var clock = Stopwatch.StartNew();
+    await CreateJobsAsync(api, progressJobs, "p", null);
+    while (host.Metrics.Archived.WithLabels(Nexus.Operator.Metrics.OperatorMetrics.Kinds.AiJob).Value < progressJobs) await Task.Delay(50);
+    var elapsed = clock.Elapsed.TotalSeconds;
+    var status = host.Metrics.StatusWrites.Value - status0;
+    var rows = host.Metrics.LiveRowsWritten.Value - rows0;
+    var flushes = host.Metrics.LiveFlushes.WithLabels("success").Value - flushes0;
+    Console.WriteLine($"progress: {progressJobs} jobs archived after {elapsed:0.0} s");
+    Console.WriteLine($"progress: AiJob status writes (etcd) {status} = {status / progressJobs:0.00} per job, whatever the progress does");
+    Console.WriteLine($"progress: live_jobs rows written (PostgreSQL) {rows} = {rows / progressJobs:0.00} per job = {rows / progressJobs / progressSeconds * 10:0.0} per job per 10 s of run, " +
+                      $"in {flushes} upserts ({rows / Math.Max(1, flushes):0} rows each on average)");
     foreach (var w in workers) await w.DisposeAsync();
 }
 

@@ -342,6 +342,16 @@ export interface components {
             };
             created_at?: components["schemas"]["Timestamp"];
             estimated_completion_at?: components["schemas"]["Timestamp"];
+            /**
+             * @description Queued jobs only: the job's place among the queued jobs competing for its worker pool, in the order they will be claimed (1 = next); updated about every 1-2 s, absent until the operator has placed it
+             * @example 3
+             */
+            queue_position?: number;
+            /**
+             * @description Running jobs only: the fraction done the worker last reported, updated about every 1-2 s while it changes; absent before the first report and once the job is no longer running
+             * @example 0.42
+             */
+            progress?: number;
             started_at?: components["schemas"]["Timestamp"];
             completed_at?: components["schemas"]["Timestamp"];
             /**

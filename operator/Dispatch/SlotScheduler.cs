@@ -3,6 +3,9 @@ using Nexus.Operator.Pools;
 
 namespace Nexus.Operator.Dispatch;
 
+/// <summary>A queued job's place in its pool's claim order (1 = next) and that pool's capacity.</summary>
+public readonly record struct QueuePlace(string Tenant, int Position, int Capacity);
+
 /// <summary>
 /// Matches claimable jobs with free worker slots. Whenever a job becomes claimable or a slot frees up, one cycle
 /// runs for each pool with a free slot, in numbered steps: 1. pick the best job the pool serves
@@ -44,6 +47,42 @@ public sealed class SlotScheduler
     {
         lock (_lock) _queue.Remove(name);
     }
+
+    /// <summary>
+    /// Where each queued job stands in its pool's claim order now (1 = claimed next), from the queue's own
+    /// <see cref="ClaimQueue.InClaimOrder"/>; at most <paramref name="maxPerPool"/> per pool. A job whose type several
+    /// pools serve keeps its best place. Takes the queue lock for one copy per pool, never the database.
+    /// </summary>
+    public IReadOnlyDictionary<string, QueuePlace> Positions(DateTime now, int maxPerPool)
+    {
+        var pools = _registry.Capacities();
+        var poolsKey = string.Join('\n', pools.Select(p => $"{p.Pool}|{p.Capacity}|{string.Join(',', p.Types.Order(StringComparer.Ordinal))}"));
+        long version;
+        lock (_lock) version = _queue.Version;
+        // Nothing queued, taken or re-pooled since the last computation: the same order, unless aging moved a job
+        // up meanwhile, which a recomputation at least every PositionsMaxAge picks up.
+        if (_positions is { } last && last.Version == version && last.PoolsKey == poolsKey && now - last.At < PositionsMaxAge) return last.Places;
+        var places = new Dictionary<string, QueuePlace>(StringComparer.Ordinal);
+        foreach (var (_, types, capacity) in pools)
+        {
+            List<QueuedJob> order;
+            lock (_lock) order = _queue.InClaimOrder(types, now, maxPerPool);
+            for (var i = 0; i < order.Count; i++)
+            {
+                var job = order[i];
+                if (places.TryGetValue(job.Name, out var known) && known.Position <= i + 1) continue;
+                places[job.Name] = new QueuePlace(job.Tenant, i + 1, capacity);
+            }
+        }
+        _positions = (version, poolsKey, now, places);
+        return places;
+    }
+
+    /// <summary>How long positions computed from an unchanged queue are reused (aging changes the order with time alone).</summary>
+    public static readonly TimeSpan PositionsMaxAge = TimeSpan.FromSeconds(10);
+
+    /// <summary>The last positions computed (only <see cref="Positions"/> reads and writes it, from one loop).</summary>
+    private (long Version, string PoolsKey, DateTime At, Dictionary<string, QueuePlace> Places)? _positions;
 
     public void Signal()
     {

@@ -14,6 +14,7 @@ public static class WorkerAnswer
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw new JsonException("the worker's answer is not a JSON object");
         string? status = null, code = null, message = null;
         int? attempt = null;
+        double? progress = null;
         var retryable = false;
         ResultBody? result = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -27,6 +28,9 @@ public static class WorkerAnswer
                     break;
                 case "attempt" when reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var a):
                     attempt = a;
+                    break;
+                case "progress" when reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var p) && p is >= 0 and <= 1:
+                    progress = p;
                     break;
                 case "result" when reader.TokenType != JsonTokenType.Null:
                     var start = (int)reader.TokenStartIndex;
@@ -45,7 +49,7 @@ public static class WorkerAnswer
         {
             "completed" => new PollResult(PollOutcome.Completed, result, Attempt: attempt),
             "failed" => new PollResult(PollOutcome.Failed, ErrorCode: code, ErrorMessage: message, Retryable: retryable, Attempt: attempt),
-            _ => new PollResult(PollOutcome.Running, Attempt: attempt),
+            _ => new PollResult(PollOutcome.Running, Attempt: attempt, Progress: progress),
         };
     }
 

@@ -1,5 +1,6 @@
 using Nexus.Crds.Entities;
 using Nexus.Operator.Jobs;
+using Nexus.Operator.Live;
 using Nexus.Operator.Metrics;
 using Nexus.Operator.Pools;
 
@@ -9,8 +10,10 @@ namespace Nexus.Operator.Dispatch;
 /// Submits one attempt of a job to its pinned worker instance and polls it until it ends: completed, failed,
 /// retryable (worker gone, unreachable for the configured number of polls, forgot the job, 5xx), busy, or past
 /// its deadline (aborted on the worker, then failed with <c>WORKER_TIMEOUT</c>). Writes nothing itself.
+/// A running poll's progress goes to the <see cref="LiveRelay"/> (memory only; it writes in batches, never to etcd).
 /// </summary>
-public sealed class WorkerAttempt(WorkerClient workers, PoolRegistry registry, OperatorMetrics metrics, OperatorOptions options, TimeProvider time)
+public sealed class WorkerAttempt(WorkerClient workers, PoolRegistry registry, OperatorMetrics metrics, OperatorOptions options, TimeProvider time,
+    LiveRelay? live = null)
 {
     public const string WorkerTimeout = "WORKER_TIMEOUT";
     public const string WorkerLost = "WORKER_LOST";
@@ -56,6 +59,7 @@ public sealed class WorkerAttempt(WorkerClient workers, PoolRegistry registry, O
             {
                 case PollOutcome.Running:
                     confirmed = true;
+                    if (poll.Progress is { } progress) live?.ReportProgress(name, job.Spec.Tenant, attempt, progress);
                     break;
                 case PollOutcome.Completed:
                     return new AttemptEnd.Completed(poll.Result, poll.TooLargeBytes);

@@ -12,8 +12,9 @@ public sealed record SubmitResult(SubmitOutcome Outcome, string? Message = null)
 public enum PollOutcome { Running, Completed, Failed, Unknown, Unreachable }
 
 /// <param name="TooLargeBytes">Set instead of <paramref name="Result"/> when the answer was larger than the operator reads.</param>
+/// <param name="Progress">The fraction done (0..1) a running job reports; null when it reports none.</param>
 public sealed record PollResult(PollOutcome Outcome, ResultBody? Result = null, string? ErrorCode = null,
-    string? ErrorMessage = null, bool Retryable = false, int? Attempt = null, long? TooLargeBytes = null);
+    string? ErrorMessage = null, bool Retryable = false, int? Attempt = null, long? TooLargeBytes = null, double? Progress = null);
 
 /// <summary>The body of <c>POST /v1/jobs</c>.</summary>
 public sealed record WorkerJobRequest(

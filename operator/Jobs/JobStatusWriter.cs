@@ -9,7 +9,7 @@ namespace Nexus.Operator.Jobs;
 /// Writes AiJob status through the status subresource with the object's resourceVersion, so a write based
 /// on a stale read loses (409) instead of overwriting; the answer goes straight into the cache.
 /// </summary>
-public sealed class JobStatusWriter(KubeApi api, Informer<AiJob> jobs, OperatorOptions options)
+public sealed class JobStatusWriter(KubeApi api, Informer<AiJob> jobs, OperatorOptions options, Prometheus.Counter? writes = null)
 {
     public static AiJobStatus CloneStatus(AiJobStatus? status) =>
         status is null ? new AiJobStatus() : KubernetesJson.Deserialize<AiJobStatus>(KubernetesJson.Serialize(status));
@@ -19,6 +19,7 @@ public sealed class JobStatusWriter(KubeApi api, Informer<AiJob> jobs, OperatorO
     {
         status.ObservedGeneration = job.Metadata.Generation;
         var body = new AiJob { ApiVersion = job.ApiVersion, Kind = job.Kind, Metadata = job.Metadata, Spec = job.Spec, Status = status };
+        writes?.Inc();
         var written = await api.ReplaceAsync(ResourceKind.AiJob.Item(options.Namespace, job.Metadata.Name) + "/status", body, ct);
         jobs.Upsert(written);
         return written;

@@ -52,6 +52,10 @@ public sealed class OperatorMetrics
         Archived = f.CreateCounter("nexus_operator_archived_total", "Finished objects written to the history database, by kind.", "kind");
         HistorySwept = f.CreateCounter("nexus_history_retention_deleted_total",
             "Rows the history database's retention sweep deleted, by table (jobs, job_results, batches, idempotency_keys).", "table");
+        StatusWrites = f.CreateCounter("nexus_operator_status_writes_total", "AiJob status writes to the Kubernetes API (etcd).");
+        LiveRowsWritten = f.CreateCounter("nexus_operator_live_rows_written_total",
+            "Rows of live job signals (progress, queue position) written to the history database.");
+        LiveFlushes = f.CreateCounter("nexus_operator_live_flushes_total", "Batched upserts of live job signals, by result (success, error).", "result");
         HistorySweeps = f.CreateCounter("nexus_history_retention_sweeps_total", "Retention sweeps run, by result (success, error).", "result");
     }
 
@@ -79,4 +83,7 @@ public sealed class OperatorMetrics
     public Counter Archived { get; }
     public Counter HistorySwept { get; }
     public Counter HistorySweeps { get; }
+    public Counter StatusWrites { get; }
+    public Counter LiveRowsWritten { get; }
+    public Counter LiveFlushes { get; }
 }

@@ -77,6 +77,15 @@ public sealed class PoolRegistry
         }
     }
 
+    /// <summary>Every pool's served types and capacity (ready instances × concurrency) now.</summary>
+    public IReadOnlyList<(string Pool, IReadOnlyCollection<string> Types, int Capacity)> Capacities()
+    {
+        lock (_lock)
+        {
+            return _pools.Values.Select(p => (p.Name, (IReadOnlyCollection<string>)p.Types.ToList(), p.Capacity)).ToList();
+        }
+    }
+
     /// <summary>Takes a slot on the least-loaded ready instance of the pool; null when it is full.</summary>
     public string? TryReserve(string pool, DateTime now)
     {

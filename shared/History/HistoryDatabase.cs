@@ -23,6 +23,7 @@ public sealed class HistoryDatabase : IAsyncDisposable, IDisposable
         IdempotencyKeys = new IdempotencyKeys(DataSource, options);
         Retention = new RetentionSweeper(DataSource, options);
         Webhooks = new Webhooks(DataSource);
+        Live = new LiveJobs(DataSource);
     }
 
     public HistoryOptions Options { get; }
@@ -41,6 +42,9 @@ public sealed class HistoryDatabase : IAsyncDisposable, IDisposable
 
     /// <summary>Webhook subscriptions and the outbox of their deliveries.</summary>
     public Webhooks Webhooks { get; }
+
+    /// <summary>Progress and queue positions of live jobs, relayed from the operator to the gateways.</summary>
+    public LiveJobs Live { get; }
 
     /// <summary>Brings the schema to the latest version (under the advisory lock); returns the versions applied now.</summary>
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken ct = default) => Migrator.MigrateAsync(ct);

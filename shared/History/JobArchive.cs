@@ -60,6 +60,12 @@ public sealed class JobArchive(NpgsqlDataSource dataSource, HistoryOptions optio
                     index++;
                 } while (await reader.NextResultAsync(c).ConfigureAwait(false));
             }
+            // A finished job has no live signals: its row goes with the archive, so live_jobs holds live jobs only.
+            await using (var live = new NpgsqlCommand(LiveJobs.DeleteSql, conn, tx))
+            {
+                live.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = jobs.Select(j => j.Id).ToArray() });
+                await live.ExecuteNonQueryAsync(c).ConfigureAwait(false);
+            }
             await tx.CommitAsync(c).ConfigureAwait(false);
         }, ct).ConfigureAwait(false);
     }

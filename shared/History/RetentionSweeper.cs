@@ -118,6 +118,11 @@ public sealed class RetentionSweeper(NpgsqlDataSource dataSource, HistoryOptions
                 keys += deleted;
                 if (deleted < options.SweepBatchSize) break;
             }
+            // Live rows an operator's upsert wrote while their job was being archived (the archive deletes the rest).
+            await using (var live = new NpgsqlCommand(LiveJobs.DeleteArchivedSql, conn))
+            {
+                await live.ExecuteNonQueryAsync(c).ConfigureAwait(false);
+            }
             return new SweepResult(jobs, results, batches, keys);
         }, ct);
 

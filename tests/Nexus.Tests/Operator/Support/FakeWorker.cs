@@ -24,6 +24,10 @@ public sealed record FakeBehaviour
     public bool Hang { get; init; }
     /// <summary>Answer 422 on submit.</summary>
     public string? RejectParams { get; init; }
+    /// <summary>Report progress as the elapsed share of <see cref="Duration"/> (0.5 throughout when false), as real workers do.</summary>
+    public bool MovingProgress { get; init; }
+    /// <summary>Run until this task completes (then complete at the next poll), instead of for <see cref="Duration"/>.</summary>
+    public Task? Until { get; init; }
 }
 
 /// <summary>
@@ -168,15 +172,19 @@ public sealed class FakeWorker : IAsyncDisposable
         AcceptedAt[(id, attempt)] = entry.Started;
         _jobs[id] = entry;
         _runs.Enqueue(entry);
-        if (behaviour.Duration == TimeSpan.Zero && !behaviour.Hang) Finish(entry);
+        if (behaviour.Duration == TimeSpan.Zero && !behaviour.Hang && behaviour.Until is null) Finish(entry);
         return Results.Accepted();
     }
 
     private IResult Get(string id)
     {
         if (!_jobs.TryGetValue(id, out var e)) return Results.Json(new { error = new { code = "NOT_FOUND", message = id } }, statusCode: 404);
-        if (e.Status == "running" && !e.Behaviour.Hang && DateTime.UtcNow - e.Started >= e.Behaviour.Duration) Finish(e);
-        var json = new JsonObject { ["id"] = e.Id, ["type"] = "x", ["attempt"] = ReportsStaleAttempt(id, e.Attempt) ? e.Attempt - 1 : e.Attempt, ["status"] = e.Status, ["progress"] = e.Status == "running" ? 0.5 : 1.0 };
+        var elapsed = DateTime.UtcNow - e.Started;
+        if (e.Status == "running" && !e.Behaviour.Hang && (e.Behaviour.Until is { } until ? until.IsCompleted : elapsed >= e.Behaviour.Duration)) Finish(e);
+        var progress = e.Status != "running" ? 1.0
+            : e.Behaviour.MovingProgress && e.Behaviour.Duration > TimeSpan.Zero ? Math.Round(Math.Min(0.99, elapsed / e.Behaviour.Duration), 2)
+            : 0.5;
+        var json = new JsonObject { ["id"] = e.Id, ["type"] = "x", ["attempt"] = ReportsStaleAttempt(id, e.Attempt) ? e.Attempt - 1 : e.Attempt, ["status"] = e.Status, ["progress"] = progress };
         if (e.Status == "completed") json["result"] = e.Behaviour.Result?.DeepClone();
         if (e.Status == "failed" && e.Behaviour.Error is { } err)
         {

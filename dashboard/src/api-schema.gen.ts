@@ -343,6 +343,7 @@ export interface components {
             created_at?: components["schemas"]["Timestamp"];
             estimated_completion_at?: components["schemas"]["Timestamp"];
             /**
+             * Format: int32
              * @description Queued jobs only: the job's place among the queued jobs competing for its worker pool, in the order they will be claimed (1 = next); updated about every 1-2 s, absent until the operator has placed it
              * @example 3
              */

@@ -53,7 +53,7 @@ internal static class OpenApiSchemas
                     "params": {"type": "object", "additionalProperties": true, "description": "The params it was dispatched with (the type's params schema)"},
                     "created_at": {"$ref": "#/components/schemas/Timestamp"},
                     "estimated_completion_at": {"$ref": "#/components/schemas/Timestamp"},
-                    "queue_position": {"type": "integer", "minimum": 1, "description": "Queued jobs only: the job's place among the queued jobs competing for its worker pool, in the order they will be claimed (1 = next); updated about every 1-2 s, absent until the operator has placed it", "examples": [3]},
+                    "queue_position": {"type": "integer", "format": "int32", "minimum": 1, "maximum": 2147483647, "description": "Queued jobs only: the job's place among the queued jobs competing for its worker pool, in the order they will be claimed (1 = next); updated about every 1-2 s, absent until the operator has placed it", "examples": [3]},
                     "progress": {"type": "number", "minimum": 0, "maximum": 1, "description": "Running jobs only: the fraction done the worker last reported, updated about every 1-2 s while it changes; absent before the first report and once the job is no longer running", "examples": [0.42]},
                     "started_at": {"$ref": "#/components/schemas/Timestamp"},
                     "completed_at": {"$ref": "#/components/schemas/Timestamp"},

@@ -41,7 +41,7 @@ public class WireFormatTests : IAsyncLifetime
         Assert.Equal("Table", table["kind"]!.GetValue<string>());
         Assert.StartsWith("application/json;as=Table", response.Content.Headers.ContentType!.ToString().Replace(" ", ""));
         var columns = table["columnDefinitions"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()).ToList();
-        Assert.Equal(["Name", "Type", "Tenant", "Priority", "Status", "Attempts", "Worker", "Error", "Age"], columns);
+        Assert.Equal(["Name", "Type", "Tenant", "Priority", "Status", "Attempts", "Worker", "Error", "Message", "Age"], columns);
         var cells = table["rows"]![0]!["cells"]!.AsArray();
         Assert.Equal("tbl", cells[0]!.GetValue<string>());
         Assert.Equal("review_sentiment", cells[1]!.GetValue<string>());
@@ -50,7 +50,8 @@ public class WireFormatTests : IAsyncLifetime
         Assert.Equal("Running", cells[4]!.GetValue<string>());
         Assert.Equal(2, cells[5]!.GetValue<long>());
         Assert.Null(cells[6]);
-        Assert.Matches("^[0-9]+s$", cells[8]!.GetValue<string>());
+        Assert.Null(cells[8]); // no Finished condition yet
+        Assert.Matches("^[0-9]+s$", cells[9]!.GetValue<string>());
         Assert.Equal("PartialObjectMetadata", table["rows"]![0]!["object"]!["kind"]!.GetValue<string>());
     }
 

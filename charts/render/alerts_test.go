@@ -4,7 +4,6 @@ package main
 // live services, runbook sections, a fires/stays-quiet unit test for every alert.
 
 import (
-	"bufio"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -262,26 +261,15 @@ func TestAlertMetricsAreExposedByTheRunningServices(t *testing.T) {
 
 // exposedMetricNames reads the Prometheus text format: family names from # TYPE lines, series names from samples.
 func exposedMetricNames(r io.Reader) (map[string]bool, error) {
+	families, samples, err := readExposition(r)
 	names := map[string]bool{}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, "# TYPE ") {
-			if f := strings.Fields(line); len(f) >= 3 {
-				names[f[2]] = true
-			}
-			continue
-		}
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		end := strings.IndexAny(line, "{ ")
-		if end > 0 {
-			names[line[:end]] = true
-		}
+	for n := range families {
+		names[n] = true
 	}
-	return names, sc.Err()
+	for _, s := range samples {
+		names[s[0]] = true
+	}
+	return names, err
 }
 
 func TestExposedMetricNamesReadsTheTextFormat(t *testing.T) {

@@ -62,9 +62,8 @@ type exposedFamily struct {
 	LabelSets map[string]bool // "a,b,c" (sorted, without le and quantile)
 }
 
-// scrapeFamilies reads the Prometheus text format into families; samples (x_bucket, x_sum, x_count, x_created)
-// are filed under the family their TYPE line names.
-func scrapeFamilies(r io.Reader) (map[string]*exposedFamily, error) {
+// readExposition reads the Prometheus text format: each family's TYPE line, and each sample's name and labels.
+func readExposition(r io.Reader) (map[string]*exposedFamily, [][2]string, error) {
 	families := map[string]*exposedFamily{}
 	var samples [][2]string
 	sc := bufio.NewScanner(r)
@@ -90,6 +89,13 @@ func scrapeFamilies(r io.Reader) (map[string]*exposedFamily, error) {
 		}
 		samples = append(samples, [2]string{line[:end], labels})
 	}
+	return families, samples, sc.Err()
+}
+
+// scrapeFamilies reads the Prometheus text format into families; samples (x_bucket, x_sum, x_count, x_created)
+// are filed under the family their TYPE line names.
+func scrapeFamilies(r io.Reader) (map[string]*exposedFamily, error) {
+	families, samples, err := readExposition(r)
 	for _, s := range samples {
 		family := familyOf(s[0], families)
 		if family == nil {
@@ -104,7 +110,7 @@ func scrapeFamilies(r io.Reader) (map[string]*exposedFamily, error) {
 		sort.Strings(names)
 		family.LabelSets[strings.Join(names, ",")] = true
 	}
-	return families, sc.Err()
+	return families, err
 }
 
 func familyOf(sample string, families map[string]*exposedFamily) *exposedFamily {

@@ -65,9 +65,6 @@ public sealed class BatchSubmitter(KubeObjects kube, JobCache jobs, BatchCache b
 
     private async Task<SubmitOutcome<BatchDispatchView>> CreateAsync(Caller caller, BatchRequest request, string name, CancellationToken ct)
     {
-        using var reservation = gate.TryReserve(caller.Tenant, request.Jobs.Count);
-        if (reservation is null) return SubmitOutcome<BatchDispatchView>.Rejected(queueFull.Rejection());
-
         var batch = new AiJobBatch
         {
             Metadata = new V1ObjectMeta
@@ -87,6 +84,8 @@ public sealed class BatchSubmitter(KubeObjects kube, JobCache jobs, BatchCache b
                 }).ToList(),
             },
         };
+        using var reservation = gate.TryReserve(caller.Tenant, BatchChildren.Names(batch).ToList());
+        if (reservation is null) return SubmitOutcome<BatchDispatchView>.Rejected(queueFull.Rejection());
         AiJobBatch created;
         var replayed = false;
         try

@@ -82,7 +82,7 @@ public sealed class JobSubmitter(KubeObjects kube, JobCache cache, JobReader rea
 
     private async Task<SubmitOutcome<JobView>> CreateAsync(Caller caller, JobRequest request, string name, CancellationToken ct)
     {
-        using var reservation = gate.TryReserve(caller.Tenant, 1);
+        using var reservation = gate.TryReserve(caller.Tenant, [name]);
         if (reservation is null) return SubmitOutcome<JobView>.Rejected(queueFull.Rejection());
 
         var job = NewJob.Build(name, caller.Tenant, request.Type, request.Priority, request.Params,

@@ -3,47 +3,52 @@ using Nexus.Gateway.Cache;
 namespace Nexus.Gateway.Jobs;
 
 /// <summary>
-/// Admission against the global and per-tenant limits on queued jobs. Counts come from the cache plus jobs this
-/// gateway is creating right now (reserved before the create, released once the cache holds them), so concurrent
-/// dispatches cannot all slip under the limit together.
+/// Admission against the global and per-tenant limits on queued jobs. Counts come from the cache plus the jobs this
+/// gateway is creating right now and the cache does not hold yet: a reservation names its jobs, and each counts as
+/// pending only until the cache has it (from the create's answer or from the watch, whichever comes first), so a job
+/// is never counted twice, and concurrent dispatches cannot all slip under the limit together.
 /// </summary>
 public sealed class QueueGate(JobIndex store, int maxQueued, int maxQueuedPerTenant)
 {
-    private readonly Dictionary<string, int> _pendingByTenant = new(StringComparer.Ordinal);
+    private readonly List<Reservation> _open = [];
     private readonly Lock _lock = new();
-    private int _pendingTotal;
 
-    public Reservation? TryReserve(string tenant, int count)
+    /// <summary>Reserves places for the named jobs about to be created; null when they would pass a limit.</summary>
+    public Reservation? TryReserve(string tenant, IReadOnlyCollection<string> names)
     {
         lock (_lock)
         {
-            var tenantPending = _pendingByTenant.GetValueOrDefault(tenant);
-            if (store.WaitingTotal + _pendingTotal + count > maxQueued) return null;
-            if (store.WaitingFor(tenant) + tenantPending + count > maxQueuedPerTenant) return null;
-            _pendingTotal += count;
-            _pendingByTenant[tenant] = tenantPending + count;
-            return new Reservation(this, tenant, count);
+            var (pendingTotal, pendingTenant) = (0, 0);
+            foreach (var open in _open)
+            {
+                var pending = open.NotYetCached(store);
+                pendingTotal += pending;
+                if (open.Tenant == tenant) pendingTenant += pending;
+            }
+            if (store.WaitingTotal + pendingTotal + names.Count > maxQueued) return null;
+            if (store.WaitingFor(tenant) + pendingTenant + names.Count > maxQueuedPerTenant) return null;
+            var reservation = new Reservation(this, tenant, names);
+            _open.Add(reservation);
+            return reservation;
         }
     }
 
-    private void Release(string tenant, int count)
+    private void Release(Reservation reservation)
     {
-        lock (_lock)
-        {
-            _pendingTotal -= count;
-            var left = _pendingByTenant.GetValueOrDefault(tenant) - count;
-            if (left <= 0) _pendingByTenant.Remove(tenant);
-            else _pendingByTenant[tenant] = left;
-        }
+        lock (_lock) _open.Remove(reservation);
     }
 
-    public sealed class Reservation(QueueGate gate, string tenant, int count) : IDisposable
+    public sealed class Reservation(QueueGate gate, string tenant, IReadOnlyCollection<string> names) : IDisposable
     {
         private int _released;
 
+        public string Tenant { get; } = tenant;
+
+        internal int NotYetCached(JobIndex store) => names.Count(n => !store.TryGet(n, out _));
+
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _released, 1) == 0) gate.Release(tenant, count);
+            if (Interlocked.Exchange(ref _released, 1) == 0) gate.Release(this);
         }
     }
 }

@@ -51,14 +51,31 @@ public class JobIndexTests
         store.Upsert(GatewayFixtures.Job(tenant: "acme"));
         var gate = new QueueGate(store, maxQueued: 5, maxQueuedPerTenant: 3);
 
-        var first = gate.TryReserve("acme", 1);
+        var first = gate.TryReserve("acme", ["job-a1"]);
         Assert.NotNull(first);
-        Assert.Null(gate.TryReserve("acme", 1)); // 2 cached + 1 in flight = tenant limit
-        Assert.NotNull(gate.TryReserve("globex", 2)); // global now 5
-        Assert.Null(gate.TryReserve("initech", 1));
+        Assert.Null(gate.TryReserve("acme", ["job-a2"])); // 2 cached + 1 in flight = tenant limit
+        Assert.NotNull(gate.TryReserve("globex", ["job-g1", "job-g2"])); // global now 5
+        Assert.Null(gate.TryReserve("initech", ["job-i1"]));
         first!.Dispose();
         first.Dispose(); // releasing twice must not free twice
-        Assert.NotNull(gate.TryReserve("acme", 1));
-        Assert.Null(gate.TryReserve("initech", 1));
+        Assert.NotNull(gate.TryReserve("acme", ["job-a3"]));
+        Assert.Null(gate.TryReserve("initech", ["job-i2"]));
+    }
+
+    [Fact]
+    public void A_job_the_cache_already_holds_is_not_counted_again_while_its_reservation_is_open()
+    {
+        var store = new JobIndex();
+        var gate = new QueueGate(store, maxQueued: 10, maxQueuedPerTenant: 2);
+        var first = GatewayFixtures.Job(tenant: "acme");
+        using var reservation = gate.TryReserve("acme", [first.Metadata.Name]);
+        Assert.NotNull(reservation);
+        // The watch (or the create's answer) brings the job into the cache before the dispatch releases its place.
+        store.Upsert(first);
+
+        // One job exists, so a second fits the limit of 2; counting the first both cached and pending refused it.
+        using var second = gate.TryReserve("acme", ["job-second"]);
+        Assert.NotNull(second);
+        Assert.Null(gate.TryReserve("acme", ["job-third"]));
     }
 }

@@ -484,7 +484,7 @@ function fakeView(real, id, fields) {
   return view;
 }
 
-const sse = (...events) => "retry: 60000\n\n" + events.map((e, i) => `id: t1-${i + 1}\nevent: job\ndata: ${JSON.stringify(e)}\n\n`).join("");
+const sse = (...events) => "retry: 1000\n\n" + events.map((e, i) => `id: t1-${i + 1}\nevent: job\ndata: ${JSON.stringify(e)}\n\n`).join("");
 
 test("a running job's progress, a queued job's place and ETA come from the job's stream; polling when it cannot open", async () => {
   // The demo workers finish before a progress report can be seen, so the stream and GET of jobs that are not in the
@@ -504,7 +504,13 @@ test("a running job's progress, a queued job's place and ETA come from the job's
   const json = (data) => ({ status: 200, contentType: "application/json", body: JSON.stringify({ data }) });
   // GET says 10 %; the stream then says 42 % and 57 %: what the page shows must be the stream's last word.
   await page.route(`**/api/ai-jobs/${running(0).id}`, (r) => { gets[running(0).id]++; return r.fulfill(json(running(0.1))); });
-  await page.route(`**/api/ai-jobs/${running(0).id}/events`, (r) => r.fulfill({ status: 200, contentType: "text/event-stream", body: sse(running(0.42), running(0.5712)) }));
+  // Each answer is the whole stream and ends: the page reconnects after the stream's retry delay, resuming from the
+  // last id it read.
+  const resumedFrom = [];
+  await page.route(`**/api/ai-jobs/${running(0).id}/events`, (r) => {
+    resumedFrom.push(r.request().headers()["last-event-id"] ?? null);
+    return r.fulfill({ status: 200, contentType: "text/event-stream", body: sse(running(0.42), running(0.5712)) });
+  });
   await page.route(`**/api/ai-jobs/${queued.id}`, (r) => { gets[queued.id]++; return r.fulfill(json(queued)); });
   await page.route(`**/api/ai-jobs/${queued.id}/events`, (r) => r.abort("connectionrefused"));
 
@@ -512,7 +518,10 @@ test("a running job's progress, a queued job's place and ETA come from the job's
   await page.waitForSelector("#job-progress-text:text-is('57%')");
   assert.equal(await page.getAttribute("#job-progress-bar", "value"), "57");
   assert.equal(await page.getAttribute("#job-progress-bar", "max"), "100");
-  assert.equal(await page.getAttribute("#live-state", "data-mode"), "live");
+  await waitFor("a reconnect", () => resumedFrom.length >= 2, 15_000);
+  assert.deepEqual(resumedFrom.slice(0, 2), [null, "t1-2"], "the first stream without Last-Event-ID, the reconnect with the last id read");
+  assert.notEqual(await page.getAttribute("#live-state", "data-mode"), "polling");
+  assert.equal(gets[running(0).id], 1, "read once, when the first stream opened; a resumed stream needs no re-read");
   assert.match(await page.textContent("#job-eta"), new RegExp(eta.slice(0, 19).replace("T", " ")));
   const attempts = await page.locator("#job-timeline li[data-attempt]").evaluateAll((ls) => ls.map((l) => `${l.dataset.attempt} ${l.dataset.instance} ${l.dataset.outcome} ${l.className}`));
   assert.deepEqual(attempts, ["1 pricing-worker-0 retried attempt outcome-retried done", "2 pricing-worker-7 running attempt outcome-running current"]);

@@ -19,19 +19,23 @@ function attemptStep(a: Attempt): HTMLElement {
   h("time", {}, fmtTime(a.started_at)), ended ? h("span", {}, " → ", h("time", {}, fmtTime(a.ended_at))) : null);
 }
 
+function finishedWhen(job: Job): string {
+  if (job.completed_at) return fmtTime(job.completed_at);
+  if (TERMINAL.has(job.status) || !job.estimated_completion_at) return "–";
+  return `expected ${fmtTime(job.estimated_completion_at)}`;
+}
+
 /** Queued, each attempt (its worker instance and outcome), then the end or the expected completion. */
 export function timeline(job: Job): HTMLElement {
   const attempts = job.attempts ?? [];
   const terminal = TERMINAL.has(job.status);
-  const step = (label: string, when: string, done: boolean, attrs: Record<string, string> = {}): HTMLElement =>
-    h("li", { class: done ? "done" : "pending", ...attrs }, h("span", { class: "step" }, label), " ", h("time", {}, when));
+  const step = (label: string, when: string, done: boolean, attrs: Record<string, string> = {}, timeId?: string): HTMLElement =>
+    h("li", { class: done ? "done" : "pending", ...attrs }, h("span", { class: "step" }, label), " ", h("time", { id: timeId }, when));
   const steps: HTMLElement[] = [step("Queued", fmtTime(job.created_at), true, { "data-step": "queued" })];
   if (attempts.length > 0) steps.push(...attempts.map(attemptStep));
   else if (job.started_at) steps.push(step("Started", fmtTime(job.started_at), true, { "data-step": "started" }));
   else if (!terminal) steps.push(step("Waiting for a worker", "", false, { "data-step": "waiting" }));
-  steps.push(step(FINISHED[job.status] ?? "Finished",
-    job.completed_at ? fmtTime(job.completed_at) : terminal ? "–" : job.estimated_completion_at ? `expected ${fmtTime(job.estimated_completion_at)}` : "–",
-    terminal, { "data-step": "finished" }));
+  steps.push(step(FINISHED[job.status] ?? "Finished", finishedWhen(job), terminal, { "data-step": "finished" }, "job-finished-when"));
   // A job that failed before attempts were reported still has its retry count.
   const count = attempts.length > 0 ? attempts.length : job.error?.retry_count !== undefined ? job.error.retry_count + 1 : job.started_at ? undefined : 0;
   return h("div", {},
@@ -87,7 +91,14 @@ export function renderJob(main: HTMLElement, id: string): Subscription {
     // Re-render the rest only when more than the live figures changed, so focus and an opened raw-JSON view stay
     // put while progress moves.
     const key = JSON.stringify({ ...job, progress: undefined, queue_position: undefined, estimated_completion_at: undefined });
-    if (key === shownKey) return;
+    if (key === shownKey) {
+      // Only the live figures moved: update them where the rest of the page shows them.
+      const when = content.querySelector("#job-finished-when");
+      if (when) when.textContent = finishedWhen(job);
+      const raw = content.querySelector("#job-raw pre");
+      if (raw) raw.textContent = JSON.stringify(job, null, 2);
+      return;
+    }
     shownKey = key;
     actions.replaceChildren(
       ...(canWrite && job.status === "queued" ? [h("button", { type: "button", id: "job-cancel", class: "danger" }, "Cancel job")] : []),

@@ -35,7 +35,9 @@ export function timeline(job: Job): HTMLElement {
   if (attempts.length > 0) steps.push(...attempts.map(attemptStep));
   else if (job.started_at) steps.push(step("Started", fmtTime(job.started_at), true, { "data-step": "started" }));
   else if (!terminal) steps.push(step("Waiting for a worker", "", false, { "data-step": "waiting" }));
-  steps.push(step(FINISHED[job.status] ?? "Finished", finishedWhen(job), terminal, { "data-step": "finished" }, "job-finished-when"));
+  const end = step(FINISHED[job.status] ?? "Finished", finishedWhen(job), terminal, { "data-step": "finished" }, "job-finished-when");
+  if (job.status === "failed" || job.status === "cancelled") end.classList.add(`outcome-${job.status}`);
+  steps.push(end);
   // A job that failed before attempts were reported still has its retry count.
   const count = attempts.length > 0 ? attempts.length : job.error?.retry_count !== undefined ? job.error.retry_count + 1 : job.started_at ? undefined : 0;
   return h("div", {},

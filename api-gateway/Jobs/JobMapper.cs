@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Nexus.Crds.Entities;
+using Nexus.Gateway.Api;
 using Nexus.Gateway.Cache;
 using Nexus.Shared.History;
 
@@ -38,6 +39,7 @@ public static class JobMapper
             StartedAt = Format(job.StartedAt),
             CompletedAt = terminal ? Format(job.CompletedAt) : null,
             DurationSeconds = terminal ? JobTimes.DurationSeconds(job.StartedAt?.UtcDateTime, job.CompletedAt?.UtcDateTime) : null,
+            Attempts = AttemptViews(job.Attempts),
             Result = phase == JobPhases.Completed ? job.Result : null,
             Error = phase is JobPhases.Failed or JobPhases.Cancelled && job.Error is { } e ? new JobErrorView(e.Code, e.Message, e.RetryCount) : null,
             BatchId = job.BatchId,
@@ -66,7 +68,42 @@ public static class JobMapper
             EstimatedCompletionAt = cached.QueuedEstimate ?? EstimateOf(job),
             BatchId = job.Spec.Batch is { Name.Length: > 0 } b ? ResourceIds.BatchIdFromName(b.Name) : null,
             BatchIndex = job.Spec.Batch?.Index,
+            Attempts = LiveAttemptsOf(status),
         };
+    }
+
+    /// <summary>Outcomes as the view spells them; <see cref="Running"/> is the attempt a live job is on.</summary>
+    public static readonly IReadOnlyList<string> Outcomes = ["running", "completed", "failed", "retried", "cancelled"];
+
+    private const string Running = "running";
+
+    /// <summary>A live job's attempts: the ended ones its status records, then the running one (its worker and start).</summary>
+    private static IReadOnlyList<JobAttempt> LiveAttemptsOf(AiJobStatus? status)
+    {
+        var attempts = ArchivedJob.EndedAttemptsOf(status)?.ToList() ?? [];
+        if (status is { Phase: JobPhases.Running, StartedAt: { } started, Attempts: > 0 } && attempts.All(a => a.Number != status.Attempts))
+            attempts.Add(new JobAttempt(status.Attempts, status.Worker?.Pool, status.Worker?.Instance, JobTimes.AsUtc(started), null, Running, null));
+        return attempts;
+    }
+
+    /// <summary>
+    /// The attempts as the view shows them: the last <see cref="AiJobAttempt.MaxKept"/>, each field clipped to the bound
+    /// the API document states, an outcome it does not list shown as failed (an attempt that ended without completing).
+    /// </summary>
+    private static List<JobAttemptView>? AttemptViews(IReadOnlyList<JobAttempt> attempts)
+    {
+        if (attempts.Count == 0) return null;
+        return attempts.Skip(Math.Max(0, attempts.Count - AiJobAttempt.MaxKept)).Select(a =>
+        {
+            var outcome = a.Outcome?.ToLowerInvariant() ?? "";
+            return new JobAttemptView(
+                a.Number,
+                a.Instance is { } i ? ApiBounds.Clip(i, ApiBounds.IdMaxLength) : null,
+                JobTimes.Format(a.StartedAt),
+                Format(a.EndedAt),
+                Outcomes.Contains(outcome) ? outcome : "failed",
+                a.ErrorCode is { } c ? ApiBounds.Clip(c, AiJobError.CodeMaxLength) : null);
+        }).ToList();
     }
 
     /// <summary>The view of a cached job whose result (if any) is in the object or not needed.</summary>

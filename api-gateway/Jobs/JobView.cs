@@ -20,6 +20,8 @@ public sealed class JobView
     [JsonPropertyName("started_at")] public string? StartedAt { get; init; }
     [JsonPropertyName("completed_at")] public string? CompletedAt { get; init; }
     [JsonPropertyName("duration_seconds")] public int? DurationSeconds { get; init; }
+    /// <summary>Every attempt so far, oldest first (at most <see cref="Nexus.Crds.Entities.AiJobAttempt.MaxKept"/>, the last ones); absent before the first.</summary>
+    [JsonPropertyName("attempts")] public IReadOnlyList<JobAttemptView>? Attempts { get; init; }
     [JsonPropertyName("result")] public JsonElement? Result { get; init; }
     [JsonPropertyName("error")] public JobErrorView? Error { get; init; }
     [JsonPropertyName("batch_id")] public string? BatchId { get; init; }
@@ -29,6 +31,15 @@ public sealed record JobErrorView(
     [property: JsonPropertyName("code")] string Code,
     [property: JsonPropertyName("message")] string Message,
     [property: JsonPropertyName("retry_count")] int RetryCount);
+
+/// <summary>One attempt of a job: the worker instance that ran it, when, and how it ended (<c>running</c> while it runs).</summary>
+public sealed record JobAttemptView(
+    [property: JsonPropertyName("number")] int Number,
+    [property: JsonPropertyName("instance")] string? Instance,
+    [property: JsonPropertyName("started_at")] string StartedAt,
+    [property: JsonPropertyName("ended_at")] string? EndedAt,
+    [property: JsonPropertyName("outcome")] string Outcome,
+    [property: JsonPropertyName("error_code")] string? ErrorCode);
 
 /// <summary>A batch member as listed in the dispatch answer: id, type, status.</summary>
 public sealed record BatchJobSummary(

@@ -360,6 +360,8 @@ export interface components {
              * @description Whole seconds from started_at to completed_at
              */
             duration_seconds?: number;
+            /** @description Every attempt so far, oldest first (the last 16 when there were more): a retried job has one per try; absent before the first attempt started */
+            attempts?: components["schemas"]["JobAttempt"][];
             /** @description The worker's result (completed jobs); its shape depends on the job type (workers/README.md) */
             result?: unknown;
             error?: components["schemas"]["JobError"];
@@ -368,6 +370,31 @@ export interface components {
              * @example batch_01HXK9MZPQ3B8C7D2E5F6G
              */
             batch_id?: string;
+        };
+        /** @description One attempt of a job: the worker instance that ran it, when, and how it ended */
+        JobAttempt: {
+            /**
+             * Format: int32
+             * @description 1 for the first attempt
+             */
+            number: number;
+            /**
+             * @description The worker instance that accepted it
+             * @example pricing-worker-0
+             */
+            instance?: string;
+            started_at: components["schemas"]["Timestamp"];
+            ended_at?: components["schemas"]["Timestamp"];
+            /**
+             * @description running (the attempt the job is on), completed, failed (for good), retried (failed and tried again) or cancelled
+             * @enum {string}
+             */
+            outcome: "running" | "completed" | "failed" | "retried" | "cancelled";
+            /**
+             * @description The error code of an attempt that did not complete
+             * @example WORKER_TIMEOUT
+             */
+            error_code?: string;
         };
         /** @description Why a job failed (or was cancelled by a failed dependency) */
         JobError: {

@@ -250,7 +250,13 @@ test("each job type, dispatched through the form, completes live and shows its r
     assert.equal(job.status, "completed");
     assert.equal(await page.getAttribute("#job-result", "data-type"), type);
     await RESULT_CHECKS[type](page, job.result);
-    assert.match(await page.textContent("#job-timeline"), /Started.*Completed/s);
+    // The timeline: queued, each attempt with the instance that ran it and its outcome (as the API lists them), completed.
+    assert.ok(job.attempts.length >= 1 && job.attempts.at(-1).instance, `${type}: the API names the attempt's instance`);
+    const steps = await page.locator("#job-timeline li").evaluateAll((ls) => ls.map((l) => l.dataset.step ?? `attempt ${l.dataset.attempt} ${l.dataset.instance} ${l.dataset.outcome}`));
+    assert.deepEqual(steps, ["queued", ...job.attempts.map((a) => `attempt ${a.number} ${a.instance} ${a.outcome}`), "finished"]);
+    assert.equal(job.attempts.at(-1).outcome, "completed");
+    // Followed through the job's stream, which ends after the terminal view (polling would say "polling").
+    await page.waitForSelector("#live-state[data-mode='ended']");
     await screenshot(page, `job-${type}`);
     await page.click("#job-raw summary");
     assert.ok((await page.textContent("#job-raw pre")).includes(`"id": "${id}"`));
@@ -279,16 +285,60 @@ test("the API's field errors are shown beside the matching field", async () => {
   await assertClean(p);
 });
 
-test("the jobs list updates live, filters and pages", async () => {
+/** Records the page's reads of the jobs list (GET /api/ai-jobs?…) and its event-stream requests from now on. */
+function apiRequests(page) {
+  const seen = { listReads: [], streams: [] };
+  const onRequest = (r) => {
+    const url = new URL(r.url());
+    if (r.method() !== "GET") return;
+    if (url.pathname === "/api/ai-jobs") seen.listReads.push(url.search);
+    if (url.pathname.endsWith("/events")) seen.streams.push(url.pathname + url.search);
+  };
+  page.on("request", onRequest);
+  seen.stop = () => page.off("request", onRequest);
+  return seen;
+}
+
+test("the jobs list follows the tenant stream: a job dispatched through the API appears and completes with no re-read", async () => {
   const p = await signIn();
   const { page } = p;
+  // The stream is open and the first page was read once after it opened (the list's only read).
+  await page.waitForSelector("#live-state[data-mode='live']");
+  await waitFor("the first page read", async () => (await page.textContent("#jobs-updated")).startsWith("Updated"));
   await page.evaluate(() => { window.__sameDocument = true; });
+  const seen = apiRequests(page);
   const elsewhere = await api.dispatch({ type: "competitor_scan", params: { skus: ["SKU-003"], marketplace: "amazon_us" } });
   await page.waitForSelector(`#jobs-body tr[data-job-id='${elsewhere.id}']`, { timeout: 20_000 });
   await page.waitForSelector(`#jobs-body tr[data-job-id='${elsewhere.id}'] [data-status='completed']`, { timeout: 60_000 });
+  seen.stop();
+  assert.deepEqual(seen.listReads, [], "the list was not re-read: the rows came from the stream");
+  assert.deepEqual(seen.streams, [], "the stream stayed open (no reconnect)");
+  assert.equal(await page.getAttribute("#live-state", "data-mode"), "live");
   assert.equal(await page.evaluate(() => window.__sameDocument), true, "no reload");
   const firstRow = await page.getAttribute("#jobs-body tr:first-child", "data-job-id");
   assert.equal(firstRow, (await api.list({ limit: "1" })).data[0].id, "newest first");
+  await screenshot(page, "jobs-live");
+
+  // Its page: the timeline names the instance that ran the attempt and how it ended, as the API does.
+  await page.click(`#jobs-body tr[data-job-id='${elsewhere.id}'] a`);
+  await page.waitForSelector("#job-status [data-status='completed']");
+  const job = await api.get(elsewhere.id);
+  const attempt = job.attempts.at(-1);
+  assert.match(attempt.instance, /\S/);
+  const shown = page.locator(`#job-timeline li[data-attempt='${attempt.number}']`);
+  assert.equal(await shown.getAttribute("data-instance"), attempt.instance);
+  assert.equal(await shown.getAttribute("data-outcome"), "completed");
+  const text = await shown.textContent();
+  assert.ok(text.includes(`on ${attempt.instance}`) && text.includes("completed"), text);
+  assert.equal(await page.locator("#job-timeline [data-step='queued']").count(), 1);
+  assert.match(await page.textContent("#job-timeline [data-step='finished']"), /Completed/);
+  await assertClean(p);
+});
+
+test("the jobs list filters (the stream follows them) and pages", async () => {
+  const p = await signIn();
+  const { page } = p;
+  const seen = apiRequests(page);
 
   await page.selectOption("#filter-type", "competitor_scan");
   await page.selectOption("#filter-status", "completed");
@@ -297,6 +347,8 @@ test("the jobs list updates live, filters and pages", async () => {
   await waitFor("the filtered list", async () => JSON.stringify(await page.locator("#jobs-body tr[data-job-id]").evaluateAll((rs) => rs.map((r) => r.dataset.jobId))) === JSON.stringify(expected));
   assert.ok(expected.length >= 2);
   for (const type of await page.locator("#jobs-body tr td:nth-child(2)").allTextContents()) assert.equal(type, "competitor_scan");
+  await waitFor("a stream with the list's filters", () => seen.streams.includes("/api/ai-jobs/events?type=competitor_scan&status=completed"));
+  await page.waitForSelector("#live-state[data-mode='live']");
   await screenshot(page, "jobs-filtered");
 
   await page.fill("#filter-start", "2099-01-01T00:00:00");
@@ -316,6 +368,7 @@ test("the jobs list updates live, filters and pages", async () => {
   await waitFor("page 2", async () => (await page.textContent("#page-info")) === "Page 2" && JSON.stringify(await ids()) === JSON.stringify(second.data.map((j) => j.id)));
   await page.click("#page-prev");
   await waitFor("page 1 again", async () => (await page.textContent("#page-info")) === "Page 1" && JSON.stringify(await ids()) === JSON.stringify(first.data.map((j) => j.id)));
+  seen.stop();
   await assertClean(p);
 });
 
@@ -325,6 +378,11 @@ test("a failed job is retried as a new job with the same type, params and priori
   await page.goto(`${stack.dashboard}/#/jobs/${fixtures.failed}`);
   await page.waitForSelector("#job-error:has-text('UNKNOWN_SKU')");
   assert.match(await page.textContent("#job-attempts"), /^\d+$/);
+  const failed = await api.get(fixtures.failed);
+  assert.equal(failed.attempts.at(-1).outcome, "failed");
+  assert.equal(await page.getAttribute(`#job-timeline li[data-attempt='${failed.attempts.at(-1).number}']`, "data-outcome"), "failed");
+  assert.equal(await page.textContent("#job-attempts"), String(failed.attempts.length));
+  assert.match(await page.textContent("#job-timeline [data-step='finished']"), /Failed/);
   await screenshot(page, "job-failed");
   await page.click("#job-retry");
   const link = page.locator("#job-retried a");
@@ -416,5 +474,69 @@ test("the platform view's numbers match the API", async () => {
   }, 30_000, 500);
   assert.equal(await page.locator("#platform-running-list li").count(), Number(await page.textContent("#platform-running-count")));
   await assertAccessible(p, "platform");
+  await assertClean(p);
+});
+
+/** The view of a job that is not in the stack, made from a real one: what the API would show for it. */
+function fakeView(real, id, fields) {
+  const view = { ...real, id, ...fields };
+  for (const [k, v] of Object.entries(view)) if (v === undefined) delete view[k];
+  return view;
+}
+
+const sse = (...events) => "retry: 1000\n\n" + events.map((e, i) => `id: t1-${i + 1}\nevent: job\ndata: ${JSON.stringify(e)}\n\n`).join("");
+
+test("a running job's progress, a queued job's place and ETA come from the job's stream; polling when it cannot open", async () => {
+  // The demo workers finish before a progress report can be seen, so the stream and GET of jobs that are not in the
+  // stack are answered by the browser's route interception: the page's own parsing and rendering is what is checked.
+  const real = await api.get(fixtures.dispatched.pricing_recalculate);
+  const eta = new Date(Date.now() + 90_000).toISOString();
+  const clear = { result: undefined, completed_at: undefined, duration_seconds: undefined, error: undefined };
+  const running = (progress) => fakeView(real, "job_00000000000000000000000001", {
+    ...clear, status: "running", progress, estimated_completion_at: eta,
+    attempts: [{ number: 1, instance: "pricing-worker-0", started_at: real.created_at, ended_at: real.created_at, outcome: "retried", error_code: "WORKER_TIMEOUT" },
+      { number: 2, instance: "pricing-worker-7", started_at: real.created_at, outcome: "running" }],
+  });
+  const queued = fakeView(real, "job_00000000000000000000000002", { ...clear, status: "queued", queue_position: 3, estimated_completion_at: eta, started_at: undefined, attempts: undefined });
+  const p = await signIn();
+  const { page } = p;
+  const gets = { [running(0).id]: 0, [queued.id]: 0 };
+  const json = (data) => ({ status: 200, contentType: "application/json", body: JSON.stringify({ data }) });
+  // GET says 10 %; the stream then says 42 % and 57 %: what the page shows must be the stream's last word.
+  await page.route(`**/api/ai-jobs/${running(0).id}`, (r) => { gets[running(0).id]++; return r.fulfill(json(running(0.1))); });
+  // Each answer is the whole stream and ends: the page reconnects after the stream's retry delay, resuming from the
+  // last id it read.
+  const resumedFrom = [];
+  await page.route(`**/api/ai-jobs/${running(0).id}/events`, (r) => {
+    resumedFrom.push(r.request().headers()["last-event-id"] ?? null);
+    return r.fulfill({ status: 200, contentType: "text/event-stream", body: sse(running(0.42), running(0.5712)) });
+  });
+  await page.route(`**/api/ai-jobs/${queued.id}`, (r) => { gets[queued.id]++; return r.fulfill(json(queued)); });
+  await page.route(`**/api/ai-jobs/${queued.id}/events`, (r) => r.abort("connectionrefused"));
+
+  await page.goto(`${stack.dashboard}/#/jobs/${running(0).id}`);
+  await page.waitForSelector("#job-progress-text:text-is('57%')");
+  assert.equal(await page.getAttribute("#job-progress-bar", "value"), "57");
+  assert.equal(await page.getAttribute("#job-progress-bar", "max"), "100");
+  await waitFor("a reconnect", () => resumedFrom.length >= 2, 15_000);
+  assert.deepEqual(resumedFrom.slice(0, 2), [null, "t1-2"], "the first stream without Last-Event-ID, the reconnect with the last id read");
+  assert.notEqual(await page.getAttribute("#live-state", "data-mode"), "polling");
+  assert.equal(gets[running(0).id], 1, "read once, when the first stream opened; a resumed stream needs no re-read");
+  assert.match(await page.textContent("#job-eta"), new RegExp(eta.slice(0, 19).replace("T", " ")));
+  const attempts = await page.locator("#job-timeline li[data-attempt]").evaluateAll((ls) => ls.map((l) => `${l.dataset.attempt} ${l.dataset.instance} ${l.dataset.outcome} ${l.className}`));
+  assert.deepEqual(attempts, ["1 pricing-worker-0 retried attempt outcome-retried done", "2 pricing-worker-7 running attempt outcome-running current"]);
+  assert.match(await page.textContent("#job-timeline [data-attempt='1']"), /WORKER_TIMEOUT/);
+  assert.match(await page.textContent("#job-timeline [data-step='finished']"), /expected/);
+  await assertAccessible(p, "job-running");
+
+  // The queued job's stream is refused: the page polls (and says so) and shows its place from GET.
+  await page.goto(`${stack.dashboard}/#/jobs/${queued.id}`);
+  await page.waitForSelector("#job-queue-position:text-is('3')");
+  await page.waitForSelector("#live-state[data-mode='polling']");
+  assert.match(await page.textContent("#job-live"), /Position 3 in the queue · expected to complete by/);
+  assert.equal(await page.locator("#job-progress").count(), 0);
+  const before = gets[queued.id];
+  await waitFor("polled again", () => gets[queued.id] >= before + 2, 15_000);
+  await screenshot(page, "job-queued-polling");
   await assertClean(p);
 });

@@ -47,7 +47,8 @@ public sealed record ArchivedJob
 
     /// <summary>
     /// The record of a finished AiJob. <paramref name="attempts"/> is the operator's attempt history; without it the
-    /// last attempt is taken from the status (worker, start, end, error). <paramref name="result"/> is the result when
+    /// status's <c>attemptHistory</c> is used, or (a job finished before the status kept one) the last attempt is
+    /// taken from the status (worker, start, end, error). <paramref name="result"/> is the result when
     /// it is at hand (inline in the status, or just received); leave it null when it was stored by reference.
     /// </summary>
     public static ArchivedJob FromAiJob(AiJob job, IReadOnlyList<JobAttempt>? attempts = null, JsonElement? result = null)
@@ -71,11 +72,17 @@ public sealed record ArchivedJob
             EstimatedCompletionAt = Utc(status?.EstimatedCompletionAt),
             BatchId = job.Spec.Batch is { Name.Length: > 0 } b ? ResourceIds.BatchIdFromName(b.Name) : null,
             BatchIndex = job.Spec.Batch?.Index,
-            Attempts = attempts ?? LastAttemptOf(status, phase),
+            Attempts = attempts ?? EndedAttemptsOf(status) ?? LastAttemptOf(status, phase),
             CallbackUrl = string.IsNullOrEmpty(job.Spec.CallbackUrl) ? null : job.Spec.CallbackUrl,
             Result = result ?? (phase == JobPhases.Completed ? status?.Result : null),
         };
     }
+
+    /// <summary>The ended attempts <c>status.attemptHistory</c> records, oldest first; null when it records none.</summary>
+    public static IReadOnlyList<JobAttempt>? EndedAttemptsOf(AiJobStatus? status) =>
+        status?.AttemptHistory is { Count: > 0 } list
+            ? list.Select(a => new JobAttempt(a.Number, a.Pool, a.Instance, JobTimes.AsUtc(a.StartedAt), Utc(a.EndedAt), a.Outcome, a.ErrorCode)).ToList()
+            : null;
 
     internal static DateTimeOffset? Utc(DateTime? time) => time is { } t ? JobTimes.AsUtc(t) : null;
 

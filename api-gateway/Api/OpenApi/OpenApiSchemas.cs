@@ -58,9 +58,26 @@ internal static class OpenApiSchemas
                     "started_at": {"$ref": "#/components/schemas/Timestamp"},
                     "completed_at": {"$ref": "#/components/schemas/Timestamp"},
                     "duration_seconds": {"type": "integer", "format": "int32", "minimum": 0, "maximum": 2147483647, "description": "Whole seconds from started_at to completed_at"},
+                    "attempts": {"type": "array", "maxItems": {{{AiJobAttempt.MaxKept}}}, "items": {"$ref": "#/components/schemas/JobAttempt"}, "description": "Every attempt so far, oldest first (the last {{{AiJobAttempt.MaxKept}}} when there were more): a retried job has one per try; absent before the first attempt started"},
                     "result": {"description": "The worker's result (completed jobs); its shape depends on the job type (workers/README.md)"},
                     "error": {"$ref": "#/components/schemas/JobError"},
                     "batch_id": {"type": "string", "maxLength": {{{ApiBounds.IdMaxLength}}}, "description": "The batch it belongs to", "examples": ["batch_01HXK9MZPQ3B8C7D2E5F6G"]}
+                  },
+                  "additionalProperties": false
+                }
+                """),
+            ["JobAttempt"] = Node($$$"""
+                {
+                  "type": "object",
+                  "description": "One attempt of a job: the worker instance that ran it, when, and how it ended",
+                  "required": ["number", "started_at", "outcome"],
+                  "properties": {
+                    "number": {"type": "integer", "format": "int32", "minimum": 1, "maximum": 1000, "description": "1 for the first attempt"},
+                    "instance": {"type": "string", "maxLength": {{{ApiBounds.IdMaxLength}}}, "description": "The worker instance that accepted it", "examples": ["pricing-worker-0"]},
+                    "started_at": {"$ref": "#/components/schemas/Timestamp"},
+                    "ended_at": {"$ref": "#/components/schemas/Timestamp"},
+                    "outcome": {"type": "string", "enum": {{{Enum(JobMapper.Outcomes)}}}, "description": "running (the attempt the job is on), completed, failed (for good), retried (failed and tried again) or cancelled"},
+                    "error_code": {"type": "string", "maxLength": {{{AiJobError.CodeMaxLength}}}, "description": "The error code of an attempt that did not complete", "examples": ["WORKER_TIMEOUT"]}
                   },
                   "additionalProperties": false
                 }

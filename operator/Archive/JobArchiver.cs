@@ -47,7 +47,7 @@ public sealed class JobArchiver(Informer<AiJob> jobs, JobStatusWriter writer, Jo
                 {
                     var job = jobs.Get(name);
                     if (job is null || !JobPhases.IsTerminal(job.Status?.Phase) || job.Status!.ArchivedAt is not null) _pending.TryRemove(name, out _);
-                    else records.Add((job, ArchivedJob.FromAiJob(job, Attempts(job.Status))));
+                    else records.Add((job, ArchivedJob.FromAiJob(job)));
                 }
                 try
                 {
@@ -73,13 +73,6 @@ public sealed class JobArchiver(Informer<AiJob> jobs, JobStatusWriter writer, Jo
         {
         }
     }
-
-    /// <summary>The attempts as the status recorded them; jobs finished before the status kept them get their last attempt.</summary>
-    public static IReadOnlyList<JobAttempt>? Attempts(AiJobStatus status) =>
-        status.AttemptHistory is { Count: > 0 } list
-            ? list.Select(a => new JobAttempt(a.Number, a.Pool, a.Instance, JobTimes.AsUtc(a.StartedAt),
-                a.EndedAt is { } e ? JobTimes.AsUtc(e) : null, a.Outcome, a.ErrorCode)).ToList()
-            : null;
 
     private async Task WriteAsync(List<(AiJob Job, ArchivedJob Record)> records, CancellationToken ct)
     {

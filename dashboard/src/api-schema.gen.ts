@@ -368,6 +368,32 @@ export interface components {
              * @example batch_01HXK9MZPQ3B8C7D2E5F6G
              */
             batch_id?: string;
+            /**
+             * Format: int32
+             * @description Retries of a retryable failure in effect: the one dispatched with, else 2 (kubectl-made jobs may have up to 10); absent in records archived before it was kept
+             */
+            max_retries?: number;
+            /**
+             * Format: int32
+             * @description Deadline of one attempt in effect: the one dispatched with, else 2 x the type's longest typical duration
+             */
+            timeout_seconds?: number;
+            metadata?: components["schemas"]["Metadata"];
+            /**
+             * @description The failed or cancelled job this one retries (POST /api/ai-jobs/{jobId}/retry)
+             * @example job_01HXK9MZPQ3B8C7D2E5F6G
+             */
+            retry_of?: string;
+        };
+        /**
+         * @description The client's own labels: returned with the job, filterable with metadata.<key>=<value> in the list
+         * @example {
+         *       "order": "po-1842",
+         *       "team": "pricing"
+         *     }
+         */
+        Metadata: {
+            [key: string]: string;
         };
         /** @description Why a job failed (or was cancelled by a failed dependency) */
         JobError: {
@@ -516,6 +542,19 @@ export interface components {
             type: "pricing_recalculate";
             params?: components["schemas"]["Params_pricing_recalculate"];
             priority?: components["schemas"]["Priority"];
+            /**
+             * Format: int32
+             * @description Retries of a retryable failure before the job fails
+             * @default 2
+             */
+            max_retries: number;
+            /**
+             * Format: int32
+             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
+             * @default 120
+             */
+            timeout_seconds: number;
+            metadata?: components["schemas"]["Metadata"];
         };
         /**
          * review_sentiment params
@@ -555,6 +594,19 @@ export interface components {
             type: "review_sentiment";
             params?: components["schemas"]["Params_review_sentiment"];
             priority?: components["schemas"]["Priority"];
+            /**
+             * Format: int32
+             * @description Retries of a retryable failure before the job fails
+             * @default 2
+             */
+            max_retries: number;
+            /**
+             * Format: int32
+             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
+             * @default 240
+             */
+            timeout_seconds: number;
+            metadata?: components["schemas"]["Metadata"];
         };
         /**
          * return_classify params
@@ -609,6 +661,19 @@ export interface components {
             type: "return_classify";
             params?: components["schemas"]["Params_return_classify"];
             priority?: components["schemas"]["Priority"];
+            /**
+             * Format: int32
+             * @description Retries of a retryable failure before the job fails
+             * @default 2
+             */
+            max_retries: number;
+            /**
+             * Format: int32
+             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
+             * @default 180
+             */
+            timeout_seconds: number;
+            metadata?: components["schemas"]["Metadata"];
         };
         /**
          * llm_visibility_score params
@@ -639,6 +704,19 @@ export interface components {
             type: "llm_visibility_score";
             params?: components["schemas"]["Params_llm_visibility_score"];
             priority?: components["schemas"]["Priority"];
+            /**
+             * Format: int32
+             * @description Retries of a retryable failure before the job fails
+             * @default 2
+             */
+            max_retries: number;
+            /**
+             * Format: int32
+             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
+             * @default 600
+             */
+            timeout_seconds: number;
+            metadata?: components["schemas"]["Metadata"];
         };
         /**
          * competitor_scan params
@@ -662,6 +740,19 @@ export interface components {
             type: "competitor_scan";
             params?: components["schemas"]["Params_competitor_scan"];
             priority?: components["schemas"]["Priority"];
+            /**
+             * Format: int32
+             * @description Retries of a retryable failure before the job fails
+             * @default 2
+             */
+            max_retries: number;
+            /**
+             * Format: int32
+             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
+             * @default 120
+             */
+            timeout_seconds: number;
+            metadata?: components["schemas"]["Metadata"];
         };
         /**
          * listing_optimize params
@@ -697,6 +788,19 @@ export interface components {
             type: "listing_optimize";
             params?: components["schemas"]["Params_listing_optimize"];
             priority?: components["schemas"]["Priority"];
+            /**
+             * Format: int32
+             * @description Retries of a retryable failure before the job fails
+             * @default 2
+             */
+            max_retries: number;
+            /**
+             * Format: int32
+             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
+             * @default 240
+             */
+            timeout_seconds: number;
+            metadata?: components["schemas"]["Metadata"];
         };
         /** @description A job to dispatch: its type, the type's params and a priority (default normal) */
         DispatchJobRequest: components["schemas"]["Dispatch_pricing_recalculate"] | components["schemas"]["Dispatch_review_sentiment"] | components["schemas"]["Dispatch_return_classify"] | components["schemas"]["Dispatch_llm_visibility_score"] | components["schemas"]["Dispatch_competitor_scan"] | components["schemas"]["Dispatch_listing_optimize"];

@@ -912,6 +912,8 @@ export interface operations {
                 limit?: number;
                 /** @description The next_cursor of the previous page */
                 cursor?: string;
+                /** @description Jobs whose metadata has every one of these key/value pairs: metadata[key]=value (the gateway also takes metadata.key=value) */
+                metadata?: components["schemas"]["Metadata"];
             };
             header?: {
                 /** @description The tenant to act for; required when the key serves several tenants (else TENANT_REQUIRED) */

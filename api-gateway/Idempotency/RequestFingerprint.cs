@@ -7,7 +7,7 @@ namespace Nexus.Gateway.Idempotency;
 /// <summary>
 /// What an idempotent request asks for, as a hash stored with its Idempotency-Key: whitespace and key order (of the
 /// envelope and inside params) do not matter, the kind (job or batch), types, priorities, params, options
-/// (max_retries, timeout_seconds, metadata) and order do.
+/// (max_retries, timeout_seconds, metadata), the job a retry repeats, and order do.
 /// </summary>
 public static class RequestFingerprint
 {
@@ -40,7 +40,7 @@ public static class RequestFingerprint
     /// </summary>
     private static void WriteOptions(Utf8JsonWriter writer, JobRequest job)
     {
-        if (job.MaxRetries is null && job.TimeoutSeconds is null && job.Metadata is null) return;
+        if (job.MaxRetries is null && job.TimeoutSeconds is null && job.Metadata is null && job.RetryOf is null) return;
         writer.WriteStartObject();
         if (job.Metadata is { } metadata)
         {
@@ -49,6 +49,7 @@ public static class RequestFingerprint
             writer.WriteEndObject();
         }
         if (job.MaxRetries is { } retries) writer.WriteNumber("max_retries", retries);
+        if (job.RetryOf is { } retryOf) writer.WriteString("retry_of", retryOf);
         if (job.TimeoutSeconds is { } timeout) writer.WriteNumber("timeout_seconds", timeout);
         writer.WriteEndObject();
     }

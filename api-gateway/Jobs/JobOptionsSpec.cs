@@ -11,5 +11,6 @@ public static class JobOptionsSpec
         if (request.MaxRetries is { } retries) spec.MaxRetries = retries;
         spec.TimeoutSeconds = request.TimeoutSeconds;
         spec.Metadata = request.Metadata is { Count: > 0 } metadata ? new Dictionary<string, string>(metadata) : null;
+        spec.RetryOf = request.RetryOf;
     }
 }

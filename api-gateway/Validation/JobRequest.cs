@@ -16,4 +16,7 @@ public sealed record JobRequest(string Type, string Priority, JsonElement Params
 
     /// <summary><c>metadata</c>: the client's labels, returned and filterable.</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
+    /// <summary>The REST id of the job this one retries (set by the retry endpoint, never by a request body).</summary>
+    public string? RetryOf { get; init; }
 }

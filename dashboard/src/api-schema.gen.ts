@@ -132,6 +132,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ai-jobs/{jobId}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dispatch a failed or cancelled job again
+         * @description Required scope: ai-jobs:write. A new job with the same type, params, priority, max_retries, timeout_seconds and metadata; its retry_of names the first job. No body. 409 JOB_NOT_RETRYABLE unless the job failed or was cancelled. Optional Idempotency-Key header.
+         */
+        post: operations["retryJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/webhooks": {
         parameters: {
             query?: never;
@@ -465,7 +485,7 @@ export interface components {
          * @description Every error code; each has one HTTP status (the info section lists them)
          * @enum {string}
          */
-        ErrorCode: "INVALID_JSON" | "INVALID_QUERY" | "INVALID_LAST_EVENT_ID" | "INVALID_IDEMPOTENCY_KEY" | "TENANT_REQUIRED" | "MALFORMED_REQUEST" | "DUPLICATE_KEY" | "UNAUTHENTICATED" | "INSUFFICIENT_SCOPE" | "TENANT_NOT_ALLOWED" | "JOB_NOT_FOUND" | "BATCH_NOT_FOUND" | "NOT_FOUND" | "DASHBOARD_NOT_BUILT" | "WEBHOOK_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "JOB_NOT_CANCELLABLE" | "TOO_MANY_WEBHOOKS" | "LENGTH_REQUIRED" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_REQUEST" | "INVALID_JOB_TYPE" | "INVALID_PARAMS" | "INVALID_PRIORITY" | "BATCH_TOO_LARGE" | "IDEMPOTENCY_KEY_REUSED" | "INVALID_WEBHOOK_URL" | "INVALID_WEBHOOK_EVENTS" | "INVALID_CALLBACK_URL" | "QUEUE_FULL" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "UPSTREAM_UNAVAILABLE" | "NOT_READY" | "HISTORY_UNAVAILABLE" | "HTTP_VERSION_NOT_SUPPORTED";
+        ErrorCode: "INVALID_JSON" | "INVALID_QUERY" | "INVALID_LAST_EVENT_ID" | "INVALID_IDEMPOTENCY_KEY" | "TENANT_REQUIRED" | "MALFORMED_REQUEST" | "DUPLICATE_KEY" | "UNAUTHENTICATED" | "INSUFFICIENT_SCOPE" | "TENANT_NOT_ALLOWED" | "JOB_NOT_FOUND" | "BATCH_NOT_FOUND" | "NOT_FOUND" | "DASHBOARD_NOT_BUILT" | "WEBHOOK_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "JOB_NOT_CANCELLABLE" | "JOB_NOT_RETRYABLE" | "TOO_MANY_WEBHOOKS" | "LENGTH_REQUIRED" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_REQUEST" | "INVALID_JOB_TYPE" | "INVALID_PARAMS" | "INVALID_PRIORITY" | "BATCH_TOO_LARGE" | "IDEMPOTENCY_KEY_REUSED" | "INVALID_WEBHOOK_URL" | "INVALID_WEBHOOK_EVENTS" | "INVALID_CALLBACK_URL" | "QUEUE_FULL" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "UPSTREAM_UNAVAILABLE" | "NOT_READY" | "HISTORY_UNAVAILABLE" | "HTTP_VERSION_NOT_SUPPORTED";
         /** @description One field-level problem */
         FieldError: {
             /**
@@ -2222,6 +2242,200 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "RATE_LIMITED";
+                        };
+                    };
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL_ERROR";
+                        };
+                    };
+                };
+            };
+            /** @description Service Unavailable: HISTORY_UNAVAILABLE, UPSTREAM_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "HISTORY_UNAVAILABLE" | "UPSTREAM_UNAVAILABLE";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    retryJob: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant to act for; required when the key serves several tenants (else TENANT_REQUIRED) */
+                "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                /** @description The same key with the same request answers with the first answer (Idempotent-Replayed: true); with another request IDEMPOTENCY_KEY_REUSED */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The job id dispatch answered with (job_...) */
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    /** @description Where to read what was created */
+                    Location?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobEnvelope"];
+                };
+            };
+            /** @description Bad Request: INVALID_IDEMPOTENCY_KEY, INVALID_QUERY, TENANT_REQUIRED */
+            400: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INVALID_IDEMPOTENCY_KEY" | "INVALID_QUERY" | "TENANT_REQUIRED";
+                        };
+                    };
+                };
+            };
+            /** @description Unauthorized: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with */
+                    "WWW-Authenticate"?: "Bearer";
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHENTICATED";
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden: INSUFFICIENT_SCOPE, TENANT_NOT_ALLOWED */
+            403: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INSUFFICIENT_SCOPE" | "TENANT_NOT_ALLOWED";
+                        };
+                    };
+                };
+            };
+            /** @description Not Found: JOB_NOT_FOUND */
+            404: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "JOB_NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: JOB_NOT_RETRYABLE */
+            409: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "JOB_NOT_RETRYABLE";
+                        };
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "IDEMPOTENCY_KEY_REUSED";
+                        };
+                    };
+                };
+            };
+            /** @description Too Many Requests: QUEUE_FULL, RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "QUEUE_FULL" | "RATE_LIMITED";
                         };
                     };
                 };

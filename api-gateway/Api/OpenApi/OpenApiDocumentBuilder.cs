@@ -178,7 +178,7 @@ public static class OpenApiDocumentBuilder
         if (authenticated) parameters.Add(new JsonObject { ["$ref"] = "#/components/parameters/TenantId" });
         switch (operation)
         {
-            case "dispatchJob" or "dispatchBatch":
+            case "dispatchJob" or "dispatchBatch" or "retryJob":
                 parameters.Add(new JsonObject { ["$ref"] = "#/components/parameters/IdempotencyKey" });
                 break;
             case "getJob":

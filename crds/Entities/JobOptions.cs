@@ -44,6 +44,7 @@ public static partial class JobOptions
 
     public static bool IsMetadataKey(string key) => MetadataKey().IsMatch(key);
 
-    [GeneratedRegex(MetadataKeyPattern, RegexOptions.CultureInvariant)]
+    // .NET's $ also matches before a final newline; ECMA-262's (the documented pattern's dialect) does not: \z here.
+    [GeneratedRegex("^[a-z0-9]([a-z0-9_.-]{0,61}[a-z0-9])?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex MetadataKey();
 }

@@ -48,6 +48,7 @@ public sealed class JobMetadataTests(GatewayFixture fixture) : IClassFixture<Gat
     [InlineData("""{"Upper": "x"}""", "metadata.Upper")]
     [InlineData("""{"-lead": "x"}""", "metadata.-lead")]
     [InlineData("""{"ok": 3}""", "metadata.ok")]
+    [InlineData("""{"a\n": "x"}""", "metadata.a\n")]
     [InlineData("""{"ok": null}""", "metadata.ok")]
     [InlineData("""["a"]""", "metadata")]
     [InlineData("\"text\"", "metadata")]
@@ -127,6 +128,7 @@ public sealed class JobMetadataTests(GatewayFixture fixture) : IClassFixture<Gat
     [InlineData("metadata.Bad=x")]
     [InlineData("metadata.=x")]
     [InlineData("metadata[a b]=x")]
+    [InlineData("metadata.a%0A=x")] // a trailing newline: the pattern is ECMA-262's, where $ is the very end
     public async Task A_bad_metadata_filter_is_INVALID_QUERY(string query)
     {
         var key = await H.CreateKeyAsync(GatewayFixture.NewTenant());

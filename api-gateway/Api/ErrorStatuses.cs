@@ -16,7 +16,7 @@ public static class ErrorStatuses
         [ErrorCodes.DashboardNotBuilt] = 404, [WebhookErrors.WebhookNotFound] = 404,
         [ErrorCodes.MethodNotAllowed] = 405,
         [ErrorCodes.RequestTimeout] = 408,
-        [ErrorCodes.JobNotCancellable] = 409, [WebhookErrors.TooManyWebhooks] = 409,
+        [ErrorCodes.JobNotCancellable] = 409, [ErrorCodes.JobNotRetryable] = 409, [WebhookErrors.TooManyWebhooks] = 409,
         [ErrorCodes.LengthRequired] = 411,
         [ErrorCodes.PayloadTooLarge] = 413,
         [ErrorCodes.UriTooLong] = 414,

@@ -66,6 +66,12 @@ public static class JobEndpoints
 
         AuthFilter.Require(jobs.MapDelete("/{jobId}", Cancel).WithName("cancelJob")
             .WithSummary("Cancel a queued job").WithDescription("Required scope: ai-jobs:write. 409 JOB_NOT_CANCELLABLE once running."), Access.Write).AllowQuery();
+
+        AuthFilter.Require(jobs.MapPost("/{jobId}/retry", Retry).WithName("retryJob")
+            .WithSummary("Dispatch a failed or cancelled job again").WithDescription(
+                "Required scope: ai-jobs:write. A new job with the same type, params, priority, max_retries, timeout_seconds and metadata; " +
+                "its retry_of names the first job. No body. 409 JOB_NOT_RETRYABLE unless the job failed or was cancelled. Optional Idempotency-Key header."),
+            Access.Write).AllowQuery();
         return app;
     }
 
@@ -161,6 +167,21 @@ public static class JobEndpoints
                 $"Job is {JobMapper.StatusOf(outcome.Phase!)} and cannot be cancelled; only queued jobs can")),
             _ => new ApiError(new Rejection(ErrorCodes.UpstreamUnavailable, "The job kept changing while cancelling it; retry")),
         };
+    }
+
+    [Rejects(ErrorCodes.InvalidIdempotencyKey, ErrorCodes.InvalidQuery, ErrorCodes.JobNotFound, ErrorCodes.JobNotRetryable,
+        ErrorCodes.IdempotencyKeyReused, ErrorCodes.QueueFull, ErrorCodes.HistoryUnavailable)]
+    private static async Task<Results<Accepted<DataEnvelope<JobView>>, ApiError>> Retry(HttpContext http, string jobId, JobRetrier retrier)
+    {
+        var caller = AuthFilter.CallerOf(http);
+        if (!TryIdempotencyKey(http, out var key, out var keyRejection)) return new ApiError(keyRejection!);
+        if (!ApiIds.TryJobName(jobId, out var name)) return new ApiError(ErrorCodes.JobNotFoundError(jobId));
+        var outcome = await retrier.RetryAsync(caller, name, key, http.RequestAborted);
+        if (outcome.Rejection is { Code: ErrorCodes.JobNotFound }) return new ApiError(ErrorCodes.JobNotFoundError(jobId));
+        if (outcome.Rejection is { } rejection) return new ApiError(rejection);
+        var view = outcome.Created!;
+        if (outcome.Replayed) http.Response.Headers[ReplayedHeader] = "true";
+        return TypedResults.Accepted($"/api/ai-jobs/{view.Id}", new DataEnvelope<JobView>(view));
     }
 
     [Rejects(ErrorCodes.InvalidQuery, ErrorCodes.BatchNotFound, ErrorCodes.HistoryUnavailable)]

@@ -122,6 +122,7 @@ public static class GatewayServices
         services.AddSingleton<JobViews>();
         services.AddSingleton<JobLister>();
         services.AddSingleton<JobCanceller>();
+        services.AddSingleton<JobRetrier>();
         return services;
     }
 

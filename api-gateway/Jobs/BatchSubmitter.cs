@@ -28,7 +28,7 @@ public sealed class BatchSubmitter(KubeObjects kube, JobCache jobs, BatchCache b
         if (idempotencyKey is null) return await CreateAsync(caller, request, name, ct).ConfigureAwait(false);
 
         var keys = history.Ready().IdempotencyKeys;
-        var fingerprint = RequestFingerprint.Of("batch", request.Jobs.Select(j => (j.Type, j.Priority, j.Params)),
+        var fingerprint = RequestFingerprint.Of("batch", request.Jobs,
             request.Sequential ? "sequential" : "parallel");
         var claim = await keys.ClaimAsync(caller.Tenant, idempotencyKey, fingerprint, ResourceIds.BatchIdFromName(name), ct).ConfigureAwait(false);
         if (claim.Outcome == ClaimOutcome.Conflict)
@@ -81,6 +81,8 @@ public sealed class BatchSubmitter(KubeObjects kube, JobCache jobs, BatchCache b
                 Jobs = request.Jobs.Select(j => new AiJobBatchItem
                 {
                     Type = j.Type, Params = j.Params, Priority = j.Priority, Name = ResourceIds.NewJobName(),
+                    MaxRetries = j.MaxRetries, TimeoutSeconds = j.TimeoutSeconds,
+                    Metadata = j.Metadata is { } metadata ? new Dictionary<string, string>(metadata) : null,
                 }).ToList(),
             },
         };

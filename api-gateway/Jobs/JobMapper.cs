@@ -43,8 +43,15 @@ public static class JobMapper
             Result = phase == JobPhases.Completed ? job.Result : null,
             Error = phase is JobPhases.Failed or JobPhases.Cancelled && job.Error is { } e ? new JobErrorView(e.Code, e.Message, e.RetryCount) : null,
             BatchId = job.BatchId,
+            MaxRetries = job.MaxRetries,
+            TimeoutSeconds = TimeoutOf(job),
+            Metadata = job.Metadata,
+            RetryOf = job.RetryOf,
         };
     }
+
+    /// <summary>The deadline in effect: the one asked for, else the type's default.</summary>
+    private static int TimeoutOf(ArchivedJob job) => job.TimeoutSeconds ?? JobOptions.DefaultTimeoutSeconds(job.Type);
 
     /// <summary>
     /// The record of a cached AiJob: a finished one as the operator archives it (with <paramref name="result"/> when
@@ -69,6 +76,10 @@ public static class JobMapper
             BatchId = job.Spec.Batch is { Name.Length: > 0 } b ? ResourceIds.BatchIdFromName(b.Name) : null,
             BatchIndex = job.Spec.Batch?.Index,
             Attempts = LiveAttemptsOf(status),
+            MaxRetries = job.Spec.MaxRetries,
+            TimeoutSeconds = job.Spec.TimeoutSeconds,
+            Metadata = ArchivedJob.MetadataOf(job.Spec),
+            RetryOf = string.IsNullOrEmpty(job.Spec.RetryOf) ? null : job.Spec.RetryOf,
         };
     }
 
@@ -119,6 +130,10 @@ public static class JobMapper
         Params = job.Params,
         CreatedAt = JobTimes.Format(job.CreatedAt),
         EstimatedCompletionAt = Format(job.EstimatedCompletionAt),
+        MaxRetries = job.MaxRetries,
+        TimeoutSeconds = TimeoutOf(job),
+        Metadata = job.Metadata,
+        RetryOf = job.RetryOf,
     };
 
     /// <summary>The dispatch answer of a cached job, with the estimate it was dispatched with (or the operator's refined one).</summary>

@@ -28,7 +28,7 @@ public sealed class JobSubmitter(KubeObjects kube, JobCache cache, JobReader rea
         if (idempotencyKey is null) return await CreateAsync(caller, request, name, ct).ConfigureAwait(false);
 
         var keys = history.Ready().IdempotencyKeys;
-        var fingerprint = RequestFingerprint.Of("job", [(request.Type, request.Priority, request.Params)]);
+        var fingerprint = RequestFingerprint.Of("job", [request]);
         var claim = await keys.ClaimAsync(caller.Tenant, idempotencyKey, fingerprint, ResourceIds.JobIdFromName(name), ct).ConfigureAwait(false);
         switch (claim.Outcome)
         {
@@ -88,6 +88,7 @@ public sealed class JobSubmitter(KubeObjects kube, JobCache cache, JobReader rea
         var job = NewJob.Build(name, caller.Tenant, request.Type, request.Priority, request.Params,
             estimator.Estimate(request.Type, JobTimes.CreatedAt(name, null)));
         job.Spec.CallbackUrl = request.CallbackUrl;
+        JobOptionsSpec.Apply(job.Spec, request);
         try
         {
             var created = await kube.CreateJobAsync(job, ct).ConfigureAwait(false);

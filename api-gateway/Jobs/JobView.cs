@@ -25,6 +25,14 @@ public sealed class JobView
     [JsonPropertyName("result")] public JsonElement? Result { get; init; }
     [JsonPropertyName("error")] public JobErrorView? Error { get; init; }
     [JsonPropertyName("batch_id")] public string? BatchId { get; init; }
+    /// <summary>The retry budget in effect (given, else the default 2).</summary>
+    [JsonPropertyName("max_retries")] public int? MaxRetries { get; init; }
+    /// <summary>The attempt deadline in effect (given, else the type's default).</summary>
+    [JsonPropertyName("timeout_seconds")] public int? TimeoutSeconds { get; init; }
+    /// <summary>The client's labels, when given.</summary>
+    [JsonPropertyName("metadata")] public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+    /// <summary>The id of the job this one retries (POST /api/ai-jobs/:id/retry).</summary>
+    [JsonPropertyName("retry_of")] public string? RetryOf { get; init; }
 }
 
 public sealed record JobErrorView(

@@ -10,6 +10,23 @@ namespace Nexus.Gateway.Jobs;
 /// <summary>The filters and page of <c>GET /api/ai-jobs</c>, parsed and checked.</summary>
 public sealed record ListQuery(string? Type, string? Phase, DateTimeOffset? Start, DateTimeOffset? End, int Limit, PageCursor? Cursor)
 {
+    /// <summary>
+    /// <c>metadata.&lt;key&gt;=&lt;value&gt;</c> filters: a job matches when its metadata has every pair (AND). Lists only;
+    /// the event streams do not take them.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
+    /// <summary>The prefix of a metadata filter's query parameter: <c>metadata.key</c>, or <c>metadata[key]</c> (OpenAPI's deepObject).</summary>
+    public const string MetadataPrefix = "metadata.";
+
+    private const string MetadataDeepPrefix = "metadata[";
+
+    private static bool IsMetadataFilter(string name) =>
+        name.StartsWith(MetadataPrefix, StringComparison.Ordinal) || (name.StartsWith(MetadataDeepPrefix, StringComparison.Ordinal) && name.EndsWith(']'));
+
+    private static string MetadataKeyOf(string name) =>
+        name.StartsWith(MetadataPrefix, StringComparison.Ordinal) ? name[MetadataPrefix.Length..] : name[MetadataDeepPrefix.Length..^1];
+
     public const int DefaultLimit = 50;
     public const int MaxLimit = 200;
 
@@ -18,7 +35,33 @@ public sealed record ListQuery(string? Type, string? Phase, DateTimeOffset? Star
 
     private static readonly HashSet<string> Known = [.. FilterKeys, "limit", "cursor"];
 
-    public static (ListQuery? Query, Rejection? Rejection) Parse(IQueryCollection query) => Parse(query, Known);
+    public static (ListQuery? Query, Rejection? Rejection) Parse(IQueryCollection query)
+    {
+        var (metadata, refused) = ParseMetadata(query);
+        if (refused is not null) return (null, refused);
+        var (parsed, rejection) = Parse(query, [.. Known, .. query.Keys.Where(IsMetadataFilter)]);
+        return (parsed is null ? null : parsed with { Metadata = metadata }, rejection);
+    }
+
+    /// <summary>The list's <c>metadata.&lt;key&gt;</c> parameters, each key and value within the bounds a job's metadata has.</summary>
+    private static (Dictionary<string, string>? Metadata, Rejection? Rejection) ParseMetadata(IQueryCollection query)
+    {
+        Dictionary<string, string>? filters = null;
+        foreach (var name in query.Keys.Where(IsMetadataFilter))
+        {
+            var key = MetadataKeyOf(name);
+            if (!JobOptions.IsMetadataKey(key))
+                return (null, ErrorCodes.Query(name, $"a metadata key must match the pattern {JobOptions.MetadataKeyPattern}"));
+            var value = Single(query, name) ?? "";
+            if (value.Length > JobOptions.MetadataValueMaxLength)
+                return (null, ErrorCodes.Query(name, $"must be at most {JobOptions.MetadataValueMaxLength} characters"));
+            filters ??= new Dictionary<string, string>(StringComparer.Ordinal);
+            filters[key] = value;
+        }
+        if (filters is { Count: > JobOptions.MetadataMaxKeys })
+            return (null, ErrorCodes.Query(MetadataPrefix + "*", $"at most {JobOptions.MetadataMaxKeys} metadata filters"));
+        return (filters, null);
+    }
 
     /// <summary>
     /// The list's filters without its page (limit, cursor), for a stream of changes; <paramref name="own"/> names the
@@ -98,7 +141,12 @@ public sealed record ListQuery(string? Type, string? Phase, DateTimeOffset? Star
     }
 
     /// <summary>Whether the job is the tenant's and passes the filters (the page aside).</summary>
-    public bool Matches(CachedJob job, string tenant) => Matches(job.Tenant, job.Type, job.Phase, job.CreatedAt, tenant);
+    public bool Matches(CachedJob job, string tenant) =>
+        Matches(job.Tenant, job.Type, job.Phase, job.CreatedAt, tenant) && MatchesMetadata(job.Job.Spec.Metadata);
+
+    /// <summary>Every filter pair is in the job's metadata (as <c>metadata @&gt; filters</c> in the database).</summary>
+    private bool MatchesMetadata(Dictionary<string, string>? metadata) =>
+        Metadata is null || Metadata.All(f => metadata is not null && metadata.TryGetValue(f.Key, out var v) && v == f.Value);
 
     /// <summary>The same, on a job's facts: streams keep the facts of past changes rather than the jobs.</summary>
     public bool Matches(string jobTenant, string type, string phase, DateTimeOffset createdAt, string tenant) =>
@@ -111,7 +159,7 @@ public sealed record ListQuery(string? Type, string? Phase, DateTimeOffset? Star
     /// <summary>The same filters and page for the history database's keyset list.</summary>
     public JobListQuery ToArchiveQuery(string tenant) => new()
     {
-        Tenant = tenant, Type = Type, Status = Phase, Start = Start, End = End, Limit = Limit,
+        Tenant = tenant, Type = Type, Status = Phase, Start = Start, End = End, Limit = Limit, Metadata = Metadata,
         After = Cursor is { } c ? new JobCursor(DateTimeOffset.FromUnixTimeMilliseconds(c.CreatedAtMs), c.Id) : null,
     };
 

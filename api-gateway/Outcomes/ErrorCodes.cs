@@ -23,6 +23,7 @@ public static class ErrorCodes
     public const string DashboardNotBuilt = "DASHBOARD_NOT_BUILT";
     public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
     public const string JobNotCancellable = "JOB_NOT_CANCELLABLE";
+    public const string JobNotRetryable = "JOB_NOT_RETRYABLE";
     public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";
     public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
     public const string QueueFull = "QUEUE_FULL";

@@ -24,10 +24,10 @@ public sealed record ParseOutcome(JobRequest? Job, string? Code, List<FieldError
     }
 }
 
-/// <summary>Turns a JSON job (<c>{"type", "params", "priority"}</c>) into a <see cref="JobRequest"/> or field errors.</summary>
+/// <summary>Turns a JSON job (<c>{"type", "params", "priority"}</c> and the options) into a <see cref="JobRequest"/> or field errors.</summary>
 public static class JobRequestParser
 {
-    private static readonly HashSet<string> TopLevelFields = ["type", "params", "priority"];
+    private static readonly HashSet<string> TopLevelFields = ["type", "params", "priority", .. JobOptionsParser.Fields];
 
     /// <param name="prefix">Path of the job in the request: "" for a single dispatch, "jobs[3]." in a batch.</param>
     public static ParseOutcome ParseJob(JsonElement job, string prefix = "")
@@ -91,9 +91,10 @@ public static class JobRequestParser
         if (type is not null)
             CheckParams(type, hasParams ? parameters : null, prefix + "params", details, ref code);
 
-        if (code is not null) return new(null, code, details);
         var kept = hasParams ? parameters.Clone() : Empty;
-        return new(new JobRequest(type!, priority, kept, callbackUrl), null, details);
+        var request = JobOptionsParser.Apply(new JobRequest(type ?? "", priority, kept, callbackUrl), job, type, Fail);
+        if (code is not null) return new(null, code, details);
+        return new(request, null, details);
     }
 
     private static void CheckParams(string type, JsonElement? parameters, string path, List<FieldError> details, ref string? code)

@@ -59,9 +59,9 @@ public sealed class AiJobSpec
     [Description("Deadline of one attempt; the operator's per-type default applies when unset.")]
     public int? TimeoutSeconds { get; set; }
 
-    [JsonPropertyName("maxRetries"), Range(0, 10), DefaultValue(2)]
+    [JsonPropertyName("maxRetries"), Range(0, 10), DefaultValue(JobOptions.DefaultMaxRetries)]
     [Description("How many times a retryable failure is retried before the job fails.")]
-    public int MaxRetries { get; set; } = 2;
+    public int MaxRetries { get; set; } = JobOptions.DefaultMaxRetries;
 
     [JsonPropertyName("dependsOn"), ListSet, MaxItems(20)]
     [Description("Names of AiJobs (same namespace) that must complete before this job may be claimed.")]
@@ -74,6 +74,14 @@ public sealed class AiJobSpec
     [JsonPropertyName("cancel"), DefaultValue(false)]
     [Description("User intent to cancel; honoured only while the job is queued.")]
     public bool Cancel { get; set; }
+
+    [JsonPropertyName("metadata"), StringMap(JobOptions.MetadataMaxKeys, JobOptions.MetadataValueMaxLength)]
+    [Description("The client's labels (REST metadata): returned with the job and filterable in lists. Keys as JobOptions.MetadataKeyPattern.")]
+    public Dictionary<string, string>? Metadata { get; set; }
+
+    [JsonPropertyName("retryOf"), MaxLength(253)]
+    [Description("The REST id of the failed or cancelled job this one retries (POST /api/ai-jobs/:id/retry).")]
+    public string? RetryOf { get; set; }
 
     [JsonPropertyName("callbackUrl"), MaxLength(2048)]
     [Description("An https URL that receives this job's terminal event as a signed webhook (Standard Webhooks).")]

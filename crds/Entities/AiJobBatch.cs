@@ -63,6 +63,10 @@ public sealed class AiJobBatchItem
 
     [JsonPropertyName("maxRetries"), Range(0, 10)] public int? MaxRetries { get; set; }
 
+    [JsonPropertyName("metadata"), StringMap(JobOptions.MetadataMaxKeys, JobOptions.MetadataValueMaxLength)]
+    [Description("The child's metadata (the AiJob's spec.metadata).")]
+    public Dictionary<string, string>? Metadata { get; set; }
+
     [JsonPropertyName("name"), MaxLength(253), RegularExpression("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
     [Description("Pre-assigned name of the child AiJob; generated from the batch name when unset.")]
     public string? Name { get; set; }

@@ -63,7 +63,7 @@ public static class JobTimes
 
     /// <summary>The attempt deadline: spec.timeoutSeconds, else twice the type's longest typical duration.</summary>
     public static TimeSpan Timeout(AiJob job) =>
-        TimeSpan.FromSeconds(job.Spec.TimeoutSeconds ?? (JobTypes.TypicalSeconds.TryGetValue(job.Spec.Type, out var t) ? t.Max * 2 : 600));
+        TimeSpan.FromSeconds(job.Spec.TimeoutSeconds ?? JobOptions.DefaultTimeoutSeconds(job.Spec.Type));
 
     /// <summary>The middle of the type's documented typical run time.</summary>
     public static TimeSpan Typical(string type) =>

@@ -56,6 +56,7 @@ public static class NewJob
         ];
         child.Spec.TimeoutSeconds = item.TimeoutSeconds;
         if (item.MaxRetries is { } retries) child.Spec.MaxRetries = retries;
+        child.Spec.Metadata = item.Metadata is { Count: > 0 } metadata ? new Dictionary<string, string>(metadata) : null;
         child.Spec.Batch = new AiJobBatchRef { Name = batch.Metadata.Name, Index = index };
         child.Spec.DependsOn = batch.Spec.Sequential && index > 0 ? [BatchChildren.Name(batch, index - 1)] : null;
         return child;

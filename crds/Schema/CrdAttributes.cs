@@ -46,3 +46,11 @@ public sealed class MinItemsAttribute(int min) : Attribute
 {
     public int Min { get; } = min;
 }
+
+/// <summary>Bounds a string map property: at most this many keys (schema maxProperties), each value at most this long.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class StringMapAttribute(int maxProperties, int valueMaxLength) : Attribute
+{
+    public int MaxProperties { get; } = maxProperties;
+    public int ValueMaxLength { get; } = valueMaxLength;
+}

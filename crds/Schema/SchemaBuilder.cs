@@ -28,8 +28,9 @@ public static class SchemaBuilder
         {
             var jsonName = property.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name;
             if (jsonName is null || property.GetCustomAttribute<JsonIgnoreAttribute>() is not null) continue;
-            // apiVersion, kind and metadata belong to the API server's own schema, not ours.
-            if (jsonName is "apiVersion" or "kind" or "metadata") continue;
+            // An object's apiVersion, kind and metadata belong to the API server's own schema, not ours (a spec field
+            // may still be called metadata).
+            if (jsonName is "apiVersion" or "kind" or "metadata" && typeof(k8s.IKubernetesObject).IsAssignableFrom(type)) continue;
             properties[jsonName] = PropertySchema(property);
             if (property.GetCustomAttribute<RequiredAttribute>() is not null) required.Add(jsonName);
         }
@@ -62,6 +63,11 @@ public static class SchemaBuilder
         if (property.GetCustomAttribute<RegularExpressionAttribute>() is { } pattern) schema["pattern"] = pattern.Pattern;
         if (property.GetCustomAttribute<MinItemsAttribute>() is { } minItems) schema["minItems"] = minItems.Min;
         if (property.GetCustomAttribute<MaxItemsAttribute>() is { } maxItems) schema["maxItems"] = maxItems.Max;
+        if (property.GetCustomAttribute<StringMapAttribute>() is { } stringMap)
+        {
+            schema["maxProperties"] = stringMap.MaxProperties;
+            schema["additionalProperties"] = new JsonObject { ["type"] = "string", ["maxLength"] = stringMap.ValueMaxLength };
+        }
         if (property.GetCustomAttribute<ListSetAttribute>() is not null) schema["x-kubernetes-list-type"] = "set";
         if (property.GetCustomAttribute<ListMapAttribute>() is { } map)
         {

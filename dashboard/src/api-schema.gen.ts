@@ -132,6 +132,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ai-jobs/{jobId}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dispatch a failed or cancelled job again
+         * @description Required scope: ai-jobs:write. A new job with the same type, params, priority, max_retries, timeout_seconds and metadata; its retry_of names the first job. No body. 409 JOB_NOT_RETRYABLE unless the job failed or was cancelled. Optional Idempotency-Key header.
+         */
+        post: operations["retryJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/webhooks": {
         parameters: {
             query?: never;
@@ -370,6 +390,22 @@ export interface components {
              * @example batch_01HXK9MZPQ3B8C7D2E5F6G
              */
             batch_id?: string;
+            /**
+             * Format: int32
+             * @description Retries of a retryable failure in effect: the one dispatched with, else 2 (kubectl-made jobs may have up to 10); absent in records archived before it was kept
+             */
+            max_retries?: number;
+            /**
+             * Format: int32
+             * @description Deadline of one attempt in effect: the one dispatched with, else 2 x the type's longest typical duration
+             */
+            timeout_seconds?: number;
+            metadata?: components["schemas"]["Metadata"];
+            /**
+             * @description The failed or cancelled job this one retries (POST /api/ai-jobs/{jobId}/retry)
+             * @example job_01HXK9MZPQ3B8C7D2E5F6G
+             */
+            retry_of?: string;
         };
         /** @description One attempt of a job: the worker instance that ran it, when, and how it ended */
         JobAttempt: {
@@ -395,6 +431,16 @@ export interface components {
              * @example WORKER_TIMEOUT
              */
             error_code?: string;
+        };
+        /**
+         * @description The client's own labels: returned with the job, filterable with metadata.<key>=<value> in the list
+         * @example {
+         *       "order": "po-1842",
+         *       "team": "pricing"
+         *     }
+         */
+        Metadata: {
+            [key: string]: string;
         };
         /** @description Why a job failed (or was cancelled by a failed dependency) */
         JobError: {
@@ -466,7 +512,7 @@ export interface components {
          * @description Every error code; each has one HTTP status (the info section lists them)
          * @enum {string}
          */
-        ErrorCode: "INVALID_JSON" | "INVALID_QUERY" | "INVALID_LAST_EVENT_ID" | "INVALID_IDEMPOTENCY_KEY" | "TENANT_REQUIRED" | "MALFORMED_REQUEST" | "DUPLICATE_KEY" | "UNAUTHENTICATED" | "INSUFFICIENT_SCOPE" | "TENANT_NOT_ALLOWED" | "JOB_NOT_FOUND" | "BATCH_NOT_FOUND" | "NOT_FOUND" | "DASHBOARD_NOT_BUILT" | "WEBHOOK_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "JOB_NOT_CANCELLABLE" | "TOO_MANY_WEBHOOKS" | "LENGTH_REQUIRED" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_REQUEST" | "INVALID_JOB_TYPE" | "INVALID_PARAMS" | "INVALID_PRIORITY" | "BATCH_TOO_LARGE" | "IDEMPOTENCY_KEY_REUSED" | "INVALID_WEBHOOK_URL" | "INVALID_WEBHOOK_EVENTS" | "INVALID_CALLBACK_URL" | "QUEUE_FULL" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "UPSTREAM_UNAVAILABLE" | "NOT_READY" | "HISTORY_UNAVAILABLE" | "HTTP_VERSION_NOT_SUPPORTED";
+        ErrorCode: "INVALID_JSON" | "INVALID_QUERY" | "INVALID_LAST_EVENT_ID" | "INVALID_IDEMPOTENCY_KEY" | "TENANT_REQUIRED" | "MALFORMED_REQUEST" | "DUPLICATE_KEY" | "UNAUTHENTICATED" | "INSUFFICIENT_SCOPE" | "TENANT_NOT_ALLOWED" | "JOB_NOT_FOUND" | "BATCH_NOT_FOUND" | "NOT_FOUND" | "DASHBOARD_NOT_BUILT" | "WEBHOOK_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "JOB_NOT_CANCELLABLE" | "JOB_NOT_RETRYABLE" | "TOO_MANY_WEBHOOKS" | "LENGTH_REQUIRED" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_REQUEST" | "INVALID_JOB_TYPE" | "INVALID_PARAMS" | "INVALID_PRIORITY" | "BATCH_TOO_LARGE" | "IDEMPOTENCY_KEY_REUSED" | "INVALID_WEBHOOK_URL" | "INVALID_WEBHOOK_EVENTS" | "INVALID_CALLBACK_URL" | "QUEUE_FULL" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "UPSTREAM_UNAVAILABLE" | "NOT_READY" | "HISTORY_UNAVAILABLE" | "HTTP_VERSION_NOT_SUPPORTED";
         /** @description One field-level problem */
         FieldError: {
             /**
@@ -543,6 +589,19 @@ export interface components {
             type: "pricing_recalculate";
             params?: components["schemas"]["Params_pricing_recalculate"];
             priority?: components["schemas"]["Priority"];
+            /**
+             * Format: int32
+             * @description Retries of a retryable failure before the job fails
+             * @default 2
+             */
+            max_retries: number;
+            /**
+             * Format: int32
+             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
+             * @default 120
+             */
+            timeout_seconds: number;
+            metadata?: components["schemas"]["Metadata"];
         };
         /**
          * review_sentiment params
@@ -582,6 +641,19 @@ export interface components {
             type: "review_sentiment";
             params?: components["schemas"]["Params_review_sentiment"];
             priority?: components["schemas"]["Priority"];
+            /**
+             * Format: int32
+             * @description Retries of a retryable failure before the job fails
+             * @default 2
+             */
+            max_retries: number;
+            /**
+             * Format: int32
+             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
+             * @default 240
+             */
+            timeout_seconds: number;
+            metadata?: components["schemas"]["Metadata"];
         };
         /**
          * return_classify params
@@ -636,6 +708,19 @@ export interface components {
             type: "return_classify";
             params?: components["schemas"]["Params_return_classify"];
             priority?: components["schemas"]["Priority"];
+            /**
+             * Format: int32
+             * @description Retries of a retryable failure before the job fails
+             * @default 2
+             */
+            max_retries: number;
+            /**
+             * Format: int32
+             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
+             * @default 180
+             */
+            timeout_seconds: number;
+            metadata?: components["schemas"]["Metadata"];
         };
         /**
          * llm_visibility_score params
@@ -666,6 +751,19 @@ export interface components {
             type: "llm_visibility_score";
             params?: components["schemas"]["Params_llm_visibility_score"];
             priority?: components["schemas"]["Priority"];
+            /**
+             * Format: int32
+             * @description Retries of a retryable failure before the job fails
+             * @default 2
+             */
+            max_retries: number;
+            /**
+             * Format: int32
+             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
+             * @default 600
+             */
+            timeout_seconds: number;
+            metadata?: components["schemas"]["Metadata"];
         };
         /**
          * competitor_scan params
@@ -689,6 +787,19 @@ export interface components {
             type: "competitor_scan";
             params?: components["schemas"]["Params_competitor_scan"];
             priority?: components["schemas"]["Priority"];
+            /**
+             * Format: int32
+             * @description Retries of a retryable failure before the job fails
+             * @default 2
+             */
+            max_retries: number;
+            /**
+             * Format: int32
+             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
+             * @default 120
+             */
+            timeout_seconds: number;
+            metadata?: components["schemas"]["Metadata"];
         };
         /**
          * listing_optimize params
@@ -724,6 +835,19 @@ export interface components {
             type: "listing_optimize";
             params?: components["schemas"]["Params_listing_optimize"];
             priority?: components["schemas"]["Priority"];
+            /**
+             * Format: int32
+             * @description Retries of a retryable failure before the job fails
+             * @default 2
+             */
+            max_retries: number;
+            /**
+             * Format: int32
+             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
+             * @default 240
+             */
+            timeout_seconds: number;
+            metadata?: components["schemas"]["Metadata"];
         };
         /** @description A job to dispatch: its type, the type's params and a priority (default normal) */
         DispatchJobRequest: components["schemas"]["Dispatch_pricing_recalculate"] | components["schemas"]["Dispatch_review_sentiment"] | components["schemas"]["Dispatch_return_classify"] | components["schemas"]["Dispatch_llm_visibility_score"] | components["schemas"]["Dispatch_competitor_scan"] | components["schemas"]["Dispatch_listing_optimize"];
@@ -835,6 +959,8 @@ export interface operations {
                 limit?: number;
                 /** @description The next_cursor of the previous page */
                 cursor?: string;
+                /** @description Jobs whose metadata has every one of these key/value pairs: metadata[key]=value (the gateway also takes metadata.key=value) */
+                metadata?: components["schemas"]["Metadata"];
             };
             header?: {
                 /** @description The tenant to act for; required when the key serves several tenants (else TENANT_REQUIRED) */
@@ -2143,6 +2269,200 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "RATE_LIMITED";
+                        };
+                    };
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL_ERROR";
+                        };
+                    };
+                };
+            };
+            /** @description Service Unavailable: HISTORY_UNAVAILABLE, UPSTREAM_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "HISTORY_UNAVAILABLE" | "UPSTREAM_UNAVAILABLE";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    retryJob: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant to act for; required when the key serves several tenants (else TENANT_REQUIRED) */
+                "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                /** @description The same key with the same request answers with the first answer (Idempotent-Replayed: true); with another request IDEMPOTENCY_KEY_REUSED */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The job id dispatch answered with (job_...) */
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    /** @description Where to read what was created */
+                    Location?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobEnvelope"];
+                };
+            };
+            /** @description Bad Request: INVALID_IDEMPOTENCY_KEY, INVALID_QUERY, TENANT_REQUIRED */
+            400: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INVALID_IDEMPOTENCY_KEY" | "INVALID_QUERY" | "TENANT_REQUIRED";
+                        };
+                    };
+                };
+            };
+            /** @description Unauthorized: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with */
+                    "WWW-Authenticate"?: "Bearer";
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHENTICATED";
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden: INSUFFICIENT_SCOPE, TENANT_NOT_ALLOWED */
+            403: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INSUFFICIENT_SCOPE" | "TENANT_NOT_ALLOWED";
+                        };
+                    };
+                };
+            };
+            /** @description Not Found: JOB_NOT_FOUND */
+            404: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "JOB_NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: JOB_NOT_RETRYABLE */
+            409: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "JOB_NOT_RETRYABLE";
+                        };
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "IDEMPOTENCY_KEY_REUSED";
+                        };
+                    };
+                };
+            };
+            /** @description Too Many Requests: QUEUE_FULL, RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "QUEUE_FULL" | "RATE_LIMITED";
                         };
                     };
                 };

@@ -29,6 +29,18 @@ public sealed record ArchivedJob
     public int? BatchIndex { get; init; }
     public IReadOnlyList<JobAttempt> Attempts { get; init; } = [];
 
+    /// <summary>The retry budget it ran with (<c>spec.maxRetries</c>); null in records archived before it was kept.</summary>
+    public int? MaxRetries { get; init; }
+
+    /// <summary>The attempt deadline the job asked for (<c>spec.timeoutSeconds</c>); null: the type's default applied.</summary>
+    public int? TimeoutSeconds { get; init; }
+
+    /// <summary>The client's labels (<c>spec.metadata</c>); null when none were given.</summary>
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
+    /// <summary>The REST id of the job this one retries (<c>spec.retryOf</c>).</summary>
+    public string? RetryOf { get; init; }
+
     /// <summary>
     /// The job's own webhook (<c>spec.callbackUrl</c>). On write only: the first archive of the job enqueues its
     /// terminal event for this URL; it is not kept in the job's row, so reads leave it null.
@@ -73,6 +85,10 @@ public sealed record ArchivedJob
             BatchId = job.Spec.Batch is { Name.Length: > 0 } b ? ResourceIds.BatchIdFromName(b.Name) : null,
             BatchIndex = job.Spec.Batch?.Index,
             Attempts = attempts ?? EndedAttemptsOf(status) ?? LastAttemptOf(status, phase),
+            MaxRetries = job.Spec.MaxRetries,
+            TimeoutSeconds = job.Spec.TimeoutSeconds,
+            Metadata = MetadataOf(job.Spec),
+            RetryOf = string.IsNullOrEmpty(job.Spec.RetryOf) ? null : job.Spec.RetryOf,
             CallbackUrl = string.IsNullOrEmpty(job.Spec.CallbackUrl) ? null : job.Spec.CallbackUrl,
             Result = result ?? (phase == JobPhases.Completed ? status?.Result : null),
         };
@@ -83,6 +99,10 @@ public sealed record ArchivedJob
         status?.AttemptHistory is { Count: > 0 } list
             ? list.Select(a => new JobAttempt(a.Number, a.Pool, a.Instance, JobTimes.AsUtc(a.StartedAt), Utc(a.EndedAt), a.Outcome, a.ErrorCode)).ToList()
             : null;
+
+    /// <summary>A spec's metadata as records keep it: null when empty.</summary>
+    public static IReadOnlyDictionary<string, string>? MetadataOf(AiJobSpec spec) =>
+        spec.Metadata is { Count: > 0 } m ? new Dictionary<string, string>(m, StringComparer.Ordinal) : null;
 
     internal static DateTimeOffset? Utc(DateTime? time) => time is { } t ? JobTimes.AsUtc(t) : null;
 

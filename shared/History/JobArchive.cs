@@ -190,6 +190,11 @@ public sealed class JobArchive(NpgsqlDataSource dataSource, HistoryOptions optio
         if (q.Status is not null) sql.Append(" AND j.status = ").Append(Next(new NpgsqlParameter<string> { TypedValue = q.Status }));
         if (q.Start is { } start) sql.Append(" AND j.created_at >= ").Append(Next(new NpgsqlParameter<DateTimeOffset> { TypedValue = start.ToUniversalTime() }));
         if (q.End is { } end) sql.Append(" AND j.created_at <= ").Append(Next(new NpgsqlParameter<DateTimeOffset> { TypedValue = end.ToUniversalTime() }));
+        if (q.Metadata is { Count: > 0 } metadata)
+            sql.Append(" AND j.metadata @> ").Append(Next(new NpgsqlParameter
+            {
+                Value = JsonSerializer.Serialize(metadata, JobRows.Json), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb,
+            })).Append("::jsonb");
         if (q.After is { } after)
         {
             var at = Next(new NpgsqlParameter<DateTimeOffset> { TypedValue = JobRows.Millis(after.CreatedAt) });
@@ -279,7 +284,8 @@ public sealed class JobArchive(NpgsqlDataSource dataSource, HistoryOptions optio
             ulong loaded;
             await using (var copy = await conn.BeginBinaryImportAsync(
                 "COPY jobs (id, tenant, type, status, priority, params, error_code, error_message, retry_count, created_at, " +
-                "started_at, completed_at, estimated_completion_at, batch_id, batch_index, attempts) FROM STDIN (FORMAT BINARY)", c).ConfigureAwait(false))
+                "started_at, completed_at, estimated_completion_at, batch_id, batch_index, attempts, max_retries, timeout_seconds, metadata, retry_of) " +
+                "FROM STDIN (FORMAT BINARY)", c).ConfigureAwait(false))
             {
                 foreach (var job in jobs)
                 {
@@ -300,6 +306,10 @@ public sealed class JobArchive(NpgsqlDataSource dataSource, HistoryOptions optio
                     await WriteNullableAsync(copy, job.BatchId, NpgsqlDbType.Text, c).ConfigureAwait(false);
                     await WriteNullableAsync(copy, job.BatchIndex, NpgsqlDbType.Integer, c).ConfigureAwait(false);
                     await copy.WriteAsync(JsonSerializer.Serialize(job.Attempts, JobRows.Json), NpgsqlDbType.Jsonb, c).ConfigureAwait(false);
+                    await WriteNullableAsync(copy, job.MaxRetries, NpgsqlDbType.Integer, c).ConfigureAwait(false);
+                    await WriteNullableAsync(copy, job.TimeoutSeconds, NpgsqlDbType.Integer, c).ConfigureAwait(false);
+                    await WriteNullableAsync(copy, job.Metadata is { Count: > 0 } m ? JsonSerializer.Serialize(m, JobRows.Json) : null, NpgsqlDbType.Jsonb, c).ConfigureAwait(false);
+                    await WriteNullableAsync(copy, job.RetryOf, NpgsqlDbType.Text, c).ConfigureAwait(false);
                 }
                 loaded = await copy.CompleteAsync(c).ConfigureAwait(false);
             }

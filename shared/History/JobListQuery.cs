@@ -16,6 +16,8 @@ public sealed record JobListQuery
     public DateTimeOffset? Start { get; init; }
     /// <summary>Created at or before (inclusive).</summary>
     public DateTimeOffset? End { get; init; }
+    /// <summary>Jobs whose metadata holds every one of these pairs (<c>metadata @&gt; filters</c>, the GIN index).</summary>
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
     public int Limit { get; init; } = 50;
     public JobCursor? After { get; init; }
     /// <summary>Read each completed job's result too (decompressed); lists leave it out by default.</summary>

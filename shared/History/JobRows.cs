@@ -11,7 +11,8 @@ internal static class JobRows
     /// <summary>The job columns, in the order <see cref="Read"/> reads them (sequential access needs the order).</summary>
     public const string Columns =
         "j.id, j.tenant, j.type, j.status, j.priority, j.params, j.error_code, j.error_message, j.retry_count, " +
-        "j.created_at, j.started_at, j.completed_at, j.estimated_completion_at, j.batch_id, j.batch_index, j.attempts";
+        "j.created_at, j.started_at, j.completed_at, j.estimated_completion_at, j.batch_id, j.batch_index, j.attempts, " +
+        "j.max_retries, j.timeout_seconds, j.metadata, j.retry_of";
 
     /// <summary>
     /// The columns every read selects: the job's, the result's size, and its body only when asked for. The result is
@@ -22,17 +23,23 @@ internal static class JobRows
         $"SELECT {Columns}, r.size_bytes, {(withResult ? "r.body" : "NULL::bytea")} FROM jobs j " +
         $"LEFT JOIN LATERAL (SELECT size_bytes{(withResult ? ", body" : "")} FROM job_results WHERE job_id = j.id AND tenant = j.tenant OFFSET 0) r ON true";
 
+    /// <summary>The parameters of <see cref="Upsert"/> ($1-$20); statements that wrap it number theirs after.</summary>
+    public const int UpsertParameterCount = 20;
+
     public const string Upsert =
         """
         INSERT INTO jobs (id, tenant, type, status, priority, params, error_code, error_message, retry_count,
-                          created_at, started_at, completed_at, estimated_completion_at, batch_id, batch_index, attempts)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                          created_at, started_at, completed_at, estimated_completion_at, batch_id, batch_index, attempts,
+                          max_retries, timeout_seconds, metadata, retry_of)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
         ON CONFLICT (id) DO UPDATE SET
             type = EXCLUDED.type, status = EXCLUDED.status, priority = EXCLUDED.priority, params = EXCLUDED.params,
             error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message, retry_count = EXCLUDED.retry_count,
             created_at = EXCLUDED.created_at, started_at = EXCLUDED.started_at, completed_at = EXCLUDED.completed_at,
             estimated_completion_at = EXCLUDED.estimated_completion_at, batch_id = EXCLUDED.batch_id,
-            batch_index = EXCLUDED.batch_index, attempts = EXCLUDED.attempts, archived_at = now()
+            batch_index = EXCLUDED.batch_index, attempts = EXCLUDED.attempts, max_retries = EXCLUDED.max_retries,
+            timeout_seconds = EXCLUDED.timeout_seconds, metadata = EXCLUDED.metadata, retry_of = EXCLUDED.retry_of,
+            archived_at = now()
         WHERE jobs.tenant = EXCLUDED.tenant
         RETURNING id
         """;
@@ -66,6 +73,10 @@ internal static class JobRows
         p.Add(Nullable(job.BatchId, NpgsqlDbType.Text));
         p.Add(Nullable(job.BatchIndex, NpgsqlDbType.Integer));
         p.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(job.Attempts, Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        p.Add(Nullable(job.MaxRetries, NpgsqlDbType.Integer));
+        p.Add(Nullable(job.TimeoutSeconds, NpgsqlDbType.Integer));
+        p.Add(Nullable(job.Metadata is { Count: > 0 } m ? JsonSerializer.Serialize(m, Json) : null, NpgsqlDbType.Jsonb));
+        p.Add(Nullable(job.RetryOf, NpgsqlDbType.Text));
     }
 
     public static void AddResultParameters(NpgsqlParameterCollection p, string tenant, string jobId, CompressedResult result)
@@ -96,10 +107,16 @@ internal static class JobRows
             BatchId = await r.IsDBNullAsync(13, ct).ConfigureAwait(false) ? null : r.GetString(13),
             BatchIndex = await NullableAsync<int>(r, 14, ct).ConfigureAwait(false),
             Attempts = JsonSerializer.Deserialize<List<JobAttempt>>(r.GetString(15), Json) ?? [],
-            ResultSizeBytes = await NullableAsync<long>(r, 16, ct).ConfigureAwait(false),
+            MaxRetries = await NullableAsync<int>(r, 16, ct).ConfigureAwait(false),
+            TimeoutSeconds = await NullableAsync<int>(r, 17, ct).ConfigureAwait(false),
+            Metadata = await r.IsDBNullAsync(18, ct).ConfigureAwait(false)
+                ? null
+                : JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(18), Json),
+            RetryOf = await r.IsDBNullAsync(19, ct).ConfigureAwait(false) ? null : r.GetString(19),
+            ResultSizeBytes = await NullableAsync<long>(r, 20, ct).ConfigureAwait(false),
         };
-        if (!withResult || await r.IsDBNullAsync(17, ct).ConfigureAwait(false)) return job;
-        await using var body = await r.GetStreamAsync(17, ct).ConfigureAwait(false);
+        if (!withResult || await r.IsDBNullAsync(21, ct).ConfigureAwait(false)) return job;
+        await using var body = await r.GetStreamAsync(21, ct).ConfigureAwait(false);
         return job with { Result = await ResultCodec.ReadAsync(body, ct).ConfigureAwait(false) };
     }
 

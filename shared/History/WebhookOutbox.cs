@@ -48,8 +48,8 @@ internal static class WebhookOutbox
         return sql + "\nSELECT id FROM up";
     }
 
-    /// <summary>The job upsert (<see cref="JobRows.Upsert"/>, parameters $1-$16) with its outbox writes ($17-$19).</summary>
-    public static readonly string JobUpsert = Wrap(JobRows.Upsert, 17, withCallback: true);
+    /// <summary>The job upsert (<see cref="JobRows.Upsert"/>, parameters $1-$20) with its outbox writes ($21-$23).</summary>
+    public static readonly string JobUpsert = Wrap(JobRows.Upsert, JobRows.UpsertParameterCount + 1, withCallback: true);
 
     public static void AddJobParameters(NpgsqlParameterCollection p, ArchivedJob job)
     {

@@ -178,7 +178,7 @@ public static class OpenApiDocumentBuilder
         if (authenticated) parameters.Add(new JsonObject { ["$ref"] = "#/components/parameters/TenantId" });
         switch (operation)
         {
-            case "dispatchJob" or "dispatchBatch":
+            case "dispatchJob" or "dispatchBatch" or "retryJob":
                 parameters.Add(new JsonObject { ["$ref"] = "#/components/parameters/IdempotencyKey" });
                 break;
             case "getJob":
@@ -201,6 +201,11 @@ public static class OpenApiDocumentBuilder
                 parameters.Add(Query("limit", $"Results per page (default {ListQuery.DefaultLimit})",
                     new JsonObject { ["type"] = "integer", ["format"] = "int32", ["minimum"] = 1, ["maximum"] = ListQuery.MaxLimit, ["default"] = ListQuery.DefaultLimit }));
                 parameters.Add(Query("cursor", "The next_cursor of the previous page", new JsonObject { ["type"] = "string", ["maxLength"] = ApiBounds.CursorMaxLength }));
+                var metadata = Query("metadata", "Jobs whose metadata has every one of these key/value pairs: metadata[key]=value (the gateway also takes metadata.key=value)",
+                    new JsonObject { ["$ref"] = "#/components/schemas/Metadata" });
+                metadata["style"] = "deepObject";
+                metadata["explode"] = true;
+                parameters.Add(metadata);
                 break;
         }
         return parameters;

@@ -61,7 +61,11 @@ internal static class OpenApiSchemas
                     "attempts": {"type": "array", "maxItems": {{{AiJobAttempt.MaxKept}}}, "items": {"$ref": "#/components/schemas/JobAttempt"}, "description": "Every attempt so far, oldest first (the last {{{AiJobAttempt.MaxKept}}} when there were more): a retried job has one per try; absent before the first attempt started"},
                     "result": {"description": "The worker's result (completed jobs); its shape depends on the job type (workers/README.md)"},
                     "error": {"$ref": "#/components/schemas/JobError"},
-                    "batch_id": {"type": "string", "maxLength": {{{ApiBounds.IdMaxLength}}}, "description": "The batch it belongs to", "examples": ["batch_01HXK9MZPQ3B8C7D2E5F6G"]}
+                    "batch_id": {"type": "string", "maxLength": {{{ApiBounds.IdMaxLength}}}, "description": "The batch it belongs to", "examples": ["batch_01HXK9MZPQ3B8C7D2E5F6G"]},
+                    "max_retries": {"type": "integer", "format": "int32", "minimum": 0, "maximum": 10, "description": "Retries of a retryable failure in effect: the one dispatched with, else {{{JobOptions.DefaultMaxRetries}}} (kubectl-made jobs may have up to 10); absent in records archived before it was kept"},
+                    "timeout_seconds": {"type": "integer", "format": "int32", "minimum": 1, "maximum": 86400, "description": "Deadline of one attempt in effect: the one dispatched with, else {{{JobOptions.DefaultTimeoutFactor}}} x the type's longest typical duration"},
+                    "metadata": {"$ref": "#/components/schemas/Metadata"},
+                    "retry_of": {"type": "string", "maxLength": {{{ApiBounds.IdMaxLength}}}, "description": "The failed or cancelled job this one retries (POST /api/ai-jobs/{jobId}/retry)", "examples": ["job_01HXK9MZPQ3B8C7D2E5F6G"]}
                   },
                   "additionalProperties": false
                 }
@@ -80,6 +84,16 @@ internal static class OpenApiSchemas
                     "error_code": {"type": "string", "maxLength": {{{AiJobError.CodeMaxLength}}}, "description": "The error code of an attempt that did not complete", "examples": ["WORKER_TIMEOUT"]}
                   },
                   "additionalProperties": false
+                }
+                """),
+            ["Metadata"] = Node($$$"""
+                {
+                  "type": "object",
+                  "description": "The client's own labels: returned with the job, filterable with metadata.<key>=<value> in the list",
+                  "maxProperties": {{{JobOptions.MetadataMaxKeys}}},
+                  "propertyNames": {"type": "string", "maxLength": {{{JobOptions.MetadataKeyMaxLength}}}, "pattern": {{{JsonSerializer.Serialize(JobOptions.MetadataKeyPattern)}}}},
+                  "additionalProperties": {"type": "string", "maxLength": {{{JobOptions.MetadataValueMaxLength}}}},
+                  "examples": [{"order": "po-1842", "team": "pricing"}]
                 }
                 """),
             ["JobError"] = Node($$$"""
@@ -221,7 +235,10 @@ internal static class OpenApiSchemas
                   "properties": {
                     "type": {"type": "string", "const": "{{{type}}}"},
                     "params": {"$ref": "#/components/schemas/{{{ParamsSchemaName(type)}}}"},
-                    "priority": {"$ref": "#/components/schemas/Priority"}
+                    "priority": {"$ref": "#/components/schemas/Priority"},
+                    "max_retries": {"type": "integer", "format": "int32", "minimum": 0, "maximum": {{{JobOptions.MaxRetriesLimit}}}, "default": {{{JobOptions.DefaultMaxRetries}}}, "description": "Retries of a retryable failure before the job fails"},
+                    "timeout_seconds": {"type": "integer", "format": "int32", "minimum": 1, "maximum": {{{JobOptions.MaxTimeoutSeconds(type)}}}, "default": {{{JobOptions.DefaultTimeoutSeconds(type)}}}, "description": "Deadline of one attempt, at most {{{JobOptions.MaxTimeoutFactor}}} x the type's longest typical duration"},
+                    "metadata": {"$ref": "#/components/schemas/Metadata"}
                   },
                   "additionalProperties": false
                 }

@@ -86,12 +86,24 @@ class NexusClient:
     # ---- jobs -------------------------------------------------------------------------------------------------
 
     def dispatch(self, type: str, params: dict, priority: str = "normal",
-                 idempotency_key: Optional[str] = None) -> dict:
+                 idempotency_key: Optional[str] = None, max_retries: Optional[int] = None,
+                 timeout_seconds: Optional[int] = None, metadata: Optional[Mapping[str, str]] = None) -> dict:
         """Creates a job and returns its view (status `queued`). A repeat with the same `idempotency_key`
-        returns the first job instead of creating a second one."""
+        returns the first job instead of creating a second one. Options (left out when None): `max_retries`
+        (0-5), `timeout_seconds` (one attempt's deadline, at most 10x the type's longest typical duration),
+        `metadata` (at most 16 keys matching ^[a-z0-9]([a-z0-9_.-]{0,61}[a-z0-9])?$, values up to 256 characters;
+        returned with the job and filterable with `list(metadata=...)`)."""
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
-        body = {"type": type, "params": params, "priority": priority}
+        body = {"type": type, "params": params, "priority": priority,
+                **_options(max_retries, timeout_seconds, metadata)}
         return self._call("POST", "/api/ai-jobs", body=body, headers=headers)["data"]
+
+    def retry(self, job_id: str, idempotency_key: Optional[str] = None) -> dict:
+        """Dispatches a failed or cancelled job again as a new job (same type, params, priority, options and
+        metadata; its `retry_of` is `job_id`) and returns the new job's view. ApiError JOB_NOT_RETRYABLE (409) for
+        a queued, running or completed job."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        return self._call("POST", f"/api/ai-jobs/{_segment(job_id)}/retry", headers=headers)["data"]
 
     def get(self, job_id: str, wait: Optional[int] = None) -> dict:
         """One job's view; with `wait` (seconds, at most 60) the gateway answers as soon as the job is
@@ -113,10 +125,14 @@ class NexusClient:
                 raise JobTimeout(job)
 
     def list(self, type: Optional[str] = None, status: Optional[str] = None, start_date: Optional[str] = None,
-             end_date: Optional[str] = None, page_size: int = 50) -> Iterator[dict]:
-        """Every job that matches, newest first, following the cursor page by page (lazily)."""
+             end_date: Optional[str] = None, page_size: int = 50,
+             metadata: Optional[Mapping[str, str]] = None) -> Iterator[dict]:
+        """Every job that matches, newest first, following the cursor page by page (lazily). `metadata`: only
+        jobs whose metadata has every one of these key/value pairs."""
         query = {k: v for k, v in {"type": type, "status": status, "start_date": start_date,
                                    "end_date": end_date, "limit": str(page_size)}.items() if v is not None}
+        for key, value in (metadata or {}).items():
+            query[f"metadata.{key}"] = value
         while True:
             page = self._call("GET", "/api/ai-jobs", query=query)
             yield from page["data"]
@@ -132,7 +148,7 @@ class NexusClient:
     # ---- batches ----------------------------------------------------------------------------------------------
 
     def batch(self, jobs: list[dict], sequential: bool = False) -> dict:
-        """Dispatches 1-20 jobs ({"type", "params", "priority"?}) at once: {"batch_id", "jobs"}. Sequential runs
+        """Dispatches 1-20 jobs ({"type", "params", "priority"?, "max_retries"?, "timeout_seconds"?, "metadata"?}) at once: {"batch_id", "jobs"}. Sequential runs
         each after the previous one completed."""
         return self._call("POST", "/api/ai-jobs/batch", body={"jobs": jobs, "sequential": sequential})["data"]
 
@@ -310,3 +326,16 @@ def _api_error(answer: urllib.error.HTTPError) -> ApiError:
         code, message, details = "HTTP_ERROR", raw.decode(errors="replace")[:500] or answer.reason, None
     return ApiError(answer.code, code, message, details,
                     float(retry_after) if retry_after and retry_after.isdigit() else None)
+
+
+def _options(max_retries: Optional[int], timeout_seconds: Optional[int],
+             metadata: Optional[Mapping[str, str]]) -> dict:
+    """A job's options as the request body names them; those not given are left out (the gateway's defaults)."""
+    options: dict = {}
+    if max_retries is not None:
+        options["max_retries"] = max_retries
+    if timeout_seconds is not None:
+        options["timeout_seconds"] = timeout_seconds
+    if metadata is not None:
+        options["metadata"] = dict(metadata)
+    return options

@@ -147,6 +147,37 @@ def test_a_repeated_idempotency_key_returns_the_first_job(client: NexusClient):
     assert again["id"] == first["id"]
 
 
+def test_options_and_metadata_come_back_and_filter_the_list(client: NexusClient):
+    tag = secrets.token_hex(6)
+    job = client.dispatch("competitor_scan", {"skus": ["SKU-001"], "marketplace": "amazon_us"}, max_retries=1,
+                          timeout_seconds=120, metadata={"run": tag, "team": "pricing"})
+    assert (job["max_retries"], job["timeout_seconds"], job["metadata"]) == (1, 120, {"run": tag, "team": "pricing"})
+    client.dispatch("competitor_scan", {"skus": ["SKU-001"], "marketplace": "amazon_us"}, metadata={"run": tag})
+    client.wait(job["id"], timeout=120)
+
+    assert [j["id"] for j in client.list(metadata={"run": tag, "team": "pricing"})] == [job["id"]]
+    assert len(list(client.list(metadata={"run": tag}))) == 2
+    with pytest.raises(ApiError) as refused:
+        client.dispatch("competitor_scan", {"skus": ["SKU-001"]}, max_retries=9)
+    assert (refused.value.code, refused.value.details[0]["field"]) == ("INVALID_REQUEST", "max_retries")
+
+
+def test_retry_of_a_failed_job_dispatches_it_again_and_a_completed_one_is_refused(client: NexusClient):
+    failed = kubectl_job("competitor_scan", {"skus": ["SKU-001"], "_simulate": {
+        "fail": {"code": "CLIENT_TEST_FAILURE", "message": "failed on purpose", "retryable": False}}})
+    assert client.wait(failed, timeout=120)["status"] == "failed"
+
+    again = client.retry(failed)
+
+    assert again["id"] != failed and again["retry_of"] == failed and again["type"] == "competitor_scan"
+    assert client.wait(again["id"], timeout=120)["error"]["code"] == "CLIENT_TEST_FAILURE"  # same params, same failure
+    completed = client.dispatch("competitor_scan", {"skus": ["SKU-001"], "marketplace": "amazon_us"})
+    client.wait(completed["id"], timeout=120)
+    with pytest.raises(ApiError) as refused:
+        client.retry(completed["id"])
+    assert (refused.value.status, refused.value.code) == (409, "JOB_NOT_RETRYABLE")
+
+
 def test_the_client_refuses_a_base_url_that_is_not_http():
     with pytest.raises(ValueError):
         NexusClient("ftp://example", "key")

@@ -115,6 +115,17 @@ public sealed class OpenApiResponseTests(GatewayFixture fixture) : IClassFixture
         await Check("/api/ai-jobs/{jobId}", "delete", await H.DeleteAsync("/api/ai-jobs/job_01HXK9MZPQ3B8C7D2E5F6G", key));
         await Check("/api/ai-jobs/{jobId}", "delete", await H.DeleteAsync($"/api/ai-jobs/{failed}", readOnly));
 
+        // Retry: a failed job, a completed one, an unknown one, a bad Idempotency-Key, one reused for another job.
+        var retryKey = new Dictionary<string, string> { ["Idempotency-Key"] = "retry-" + Guid.NewGuid().ToString("N") };
+        await Check("/api/ai-jobs/{jobId}/retry", "post", await H.PostAsync($"/api/ai-jobs/{failed}/retry", key, "", headers: retryKey));
+        var failedToo = await H.DispatchAsync(key);
+        await H.WriteStatusAsync(await H.ReadJobAsync(GatewayHarness.NameOf(failedToo)), new AiJobStatus { Phase = JobPhases.Cancelled });
+        await Wait.UntilAsync(async () => (await H.GetAsync($"/api/ai-jobs/{failedToo}", key)).Data.GetProperty("status").GetString() == "cancelled", "the job is cancelled");
+        await Check("/api/ai-jobs/{jobId}/retry", "post", await H.PostAsync($"/api/ai-jobs/{failedToo}/retry", key, "", headers: retryKey));
+        await Check("/api/ai-jobs/{jobId}/retry", "post", await H.PostAsync($"/api/ai-jobs/{completed}/retry", key, ""));
+        await Check("/api/ai-jobs/{jobId}/retry", "post", await H.PostAsync("/api/ai-jobs/job_01HXK9MZPQ3B8C7D2E5F6G/retry", key, ""));
+        await Check("/api/ai-jobs/{jobId}/retry", "post", await H.PostAsync($"/api/ai-jobs/{failed}/retry", key, "", headers: new Dictionary<string, string> { ["Idempotency-Key"] = "" }));
+
         // Batches: the reference's batch, its view, refusals.
         var batch = await H.PostAsync("/api/ai-jobs/batch", key, JsonNode.Parse("""
             {"jobs": [{"type": "competitor_scan", "params": {"skus": ["SKU-001"], "marketplace": "amazon_us"}},

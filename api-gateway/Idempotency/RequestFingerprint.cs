@@ -7,7 +7,7 @@ namespace Nexus.Gateway.Idempotency;
 /// <summary>
 /// What an idempotent request asks for, as a hash stored with its Idempotency-Key: whitespace and key order (of the
 /// envelope and inside params) do not matter, the kind (job or batch), types, priorities, params, options
-/// (max_retries, timeout_seconds, metadata), the job a retry repeats, and order do.
+/// (max_retries, timeout_seconds, metadata), the job's own callback_url, the job a retry repeats, and order do.
 /// </summary>
 public static class RequestFingerprint
 {
@@ -40,8 +40,9 @@ public static class RequestFingerprint
     /// </summary>
     private static void WriteOptions(Utf8JsonWriter writer, JobRequest job)
     {
-        if (job.MaxRetries is null && job.TimeoutSeconds is null && job.Metadata is null && job.RetryOf is null) return;
+        if (job.MaxRetries is null && job.TimeoutSeconds is null && job.Metadata is null && job.RetryOf is null && job.CallbackUrl is null) return;
         writer.WriteStartObject();
+        if (job.CallbackUrl is { } callback) writer.WriteString("callback_url", callback);
         if (job.Metadata is { } metadata)
         {
             writer.WriteStartObject("metadata");

@@ -580,29 +580,6 @@ export interface components {
              */
             min_uplift: number;
         };
-        /** @description Dispatch a pricing_recalculate job */
-        Dispatch_pricing_recalculate: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "pricing_recalculate";
-            params?: components["schemas"]["Params_pricing_recalculate"];
-            priority?: components["schemas"]["Priority"];
-            /**
-             * Format: int32
-             * @description Retries of a retryable failure before the job fails
-             * @default 2
-             */
-            max_retries: number;
-            /**
-             * Format: int32
-             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
-             * @default 120
-             */
-            timeout_seconds: number;
-            metadata?: components["schemas"]["Metadata"];
-        };
         /**
          * review_sentiment params
          * @description params of a review_sentiment job (workers/README.md describes each field's meaning)
@@ -631,29 +608,6 @@ export interface components {
              * @default 3
              */
             top_aspects: number;
-        };
-        /** @description Dispatch a review_sentiment job */
-        Dispatch_review_sentiment: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "review_sentiment";
-            params?: components["schemas"]["Params_review_sentiment"];
-            priority?: components["schemas"]["Priority"];
-            /**
-             * Format: int32
-             * @description Retries of a retryable failure before the job fails
-             * @default 2
-             */
-            max_retries: number;
-            /**
-             * Format: int32
-             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
-             * @default 240
-             */
-            timeout_seconds: number;
-            metadata?: components["schemas"]["Metadata"];
         };
         /**
          * return_classify params
@@ -699,29 +653,6 @@ export interface components {
              */
             max_returns_in_result: number;
         };
-        /** @description Dispatch a return_classify job */
-        Dispatch_return_classify: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "return_classify";
-            params?: components["schemas"]["Params_return_classify"];
-            priority?: components["schemas"]["Priority"];
-            /**
-             * Format: int32
-             * @description Retries of a retryable failure before the job fails
-             * @default 2
-             */
-            max_retries: number;
-            /**
-             * Format: int32
-             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
-             * @default 180
-             */
-            timeout_seconds: number;
-            metadata?: components["schemas"]["Metadata"];
-        };
         /**
          * llm_visibility_score params
          * @description params of a llm_visibility_score job (workers/README.md describes each field's meaning)
@@ -742,29 +673,6 @@ export interface components {
             /** @description assistant names; default: all configured */
             providers?: string[] | null;
         };
-        /** @description Dispatch a llm_visibility_score job */
-        Dispatch_llm_visibility_score: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "llm_visibility_score";
-            params?: components["schemas"]["Params_llm_visibility_score"];
-            priority?: components["schemas"]["Priority"];
-            /**
-             * Format: int32
-             * @description Retries of a retryable failure before the job fails
-             * @default 2
-             */
-            max_retries: number;
-            /**
-             * Format: int32
-             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
-             * @default 600
-             */
-            timeout_seconds: number;
-            metadata?: components["schemas"]["Metadata"];
-        };
         /**
          * competitor_scan params
          * @description params of a competitor_scan job (workers/README.md describes each field's meaning)
@@ -777,29 +685,6 @@ export interface components {
              * @default amazon_us
              */
             marketplace: string;
-        };
-        /** @description Dispatch a competitor_scan job */
-        Dispatch_competitor_scan: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "competitor_scan";
-            params?: components["schemas"]["Params_competitor_scan"];
-            priority?: components["schemas"]["Priority"];
-            /**
-             * Format: int32
-             * @description Retries of a retryable failure before the job fails
-             * @default 2
-             */
-            max_retries: number;
-            /**
-             * Format: int32
-             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
-             * @default 120
-             */
-            timeout_seconds: number;
-            metadata?: components["schemas"]["Metadata"];
         };
         /**
          * listing_optimize params
@@ -826,6 +711,146 @@ export interface components {
             /** @description assistant name; default: the first configured */
             assistant?: string | null;
         };
+        /** @description Dispatch a pricing_recalculate job */
+        Dispatch_pricing_recalculate: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "pricing_recalculate";
+            params?: components["schemas"]["Params_pricing_recalculate"];
+            priority?: components["schemas"]["Priority"];
+            /**
+             * Format: int32
+             * @description Retries of a retryable failure before the job fails
+             * @default 2
+             */
+            max_retries: number;
+            /**
+             * Format: int32
+             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
+             * @default 120
+             */
+            timeout_seconds: number;
+            metadata?: components["schemas"]["Metadata"];
+            /**
+             * Format: uri
+             * @description https URL (public address) that gets this job's own signed webhook deliveries; the secret: GET /api/webhooks/callback-secret
+             */
+            callback_url?: string;
+        };
+        /** @description Dispatch a review_sentiment job */
+        Dispatch_review_sentiment: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "review_sentiment";
+            params?: components["schemas"]["Params_review_sentiment"];
+            priority?: components["schemas"]["Priority"];
+            /**
+             * Format: int32
+             * @description Retries of a retryable failure before the job fails
+             * @default 2
+             */
+            max_retries: number;
+            /**
+             * Format: int32
+             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
+             * @default 240
+             */
+            timeout_seconds: number;
+            metadata?: components["schemas"]["Metadata"];
+            /**
+             * Format: uri
+             * @description https URL (public address) that gets this job's own signed webhook deliveries; the secret: GET /api/webhooks/callback-secret
+             */
+            callback_url?: string;
+        };
+        /** @description Dispatch a return_classify job */
+        Dispatch_return_classify: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "return_classify";
+            params?: components["schemas"]["Params_return_classify"];
+            priority?: components["schemas"]["Priority"];
+            /**
+             * Format: int32
+             * @description Retries of a retryable failure before the job fails
+             * @default 2
+             */
+            max_retries: number;
+            /**
+             * Format: int32
+             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
+             * @default 180
+             */
+            timeout_seconds: number;
+            metadata?: components["schemas"]["Metadata"];
+            /**
+             * Format: uri
+             * @description https URL (public address) that gets this job's own signed webhook deliveries; the secret: GET /api/webhooks/callback-secret
+             */
+            callback_url?: string;
+        };
+        /** @description Dispatch a llm_visibility_score job */
+        Dispatch_llm_visibility_score: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "llm_visibility_score";
+            params?: components["schemas"]["Params_llm_visibility_score"];
+            priority?: components["schemas"]["Priority"];
+            /**
+             * Format: int32
+             * @description Retries of a retryable failure before the job fails
+             * @default 2
+             */
+            max_retries: number;
+            /**
+             * Format: int32
+             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
+             * @default 600
+             */
+            timeout_seconds: number;
+            metadata?: components["schemas"]["Metadata"];
+            /**
+             * Format: uri
+             * @description https URL (public address) that gets this job's own signed webhook deliveries; the secret: GET /api/webhooks/callback-secret
+             */
+            callback_url?: string;
+        };
+        /** @description Dispatch a competitor_scan job */
+        Dispatch_competitor_scan: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "competitor_scan";
+            params?: components["schemas"]["Params_competitor_scan"];
+            priority?: components["schemas"]["Priority"];
+            /**
+             * Format: int32
+             * @description Retries of a retryable failure before the job fails
+             * @default 2
+             */
+            max_retries: number;
+            /**
+             * Format: int32
+             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
+             * @default 120
+             */
+            timeout_seconds: number;
+            metadata?: components["schemas"]["Metadata"];
+            /**
+             * Format: uri
+             * @description https URL (public address) that gets this job's own signed webhook deliveries; the secret: GET /api/webhooks/callback-secret
+             */
+            callback_url?: string;
+        };
         /** @description Dispatch a listing_optimize job */
         Dispatch_listing_optimize: {
             /**
@@ -848,12 +873,157 @@ export interface components {
              */
             timeout_seconds: number;
             metadata?: components["schemas"]["Metadata"];
+            /**
+             * Format: uri
+             * @description https URL (public address) that gets this job's own signed webhook deliveries; the secret: GET /api/webhooks/callback-secret
+             */
+            callback_url?: string;
         };
         /** @description A job to dispatch: its type, the type's params and a priority (default normal) */
         DispatchJobRequest: components["schemas"]["Dispatch_pricing_recalculate"] | components["schemas"]["Dispatch_review_sentiment"] | components["schemas"]["Dispatch_return_classify"] | components["schemas"]["Dispatch_llm_visibility_score"] | components["schemas"]["Dispatch_competitor_scan"] | components["schemas"]["Dispatch_listing_optimize"];
+        /** @description Dispatch a pricing_recalculate job */
+        BatchItem_pricing_recalculate: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "pricing_recalculate";
+            params?: components["schemas"]["Params_pricing_recalculate"];
+            priority?: components["schemas"]["Priority"];
+            /**
+             * Format: int32
+             * @description Retries of a retryable failure before the job fails
+             * @default 2
+             */
+            max_retries: number;
+            /**
+             * Format: int32
+             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
+             * @default 120
+             */
+            timeout_seconds: number;
+            metadata?: components["schemas"]["Metadata"];
+        };
+        /** @description Dispatch a review_sentiment job */
+        BatchItem_review_sentiment: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "review_sentiment";
+            params?: components["schemas"]["Params_review_sentiment"];
+            priority?: components["schemas"]["Priority"];
+            /**
+             * Format: int32
+             * @description Retries of a retryable failure before the job fails
+             * @default 2
+             */
+            max_retries: number;
+            /**
+             * Format: int32
+             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
+             * @default 240
+             */
+            timeout_seconds: number;
+            metadata?: components["schemas"]["Metadata"];
+        };
+        /** @description Dispatch a return_classify job */
+        BatchItem_return_classify: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "return_classify";
+            params?: components["schemas"]["Params_return_classify"];
+            priority?: components["schemas"]["Priority"];
+            /**
+             * Format: int32
+             * @description Retries of a retryable failure before the job fails
+             * @default 2
+             */
+            max_retries: number;
+            /**
+             * Format: int32
+             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
+             * @default 180
+             */
+            timeout_seconds: number;
+            metadata?: components["schemas"]["Metadata"];
+        };
+        /** @description Dispatch a llm_visibility_score job */
+        BatchItem_llm_visibility_score: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "llm_visibility_score";
+            params?: components["schemas"]["Params_llm_visibility_score"];
+            priority?: components["schemas"]["Priority"];
+            /**
+             * Format: int32
+             * @description Retries of a retryable failure before the job fails
+             * @default 2
+             */
+            max_retries: number;
+            /**
+             * Format: int32
+             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
+             * @default 600
+             */
+            timeout_seconds: number;
+            metadata?: components["schemas"]["Metadata"];
+        };
+        /** @description Dispatch a competitor_scan job */
+        BatchItem_competitor_scan: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "competitor_scan";
+            params?: components["schemas"]["Params_competitor_scan"];
+            priority?: components["schemas"]["Priority"];
+            /**
+             * Format: int32
+             * @description Retries of a retryable failure before the job fails
+             * @default 2
+             */
+            max_retries: number;
+            /**
+             * Format: int32
+             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
+             * @default 120
+             */
+            timeout_seconds: number;
+            metadata?: components["schemas"]["Metadata"];
+        };
+        /** @description Dispatch a listing_optimize job */
+        BatchItem_listing_optimize: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "listing_optimize";
+            params?: components["schemas"]["Params_listing_optimize"];
+            priority?: components["schemas"]["Priority"];
+            /**
+             * Format: int32
+             * @description Retries of a retryable failure before the job fails
+             * @default 2
+             */
+            max_retries: number;
+            /**
+             * Format: int32
+             * @description Deadline of one attempt, at most 10 x the type's longest typical duration
+             * @default 240
+             */
+            timeout_seconds: number;
+            metadata?: components["schemas"]["Metadata"];
+        };
+        /** @description One job of a batch: as a dispatch, without a callback_url */
+        BatchJobRequest: components["schemas"]["BatchItem_pricing_recalculate"] | components["schemas"]["BatchItem_review_sentiment"] | components["schemas"]["BatchItem_return_classify"] | components["schemas"]["BatchItem_llm_visibility_score"] | components["schemas"]["BatchItem_competitor_scan"] | components["schemas"]["BatchItem_listing_optimize"];
         /** @description 1-20 jobs; sequential runs them in order (each starts after the previous completed) */
         DispatchBatchRequest: {
-            jobs: components["schemas"]["DispatchJobRequest"][];
+            jobs: components["schemas"]["BatchJobRequest"][];
             /** @default false */
             sequential: boolean;
         };

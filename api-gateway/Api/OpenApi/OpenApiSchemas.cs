@@ -31,6 +31,47 @@ internal static class OpenApiSchemas
 
     public static string DispatchSchemaName(string type) => "Dispatch_" + type;
 
+    public static string BatchItemSchemaName(string type) => "BatchItem_" + type;
+
+    /// <summary>One variant per job type under <paramref name="name"/>, discriminated by <c>type</c>.</summary>
+    private static void AddDispatchVariants(JsonObject schemas, string name, Func<string, string> variantName, bool callbackUrl, string description)
+    {
+        var mapping = new JsonObject();
+        var variants = new JsonArray();
+        foreach (var type in JobTypes.All)
+        {
+            var variant = Node($$$"""
+                {
+                  "type": "object",
+                  "description": "Dispatch a {{{type}}} job",
+                  "required": ["type"],
+                  "properties": {
+                    "type": {"type": "string", "const": "{{{type}}}"},
+                    "params": {"$ref": "#/components/schemas/{{{ParamsSchemaName(type)}}}"},
+                    "priority": {"$ref": "#/components/schemas/Priority"},
+                    "max_retries": {"type": "integer", "format": "int32", "minimum": 0, "maximum": {{{JobOptions.MaxRetriesLimit}}}, "default": {{{JobOptions.DefaultMaxRetries}}}, "description": "Retries of a retryable failure before the job fails"},
+                    "timeout_seconds": {"type": "integer", "format": "int32", "minimum": 1, "maximum": {{{JobOptions.MaxTimeoutSeconds(type)}}}, "default": {{{JobOptions.DefaultTimeoutSeconds(type)}}}, "description": "Deadline of one attempt, at most {{{JobOptions.MaxTimeoutFactor}}} x the type's longest typical duration"},
+                    "metadata": {"$ref": "#/components/schemas/Metadata"}
+                  },
+                  "additionalProperties": false
+                }
+                """);
+            if (callbackUrl)
+                variant["properties"]!["callback_url"] = Node("""
+                    {"type": "string", "format": "uri", "maxLength": 2048, "description": "https URL (public address) that gets this job's own signed webhook deliveries; the secret: GET /api/webhooks/callback-secret"}
+                    """);
+            schemas[variantName(type)] = variant;
+            mapping[type] = $"#/components/schemas/{variantName(type)}";
+            variants.Add(Node($$$"""{"$ref": "#/components/schemas/{{{variantName(type)}}}"}"""));
+        }
+        schemas[name] = new JsonObject
+        {
+            ["description"] = description,
+            ["oneOf"] = variants,
+            ["discriminator"] = new JsonObject { ["propertyName"] = "type", ["mapping"] = mapping },
+        };
+    }
+
     public static JsonObject Build()
     {
         var statuses = Enum(JobPhases.All.Select(JobMapper.StatusOf));
@@ -222,43 +263,19 @@ internal static class OpenApiSchemas
                 """),
         };
 
-        var mapping = new JsonObject();
-        var variants = new JsonArray();
-        foreach (var type in JobTypes.All)
-        {
-            schemas[ParamsSchemaName(type)] = ParamsSchema(type);
-            schemas[DispatchSchemaName(type)] = Node($$$"""
-                {
-                  "type": "object",
-                  "description": "Dispatch a {{{type}}} job",
-                  "required": ["type"],
-                  "properties": {
-                    "type": {"type": "string", "const": "{{{type}}}"},
-                    "params": {"$ref": "#/components/schemas/{{{ParamsSchemaName(type)}}}"},
-                    "priority": {"$ref": "#/components/schemas/Priority"},
-                    "max_retries": {"type": "integer", "format": "int32", "minimum": 0, "maximum": {{{JobOptions.MaxRetriesLimit}}}, "default": {{{JobOptions.DefaultMaxRetries}}}, "description": "Retries of a retryable failure before the job fails"},
-                    "timeout_seconds": {"type": "integer", "format": "int32", "minimum": 1, "maximum": {{{JobOptions.MaxTimeoutSeconds(type)}}}, "default": {{{JobOptions.DefaultTimeoutSeconds(type)}}}, "description": "Deadline of one attempt, at most {{{JobOptions.MaxTimeoutFactor}}} x the type's longest typical duration"},
-                    "metadata": {"$ref": "#/components/schemas/Metadata"}
-                  },
-                  "additionalProperties": false
-                }
-                """);
-            mapping[type] = $"#/components/schemas/{DispatchSchemaName(type)}";
-            variants.Add(Node($$$"""{"$ref": "#/components/schemas/{{{DispatchSchemaName(type)}}}"}"""));
-        }
-        schemas["DispatchJobRequest"] = new JsonObject
-        {
-            ["description"] = "A job to dispatch: its type, the type's params and a priority (default normal)",
-            ["oneOf"] = variants,
-            ["discriminator"] = new JsonObject { ["propertyName"] = "type", ["mapping"] = mapping },
-        };
+        foreach (var type in JobTypes.All) schemas[ParamsSchemaName(type)] = ParamsSchema(type);
+        // A single dispatch may name its own webhook receiver; a batch's jobs may not (the gateway refuses it there).
+        AddDispatchVariants(schemas, "DispatchJobRequest", DispatchSchemaName, callbackUrl: true,
+            "A job to dispatch: its type, the type's params and a priority (default normal)");
+        AddDispatchVariants(schemas, "BatchJobRequest", BatchItemSchemaName, callbackUrl: false,
+            "One job of a batch: as a dispatch, without a callback_url");
         schemas["DispatchBatchRequest"] = Node($$$"""
             {
               "type": "object",
               "description": "1-{{{AiJobBatch.MaxJobs}}} jobs; sequential runs them in order (each starts after the previous completed)",
               "required": ["jobs"],
               "properties": {
-                "jobs": {"type": "array", "minItems": 1, "maxItems": {{{AiJobBatch.MaxJobs}}}, "items": {"$ref": "#/components/schemas/DispatchJobRequest"}},
+                "jobs": {"type": "array", "minItems": 1, "maxItems": {{{AiJobBatch.MaxJobs}}}, "items": {"$ref": "#/components/schemas/BatchJobRequest"}},
                 "sequential": {"type": "boolean", "default": false}
               },
               "additionalProperties": false

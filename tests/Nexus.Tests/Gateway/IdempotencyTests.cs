@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Nexus.Gateway.Idempotency;
+using Nexus.Gateway.Validation;
 
 namespace Nexus.Tests.Gateway;
 
@@ -17,6 +18,20 @@ public class IdempotencyTests
         Assert.Equal(a, b);
         Assert.NotEqual(a, c);
         Assert.NotEqual(a, d);
+    }
+
+    [Fact]
+    public void Request_hash_depends_on_the_callback_url_and_is_unchanged_without_one()
+    {
+        var body = Json("""{"skus":["A"],"marketplace":"amazon_us"}""");
+        var plain = RequestFingerprint.Of("job", [new JobRequest("competitor_scan", "normal", body)]);
+        var hooked = RequestFingerprint.Of("job", [new JobRequest("competitor_scan", "normal", body, "https://hooks.example.com/a")]);
+        var elsewhere = RequestFingerprint.Of("job", [new JobRequest("competitor_scan", "normal", body, "https://hooks.example.com/b")]);
+        // The same key with another receiver is another request: replaying the first answer would notify the wrong one.
+        Assert.NotEqual(plain, hooked);
+        Assert.NotEqual(hooked, elsewhere);
+        // Keys stored before callback_url counted still match their repeats.
+        Assert.Equal(RequestFingerprint.Of("job", [("competitor_scan", "normal", body)]), plain);
     }
 
     [Fact]

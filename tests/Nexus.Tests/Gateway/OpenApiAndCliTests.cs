@@ -54,6 +54,9 @@ public class OpenApiAndCliTests(GatewayFixture fixture) : IClassFixture<GatewayF
         {
             var variant = schemas.GetProperty($"Dispatch_{type}");
             Assert.Equal(type, variant.GetProperty("properties").GetProperty("type").GetProperty("const").GetString());
+            // A dispatch may carry its own callback_url; a batch's job may not, as the gateway refuses it there.
+            Assert.True(variant.GetProperty("properties").TryGetProperty("callback_url", out _), type);
+            Assert.False(schemas.GetProperty($"BatchItem_{type}").GetProperty("properties").TryGetProperty("callback_url", out _), type);
             // The params of each variant are the committed schema of its type, unchanged but for its $schema.
             var committed = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(RepoPaths.Of("crds", "params", $"{type}.schema.json")))!.AsObject();
             committed.Remove("$schema");

@@ -13,13 +13,17 @@ own target (make bench-peer, make bench-history).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,6 +111,34 @@ def machine() -> list[str]:
             f"load average at start (1/5/15 min): {load()}"]
 
 
+@contextlib.contextmanager
+def history_server():
+    """The PostgreSQL server the gateway and operator benchmarks keep their history on: NEXUS_DATABASE_URL's, else a
+    durable cluster of the run's own (scripts/postgres.sh, PostgreSQL's defaults as `make run`), stopped at the end."""
+    if os.environ.get("NEXUS_DATABASE_URL"):
+        yield os.environ["NEXUS_DATABASE_URL"]
+        return
+    parent = tempfile.mkdtemp(prefix="nexus-bench-")
+    os.chmod(parent, 0o755)  # the server runs as its own user, who must reach the cluster's directory
+    cluster = os.path.join(parent, "pg")
+    try:
+        url = subprocess.run(["bash", "scripts/postgres.sh", "start", cluster], cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout.strip()
+        print(f"history database: a cluster of this run's own, {url}", flush=True)
+        yield url
+    finally:
+        subprocess.run(["bash", "scripts/postgres.sh", "stop", cluster], cwd=ROOT, capture_output=True)
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+def fresh_database(server: str, name: str) -> str:
+    """A new, empty database on the server, so no run reads what an earlier one archived; its URL."""
+    for sql in (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'):
+        subprocess.run(["psql", server, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], check=True, capture_output=True)
+    parts = urllib.parse.urlsplit(server)
+    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+
+
 def fmt(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.2f}" if abs(x) >= 1 else f"{x:.3f}"
 
@@ -120,28 +152,42 @@ def main() -> int:
 
     print("\n".join(machine()), flush=True)
     selected = [b for b in benches(args.quick) if not args.only or b.name in args.only]
+    with history_server() as server:
+        failed = run_all(selected, args.repeat, server)
+    if failed:
+        return 1
+    print_table(selected, args)
+    return 0
+
+
+def run_all(selected: list[Bench], repeat: int, server: str) -> bool:
+    """Runs every benchmark `repeat` times, each run on a fresh history database; True when one failed."""
     for bench in selected:
         if bench.build:
             subprocess.run(bench.build, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-        for run in range(1, args.repeat + 1):
+        for run in range(1, repeat + 1):
             bench.loads.append(load())
             start = time.monotonic()
-            print(f"\n== {bench.name} run {run}/{args.repeat} (load {bench.loads[-1]}): {' '.join(bench.command)}", flush=True)
-            proc = subprocess.run(bench.command, cwd=ROOT, capture_output=True, text=True)
+            print(f"\n== {bench.name} run {run}/{repeat} (load {bench.loads[-1]}): {' '.join(bench.command)}", flush=True)
+            env = {**os.environ, "NEXUS_DATABASE_URL": fresh_database(server, f"nexus_bench_{re.sub(r'[^a-z0-9]+', '_', bench.name)}")}
+            proc = subprocess.run(bench.command, cwd=ROOT, capture_output=True, text=True, env=env)
             sys.stdout.write(proc.stdout)
             if proc.returncode != 0:
                 sys.stderr.write(proc.stderr)
                 print(f"{bench.name} failed (exit {proc.returncode})", file=sys.stderr)
-                return 1
+                return True
             for f in bench.figures:
                 m = re.search(f.pattern, proc.stdout, re.MULTILINE)
                 if not m:
                     print(f"{bench.name}: no figure for '{f.name}' in its output", file=sys.stderr)
-                    return 1
+                    return True
                 value = float(m.group(1))
                 f.values.append(value / 1024 if f.unit == "MB" else value)
             print(f"({time.monotonic() - start:.0f} s)")
+    return False
 
+
+def print_table(selected: list[Bench], args: argparse.Namespace) -> None:
     print(f"\n## Benchmarks: median and spread of {args.repeat} run(s) each{' (--quick workloads)' if args.quick else ''}\n")
     print("\n".join(f"- {l}" for l in machine()[:-1]))
     print()
@@ -153,7 +199,6 @@ def main() -> int:
             print(f"| {f.component} | {f.name} | {fmt(statistics.median(f.values))}{unit} | "
                   f"{fmt(min(f.values))} – {fmt(max(f.values))} | {', '.join(fmt(v) for v in f.values)} | "
                   f"{'; '.join(l.split()[0] for l in bench.loads)} | {f.against} | {f.target} |")
-    return 0
 
 
 if __name__ == "__main__":

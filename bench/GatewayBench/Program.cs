@@ -3,7 +3,7 @@ using Nexus.Bench.Gateway;
 // Usage: GatewayBench [dispatches=3000] [polls=30000] [concurrency=8]
 //    or: GatewayBench --archive=1000000 [--tenants=100] [--dispatches=3000] [--concurrency=8] [--rounds=2] [--small=10000] [--reads=4000]
 //    or: GatewayBench --streams=2000 [--stream-rate=200] [--stream-seconds=20] [--stream-tenants=100] [--stream-jobs=5]
-// The first form needs NEXUS_DATABASE_URL; the second uses it when set, else starts its own PostgreSQL (see ArchiveComparison).
+// Each form takes a fresh database on NEXUS_DATABASE_URL's server when it is set, else on a PostgreSQL of its own.
 var named = args.Where(a => a.StartsWith("--", StringComparison.Ordinal)).Select(a => a[2..].Split('=', 2))
     .ToDictionary(p => p[0], p => p.Length == 2 ? p[1] : "", StringComparer.Ordinal);
 if (named.ContainsKey("archive")) return await ArchiveComparison.RunAsync(named);
@@ -14,8 +14,8 @@ var polls = args.Length > 1 ? int.Parse(args[1]) : 30000;
 var concurrency = args.Length > 2 ? int.Parse(args[2]) : 8;
 
 // The gateway requires its history database.
-var database = Environment.GetEnvironmentVariable("NEXUS_DATABASE_URL")
-               ?? throw new InvalidOperationException("set NEXUS_DATABASE_URL (scripts/postgres.sh start DIR prints one)");
+await using var cluster = await Nexus.Bench.History.BenchCluster.StartAsync();
+var database = await cluster.FreshDatabaseAsync("nexus_gateway_bench_throughput");
 await using var rig = await GatewayRig.StartAsync(database, concurrency, ["bench"]);
 
 // Polls go round-robin over every job the warm-up dispatched, so they read many cache entries, not one hot job.

@@ -41,14 +41,14 @@ if (jobs > 0)
     await CreateJobsAsync(api, jobs, "q", null);
     Console.WriteLine($"created {jobs} jobs in {created.Elapsed.TotalSeconds:0.0} s");
 
+    await using var historyCluster = await Nexus.Bench.History.BenchCluster.StartAsync();
     // The operator's shipped defaults, except what --poll-ms / --resync-ms name (printed beside the figures).
     var defaults = new OperatorOptions();
     var options = new OperatorOptions
     {
         Namespace = Ns, Kubeconfig = server.KubeconfigPath, ListenUrl = "http://127.0.0.1:0",
-        // The operator requires its history database.
-        DatabaseUrl = Environment.GetEnvironmentVariable("NEXUS_DATABASE_URL")
-                      ?? throw new InvalidOperationException("set NEXUS_DATABASE_URL (scripts/postgres.sh start DIR prints one)"),
+        // The operator requires its history database: a fresh one on NEXUS_DATABASE_URL's server, else on a cluster of its own.
+        DatabaseUrl = await historyCluster.FreshDatabaseAsync("nexus_operator_bench_throughput"),
         PollInterval = arg.TryGetValue("poll-ms", out var pollMs) ? TimeSpan.FromMilliseconds(int.Parse(pollMs)) : defaults.PollInterval,
         PoolResyncInterval = arg.TryGetValue("resync-ms", out var resyncMs) ? TimeSpan.FromMilliseconds(int.Parse(resyncMs)) : defaults.PoolResyncInterval,
     };

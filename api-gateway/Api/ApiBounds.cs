@@ -1,3 +1,4 @@
+using Nexus.Crds.Entities;
 using Nexus.Gateway.Outcomes;
 
 namespace Nexus.Gateway.Api;
@@ -19,15 +20,13 @@ public static class ApiBounds
 
     public static ErrorBody ErrorBody(string code, string message, IReadOnlyList<FieldError>? details) => new(
         code,
-        Clip(message, MessageMaxLength),
+        TextBounds.Clip(message, MessageMaxLength),
         details is { Count: > 0 }
             ? details.Take(MaxDetails).Select(d => d with
             {
-                Field = Clip(d.Field, FieldPathMaxLength),
-                Message = Clip(d.Message, MessageMaxLength),
-                Rule = d.Rule is null ? null : Clip(d.Rule, RuleMaxLength),
+                Field = TextBounds.Clip(d.Field, FieldPathMaxLength),
+                Message = TextBounds.Clip(d.Message, MessageMaxLength),
+                Rule = d.Rule is null ? null : TextBounds.Clip(d.Rule, RuleMaxLength),
             }).ToList()
             : null);
-
-    public static string Clip(string text, int max) => text.Length <= max ? text : string.Concat(text.AsSpan(0, max - 3), "...");
 }

@@ -49,7 +49,7 @@ public static class ServerRejections
         var code = ErrorStatuses.CodeOfStatus(status);
         // Kestrel quotes the offending bytes only when it logs at Information; without them, no empty quotes.
         reason = reason.EndsWith(": ''", StringComparison.Ordinal) ? reason[..^4] : reason;
-        var message = reason.Length > 300 ? reason[..300] + "..." : reason;
+        var message = Nexus.Crds.Entities.TextBounds.Clip(reason, 300);
         var body = JsonSerializer.SerializeToUtf8Bytes(new ErrorEnvelope(ApiBounds.ErrorBody(code, message, null)), ApiJson.Options);
         return (code, body);
     }

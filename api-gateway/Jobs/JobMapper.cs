@@ -109,11 +109,11 @@ public static class JobMapper
             var outcome = a.Outcome?.ToLowerInvariant() ?? "";
             return new JobAttemptView(
                 a.Number,
-                a.Instance is { } i ? ApiBounds.Clip(i, ApiBounds.IdMaxLength) : null,
+                a.Instance is { } i ? TextBounds.Clip(i, ApiBounds.IdMaxLength) : null,
                 JobTimes.Format(a.StartedAt),
                 Format(a.EndedAt),
                 Outcomes.Contains(outcome) ? outcome : "failed",
-                a.ErrorCode is { } c ? ApiBounds.Clip(c, AiJobError.CodeMaxLength) : null);
+                a.ErrorCode is { } c ? TextBounds.Clip(c, AiJobError.CodeMaxLength) : null);
         }).ToList();
     }
 

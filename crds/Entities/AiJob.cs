@@ -210,13 +210,10 @@ public sealed class AiJobError
     private string _message = "";
 
     [Required, JsonPropertyName("code"), MaxLength(CodeMaxLength)]
-    public string Code { get => _code; set => _code = Clip(value, CodeMaxLength); }
+    public string Code { get => _code; set => _code = TextBounds.Clip(value, CodeMaxLength); }
 
     [Required, JsonPropertyName("message"), MaxLength(MessageMaxLength)]
-    public string Message { get => _message; set => _message = Clip(value, MessageMaxLength); }
+    public string Message { get => _message; set => _message = TextBounds.Clip(value, MessageMaxLength); }
 
     [JsonPropertyName("retryCount"), Range(0, 1000)] public int RetryCount { get; set; }
-
-    private static string Clip(string? text, int max) =>
-        text is null ? "" : text.Length <= max ? text : string.Concat(text.AsSpan(0, max - 3), "...");
 }

@@ -14,9 +14,20 @@ public sealed partial class PlatformStack : IAsyncLifetime
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(6);
     private readonly StringBuilder _output = new();
+    private readonly bool _keepRunDirectory;
     private Process? _process;
 
-    public string RunDirectory { get; } = Directory.CreateTempSubdirectory("nexus-e2e-").FullName;
+    public PlatformStack() : this(Directory.CreateTempSubdirectory("nexus-e2e-").FullName, keepRunDirectory: false) { }
+
+    /// <summary>A stack on a given run directory; with <paramref name="keepRunDirectory"/> its state outlives this
+    /// stack, as a developer's `.run/` outlives one make run, for the next one to start from.</summary>
+    internal PlatformStack(string runDirectory, bool keepRunDirectory)
+    {
+        RunDirectory = runDirectory;
+        _keepRunDirectory = keepRunDirectory;
+    }
+
+    public string RunDirectory { get; }
     public Uri Gateway { get; private set; } = null!;
     public string ApiKey { get; private set; } = "";
     public string Tenant { get; private set; } = "";
@@ -93,25 +104,39 @@ public sealed partial class PlatformStack : IAsyncLifetime
         }, $"a ready worker of {jobType}", TimeSpan.FromSeconds(60));
         return new Uri(url);
     }
-    public async Task DisposeAsync()
+    /// <summary>Stops make run with a signal (SIGINT is Ctrl-C) and returns its exit code; kills it after a grace period.</summary>
+    public async Task<int?> StopAsync(int signal)
     {
-        if (_process is { HasExited: false })
+        if (_process is null) return null;
+        if (!_process.HasExited)
         {
-            Signals.Send(_process.Id, Signals.Sigterm);
+            Signals.Send(_process.Id, signal);
             using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             try { await _process.WaitForExitAsync(grace.Token); }
-            catch (OperationCanceledException) { _process.Kill(entireProcessTree: true); }
+            catch (OperationCanceledException) { _process.Kill(entireProcessTree: true); await _process.WaitForExitAsync(); return null; }
         }
+        return _process.ExitCode;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await StopAsync(Signals.Sigterm);
         _process?.Dispose();
-        // make run stops its PostgreSQL on exit; after a kill it may not have: stop it (idempotent) before the
-        // directory goes, so no server outlives the tests.
-        var postgres = Path.Combine(RunDirectory, "postgres");
+        if (_keepRunDirectory) return;
+        await RemoveRunDirectoryAsync(RunDirectory);
+    }
+
+    /// <summary>Deletes a run directory. make run stops its PostgreSQL on exit; after a kill it may not have: it is
+    /// stopped (idempotent) before the directory goes, so no server outlives the tests.</summary>
+    public static async Task RemoveRunDirectoryAsync(string runDirectory)
+    {
+        var postgres = Path.Combine(runDirectory, "postgres");
         if (Directory.Exists(postgres))
         {
             using var stop = Process.Start(new ProcessStartInfo("bash", [RepoPaths.Of("scripts", "postgres.sh"), "stop", postgres]) { RedirectStandardOutput = true, RedirectStandardError = true });
             if (stop is not null) await stop.WaitForExitAsync();
         }
-        try { Directory.Delete(RunDirectory, recursive: true); } catch (IOException) { }
+        try { Directory.Delete(runDirectory, recursive: true); } catch (IOException) { }
     }
 
     internal static string BuildConfiguration() =>

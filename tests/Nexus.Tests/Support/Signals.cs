@@ -5,6 +5,7 @@ namespace Nexus.Tests.Support;
 /// <summary>POSIX signals for processes the tests start (Process.Kill only sends SIGKILL).</summary>
 public static class Signals
 {
+    public const int Sigint = 2;
     public const int Sigterm = 15;
     public const int Sigkill = 9;
 

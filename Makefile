@@ -26,7 +26,7 @@ dashboard/node_modules/.package-lock.json: dashboard/package-lock.json
 dashboard/src/api-schema.gen.ts: api-gateway/openapi/openapi.json api-gateway/openapi/node_modules/.package-lock.json
 	cd api-gateway/openapi && npm run -s types
 
-dashboard/dist/index.html: dashboard/src/api-schema.gen.ts dashboard/node_modules/.package-lock.json dashboard/index.html dashboard/vite.config.ts dashboard/tsconfig.json $(shell find dashboard/src -type f 2>/dev/null)
+dashboard/dist/index.html: dashboard/src/api-schema.gen.ts $(wildcard crds/params/*.schema.json) dashboard/node_modules/.package-lock.json dashboard/index.html dashboard/vite.config.ts dashboard/tsconfig.json $(shell find dashboard/src -type f 2>/dev/null)
 	cd dashboard && npx --no-install tsc --noEmit -p . && npx --no-install vite build --logLevel warn
 
 ## Every test in the repository: .NET (gateway, operator, API stand-in, end to end), workers, chart and alerts.

@@ -605,6 +605,7 @@ export interface components {
             max_reviews_in_result: number;
             /**
              * Format: int32
+             * @description aspects listed per SKU and sentiment
              * @default 3
              */
             top_aspects: number;
@@ -628,11 +629,13 @@ export interface components {
             as_of?: string | null;
             /**
              * Format: int32
+             * @description current window, in days up to as_of
              * @default 28
              */
             window_days: number;
             /**
              * Format: int32
+             * @description baseline window before the current one, in days
              * @default 154
              */
             baseline_days: number;
@@ -649,6 +652,7 @@ export interface components {
             min_current_returns: number;
             /**
              * Format: int32
+             * @description classified returns listed in the result
              * @default 100
              */
             max_returns_in_result: number;
@@ -667,6 +671,7 @@ export interface components {
             marketplace: string;
             /**
              * Format: int32
+             * @description shopping prompts asked per SKU
              * @default 3
              */
             prompts_per_sku: number;
@@ -700,6 +705,7 @@ export interface components {
             marketplace: string;
             /**
              * Format: int32
+             * @description search terms to suggest per listing
              * @default 3
              */
             max_missing_terms: number;

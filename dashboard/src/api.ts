@@ -66,6 +66,11 @@ export class Api {
     return (await this.request<Schemas["JobEnvelope"]>("POST", "", body)).data;
   }
 
+  /** A failed or cancelled job dispatched again by the gateway as a new job naming it in `retry_of`. */
+  async retry(id: string): Promise<Job> {
+    return (await this.request<Schemas["JobEnvelope"]>("POST", `/${encodeURIComponent(id)}/retry`)).data;
+  }
+
   cancel(id: string): Promise<void> {
     return this.request<void>("DELETE", `/${encodeURIComponent(id)}`);
   }

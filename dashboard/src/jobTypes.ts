@@ -1,99 +1,123 @@
-// The dispatch form's fields per job type, as hints for the form: the params JSON Schemas in crds/params (published
-// in the gateway's OpenAPI document) are the source of truth, and the gateway validates every dispatch with them;
-// its field errors are shown beside these fields. Every type takes skus (default: all) and marketplace (default
-// amazon_us).
-export type FieldKind = "skus" | "marketplace" | "bool" | "int" | "number" | "date" | "identifier" | "identifiers";
+// The job types and the dispatch form's fields, generated from the params JSON Schemas in crds/params (the same
+// files the gateway validates every dispatch with, generated from the workers' models): a field's control, its
+// hint, its bounds and its default all come from its schema. The gateway's field errors are shown beside them.
+import competitorScan from "../../crds/params/competitor_scan.schema.json";
+import listingOptimize from "../../crds/params/listing_optimize.schema.json";
+import llmVisibilityScore from "../../crds/params/llm_visibility_score.schema.json";
+import pricingRecalculate from "../../crds/params/pricing_recalculate.schema.json";
+import returnClassify from "../../crds/params/return_classify.schema.json";
+import reviewSentiment from "../../crds/params/review_sentiment.schema.json";
+
+/** The subset of JSON Schema the params schemas use. */
+export interface PropertySchema {
+  type?: string | string[];
+  description?: string;
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  format?: string;
+  maxLength?: number;
+  minItems?: number;
+  maxItems?: number;
+  items?: PropertySchema;
+}
+
+interface ParamsSchema {
+  properties: Record<string, PropertySchema>;
+  required?: string[];
+}
+
+// Labels for people, in the API reference's order; the compiler checks each has its schema.
+const TYPES = {
+  pricing_recalculate: { label: "Pricing recalculation", schema: pricingRecalculate },
+  review_sentiment: { label: "Review sentiment", schema: reviewSentiment },
+  return_classify: { label: "Return classification", schema: returnClassify },
+  llm_visibility_score: { label: "LLM visibility score", schema: llmVisibilityScore },
+  competitor_scan: { label: "Competitor scan", schema: competitorScan },
+  listing_optimize: { label: "Listing optimisation", schema: listingOptimize },
+} satisfies Record<string, { label: string; schema: ParamsSchema }>;
+
+export type JobTypeName = keyof typeof TYPES;
+export const TYPE_NAMES = Object.keys(TYPES) as JobTypeName[];
+export const STATUSES = ["queued", "running", "completed", "failed", "cancelled"] as const;
+export const PRIORITIES = ["low", "normal", "high"] as const;
+
+export type FieldKind = "list" | "bool" | "int" | "number" | "date" | "text";
 
 export interface ParamField {
   name: string;
   kind: FieldKind;
-  required?: boolean;
+  required: boolean;
   min?: number;
   max?: number;
+  maxLength?: number;
+  default?: unknown;
   hint: string;
 }
 
-export const MARKETPLACES = [
-  "amazon_us", "amazon_ca", "amazon_mx", "amazon_br", "amazon_uk", "amazon_de", "amazon_fr", "amazon_it", "amazon_es",
-  "amazon_nl", "amazon_se", "amazon_pl", "amazon_jp", "amazon_au", "amazon_in", "ebay_us", "ebay_uk", "ebay_de",
-  "walmart_us", "etsy", "shopify",
-] as const;
+export function labelOf(type: string): string {
+  return (TYPES as Record<string, { label: string }>)[type]?.label ?? type;
+}
 
-const skus = (required: boolean): ParamField => ({
-  name: "skus", kind: "skus", required,
-  hint: "SKUs, separated by commas or new lines (letters, digits, . _ -)" + (required ? "" : "; empty = every SKU"),
-});
-const marketplace = (required: boolean): ParamField => ({
-  name: "marketplace", kind: "marketplace", required, hint: required ? "Marketplace" : "Marketplace (default amazon_us)",
-});
+/** The form's fields of a job type, one per property of its params schema, in the schema's order. */
+export function fieldsOf(type: string): ParamField[] {
+  const schema = (TYPES as Record<string, { schema: ParamsSchema }>)[type]?.schema;
+  if (!schema) return [];
+  return Object.entries(schema.properties).map(([name, property]) =>
+    fieldOf(name, property, schema.required?.includes(name) ?? false));
+}
 
-export const JOB_TYPES: Record<string, { label: string; fields: ParamField[] }> = {
-  pricing_recalculate: {
-    label: "Pricing recalculation",
-    fields: [
-      skus(false), marketplace(false),
-      { name: "apply", kind: "bool", hint: "Write the recommended prices (default false)" },
-      { name: "min_margin", kind: "number", min: 0, max: 5, hint: "Minimum margin over cost, fraction of cost, 0–5 (default 0.15)" },
-      { name: "max_change", kind: "number", min: 0, max: 0.5, hint: "Maximum price change per run, above 0 up to 0.5 (default 0.10)" },
-      { name: "competitor_band", kind: "number", min: 0, max: 1, hint: "Distance allowed from the lowest competitor price, above 0 up to 1 (default 0.15)" },
-      { name: "min_uplift", kind: "number", min: 0, max: 1, hint: "Minimum expected profit uplift to change a price, 0–1 (default 0.01)" },
-    ],
-  },
-  review_sentiment: {
-    label: "Review sentiment",
-    fields: [
-      skus(false), marketplace(false),
-      { name: "rescore", kind: "bool", hint: "Score reviews again even if already scored (default false)" },
-      { name: "max_reviews_in_result", kind: "int", min: 0, max: 5000, hint: "Per-review scores listed in the result, 0–5000 (default 200)" },
-      { name: "top_aspects", kind: "int", min: 1, max: 10, hint: "Aspects listed per SKU and sentiment, 1–10 (default 3)" },
-    ],
-  },
-  return_classify: {
-    label: "Return classification",
-    fields: [
-      skus(false), marketplace(false),
-      { name: "as_of", kind: "date", hint: "End of the current window (default: the latest sales week's end)" },
-      { name: "window_days", kind: "int", min: 7, max: 365, hint: "Current window in days, 7–365 (default 28)" },
-      { name: "baseline_days", kind: "int", min: 14, max: 730, hint: "Baseline window before it in days, 14–730 (default 154)" },
-      { name: "alpha", kind: "number", min: 0, max: 0.5, hint: "False-alarm rate of the anomaly tests, between 0 and 0.5 (default 0.05)" },
-      { name: "min_current_returns", kind: "int", min: 1, max: 1000, hint: "Fewer current returns than this: no test, 1–1000 (default 5)" },
-      { name: "max_returns_in_result", kind: "int", min: 0, max: 5000, hint: "Classified returns listed in the result, 0–5000 (default 100)" },
-    ],
-  },
-  llm_visibility_score: {
-    label: "LLM visibility score",
-    fields: [
-      skus(false), marketplace(false),
-      { name: "prompts_per_sku", kind: "int", min: 1, max: 4, hint: "Shopping prompts per SKU, 1–4 (default 3)" },
-      { name: "providers", kind: "identifiers", hint: "Assistants to ask, comma-separated names (default: all configured)" },
-    ],
-  },
-  competitor_scan: {
-    label: "Competitor scan",
-    fields: [skus(false), marketplace(false)],
-  },
-  listing_optimize: {
-    label: "Listing optimisation",
-    fields: [
-      skus(false), marketplace(false),
-      { name: "max_missing_terms", kind: "int", min: 1, max: 10, hint: "Search terms to suggest per listing, 1–10 (default 3)" },
-      { name: "use_assistant", kind: "bool", hint: "Draft rewrites with the configured assistant (default true)" },
-      { name: "assistant", kind: "identifier", hint: "Assistant to draft with (default: the first configured)" },
-    ],
-  },
-};
+function typesOf(property: PropertySchema): string[] {
+  const types = Array.isArray(property.type) ? property.type : property.type ? [property.type] : [];
+  return types.filter((t) => t !== "null");
+}
 
-export const TYPE_NAMES = Object.keys(JOB_TYPES);
-export const STATUSES = ["queued", "running", "completed", "failed", "cancelled"] as const;
-export const PRIORITIES = ["low", "normal", "high"] as const;
+export function fieldOf(name: string, property: PropertySchema, required: boolean): ParamField {
+  const [type] = typesOf(property);
+  const kind: FieldKind =
+    type === "array" ? "list"
+    : type === "boolean" ? "bool"
+    : type === "integer" ? "int"
+    : type === "number" ? "number"
+    : property.format === "date" ? "date"
+    : "text";
+  const field: ParamField = {
+    name, kind, required, default: property.default, hint: "",
+    min: property.minimum ?? property.exclusiveMinimum, max: property.maximum ?? property.exclusiveMaximum,
+    maxLength: kind === "text" ? property.maxLength : undefined,
+  };
+  field.hint = hintOf(kind, property);
+  return field;
+}
+
+function sentence(text: string): string {
+  return text === "" ? text : text[0]!.toUpperCase() + text.slice(1);
+}
+
+/** The schema's description, then its bounds and its default, in words. */
+function hintOf(kind: FieldKind, p: PropertySchema): string {
+  const parts = [sentence(p.description ?? "")];
+  if (kind === "list") {
+    parts.push("separated by commas or new lines" + (p.maxItems !== undefined ? `, at most ${p.maxItems}` : ""));
+  }
+  const low = p.minimum !== undefined ? `${p.minimum}` : p.exclusiveMinimum !== undefined ? `above ${p.exclusiveMinimum}` : undefined;
+  const high = p.maximum !== undefined ? `${p.maximum}` : p.exclusiveMaximum !== undefined ? `below ${p.exclusiveMaximum}` : undefined;
+  if (low !== undefined && high !== undefined) parts.push(`from ${low} to ${high}`);
+  else if (low !== undefined) parts.push(`at least ${low}`);
+  else if (high !== undefined) parts.push(`at most ${high}`);
+  if (kind === "date") parts.push("a date, YYYY-MM-DD");
+  if (p.default !== undefined && p.default !== null) parts.push(`default ${JSON.stringify(p.default)}`);
+  return parts.filter((s) => s !== "").join("; ");
+}
 
 /** Reads one field's control value into a param value; undefined = leave the param out (server default). */
 export function readField(field: ParamField, raw: string): unknown {
   const value = raw.trim();
   if (value === "") return undefined;
   switch (field.kind) {
-    case "skus":
-    case "identifiers":
+    case "list":
       return value.split(/[\s,]+/).filter((s) => s !== "");
     case "bool":
       return value === "true";

@@ -2,7 +2,7 @@
 // Tests run in order and share the stack and the browser.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -268,6 +268,41 @@ test("each job type, dispatched through the form, completes live and shows its r
   await assertClean(p);
 });
 
+test("the dispatch form of each type is its params schema: fields, bounds, defaults and descriptions", async () => {
+  const p = await signIn();
+  const { page } = p;
+  await page.goto(`${stack.dashboard}/#/dispatch`);
+  const types = await page.locator("#dispatch-type option").evaluateAll((os) => os.map((o) => o.value));
+  assert.deepEqual([...types].sort(), ["competitor_scan", "listing_optimize", "llm_visibility_score", "pricing_recalculate", "return_classify", "review_sentiment"]);
+  for (const type of types) {
+    const schema = JSON.parse(readFileSync(join(REPO, "crds", "params", `${type}.schema.json`), "utf8"));
+    await page.selectOption("#dispatch-type", type);
+    await page.waitForSelector(`legend:text-is('Params of ${type}')`);
+    const fields = await page.locator("#dispatch-form [data-field]").evaluateAll((ds) => ds.map((d) => {
+      const c = d.querySelector("input, select, textarea");
+      return { name: d.dataset.field, tag: c.tagName, type: c.getAttribute("type"), min: c.getAttribute("min"), max: c.getAttribute("max"),
+        placeholder: c.getAttribute("placeholder"), hint: d.querySelector(".hint").textContent };
+    }));
+    assert.deepEqual(fields.map((f) => f.name), Object.keys(schema.properties), `${type}: one field per schema property, in order`);
+    for (const f of fields) {
+      const prop = schema.properties[f.name];
+      const kind = [prop.type].flat().find((t) => t !== "null");
+      assert.ok(prop.description, `${type}.${f.name}: the workers' model gives the field a description`);
+      assert.ok(f.hint.toLowerCase().startsWith(prop.description.toLowerCase()), `${type}.${f.name}: hint "${f.hint}" is the schema's description`);
+      if (kind === "integer" || kind === "number") {
+        assert.equal(f.type, "number", `${type}.${f.name}`);
+        assert.equal(f.min, String(prop.minimum ?? prop.exclusiveMinimum), `${type}.${f.name} min`);
+        assert.equal(f.max, String(prop.maximum ?? prop.exclusiveMaximum), `${type}.${f.name} max`);
+        assert.equal(f.placeholder, String(prop.default), `${type}.${f.name} default`);
+      } else if (kind === "array") assert.equal(f.tag, "TEXTAREA", `${type}.${f.name}`);
+      else if (kind === "boolean") assert.equal(f.tag, "SELECT", `${type}.${f.name}`);
+      else if (prop.format === "date") assert.equal(f.type, "date", `${type}.${f.name}`);
+      else assert.equal(f.type, "text", `${type}.${f.name}`);
+    }
+  }
+  await assertClean(p);
+});
+
 test("the API's field errors are shown beside the matching field", async () => {
   const p = await signIn();
   const { page } = p;
@@ -277,7 +312,12 @@ test("the API's field errors are shown beside the matching field", async () => {
   await page.fill("#param-max_change", "0.9");
   await page.click("#dispatch-submit");
   await page.waitForSelector("#dispatch-error:has-text('INVALID_PARAMS')");
-  assert.notEqual((await page.textContent("#param-max_change-error")).trim(), "");
+  // The message beside the field is the API's own for the same params.
+  const refusal = await api.raw("POST", "", { type: "pricing_recalculate", params: { skus: ["SKU-001"], max_change: 0.9 }, priority: "normal" });
+  assert.equal(refusal.status, 422);
+  const detail = refusal.body.error.details.find((d) => d.field === "params.max_change");
+  assert.ok(detail, JSON.stringify(refusal.body));
+  assert.equal((await page.textContent("#param-max_change-error")).trim(), detail.message);
   assert.equal((await page.textContent("#param-marketplace-error")).trim(), "");
   assert.equal(await page.getAttribute("#param-max_change", "aria-invalid"), "true");
   assert.equal((await page.textContent("#param-skus-error")).trim(), "");
@@ -372,7 +412,7 @@ test("the jobs list filters (the stream follows them) and pages", async () => {
   await assertClean(p);
 });
 
-test("a failed job is retried as a new job with the same type, params and priority", async () => {
+test("a failed job is retried by the gateway as a new job naming it, with the same type, params, priority and options", async () => {
   const p = await signIn();
   const { page } = p;
   await page.goto(`${stack.dashboard}/#/jobs/${fixtures.failed}`);
@@ -390,7 +430,9 @@ test("a failed job is retried as a new job with the same type, params and priori
   const newId = await link.textContent();
   assert.notEqual(newId, fixtures.failed);
   const [before, after] = [await api.get(fixtures.failed), await api.get(newId)];
-  assert.deepEqual([after.type, after.params, after.priority], [before.type, before.params, before.priority]);
+  assert.deepEqual([after.type, after.params, after.priority, after.max_retries, after.timeout_seconds], [before.type, before.params, before.priority, before.max_retries, before.timeout_seconds]);
+  // The gateway's retry, not a second dispatch: the new job names the one it retries.
+  assert.equal(after.retry_of, fixtures.failed);
   await link.click();
   await page.waitForSelector(`h1:text-is('Job ${newId}')`);
   await assertClean(p);
@@ -403,7 +445,7 @@ test("a sequential batch is dispatched from the form and its page shows the chai
   for (const type of ["competitor_scan", "pricing_recalculate"]) {
     await page.selectOption("#dispatch-type", type);
     await page.fill("#param-skus", "SKU-002");
-    await page.selectOption("#param-marketplace", "amazon_us");
+    await page.fill("#param-marketplace", "amazon_us");
     await page.click("#batch-add");
   }
   assert.equal(await page.locator("#batch-list li").count(), 2);

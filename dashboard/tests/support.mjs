@@ -66,15 +66,20 @@ export async function startStack() {
 
 /** A small REST client for checks made beside the browser (the API, not the page). */
 export function restClient(gateway, key, tenant) {
-  const call = async (method, path, body) => {
+  /** Any answer, as { status, body }; path is under /api/ai-jobs. */
+  const raw = async (method, path, body) => {
     const headers = { Authorization: `Bearer ${key}`, "X-Tenant-ID": tenant };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     const res = await fetch(gateway + "/api/ai-jobs" + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const json = res.status === 204 ? null : await res.json();
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return { ok: res.ok, status: res.status, body: res.status === 204 ? null : await res.json() };
+  };
+  const call = async (method, path, body) => {
+    const { ok, status, body: json } = await raw(method, path, body);
+    if (!ok) throw new Error(`${method} ${path}: ${status} ${JSON.stringify(json)}`);
     return json;
   };
   return {
+    raw,
     dispatch: async (body) => (await call("POST", "", body)).data,
     get: async (id) => (await call("GET", `/${id}`)).data,
     list: (qs) => call("GET", `?${new URLSearchParams(qs)}`),

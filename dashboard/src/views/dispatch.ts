@@ -1,6 +1,6 @@
 import { ApiError, type DispatchBody, type FieldError, type Priority } from "../api";
 import { h } from "../dom";
-import { JOB_TYPES, MARKETPLACES, PRIORITIES, readField, TYPE_NAMES, type ParamField } from "../jobTypes";
+import { fieldsOf, labelOf, PRIORITIES, readField, TYPE_NAMES, type ParamField } from "../jobTypes";
 import { api } from "../session";
 import { errorBox, heading } from "./common";
 
@@ -8,22 +8,22 @@ interface FieldControl { field: ParamField; control: HTMLInputElement | HTMLSele
 
 function control(field: ParamField): HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement {
   const id = `param-${field.name}`;
-  const common = { id, name: field.name, "aria-describedby": `${id}-hint ${id}-error`, required: field.required === true };
+  const common = { id, name: field.name, "aria-describedby": `${id}-hint ${id}-error`, required: field.required };
+  const placeholder = field.default !== undefined && field.default !== null ? String(field.default) : undefined;
   switch (field.kind) {
-    case "skus":
+    case "list":
       return h("textarea", { ...common, rows: 2, spellcheck: "false" });
-    case "marketplace":
-      return h("select", common, h("option", { value: "" }, field.required ? "choose…" : "default"), ...MARKETPLACES.map((m) => h("option", { value: m }, m)));
     case "bool":
-      return h("select", common, h("option", { value: "" }, "default"), h("option", { value: "true" }, "true"), h("option", { value: "false" }, "false"));
+      return h("select", common, h("option", { value: "" }, placeholder === undefined ? "default" : `default (${placeholder})`),
+        h("option", { value: "true" }, "true"), h("option", { value: "false" }, "false"));
     case "int":
-      return h("input", { ...common, type: "number", step: "1", min: field.min, max: field.max, inputmode: "numeric" });
+      return h("input", { ...common, type: "number", step: "1", min: field.min, max: field.max, placeholder, inputmode: "numeric" });
     case "number":
-      return h("input", { ...common, type: "number", step: "any", min: field.min, max: field.max, inputmode: "decimal" });
+      return h("input", { ...common, type: "number", step: "any", min: field.min, max: field.max, placeholder, inputmode: "decimal" });
     case "date":
       return h("input", { ...common, type: "date" });
     default:
-      return h("input", { ...common, type: "text", spellcheck: "false", autocomplete: "off" });
+      return h("input", { ...common, type: "text", maxlength: field.maxLength, placeholder, spellcheck: "false", autocomplete: "off" });
   }
 }
 
@@ -35,7 +35,7 @@ export function paramOfField(path: string): { job?: number; name: string } {
 }
 
 export function renderDispatch(main: HTMLElement, navigate: (hash: string) => void): void {
-  const typeSel = h("select", { id: "dispatch-type", name: "type" }, ...TYPE_NAMES.map((t) => h("option", { value: t }, `${t} — ${JOB_TYPES[t]!.label}`)));
+  const typeSel = h("select", { id: "dispatch-type", name: "type" }, ...TYPE_NAMES.map((t) => h("option", { value: t }, `${t} — ${labelOf(t)}`)));
   const prioSel = h("select", { id: "dispatch-priority", name: "priority" }, ...PRIORITIES.map((p) => h("option", { value: p, selected: p === "normal" }, p)));
   const paramsBox = h("fieldset", { class: "params" });
   const formError = h("div", { id: "dispatch-error" });
@@ -51,7 +51,7 @@ export function renderDispatch(main: HTMLElement, navigate: (hash: string) => vo
   let controls: FieldControl[] = [];
   const renderFields = (): void => {
     const type = typeSel.value;
-    controls = JOB_TYPES[type]!.fields.map((field) => {
+    controls = fieldsOf(type).map((field) => {
       const id = `param-${field.name}`;
       return { field, control: control(field), error: h("p", { id: `${id}-error`, class: "field-error" }) };
     });

@@ -153,11 +153,12 @@ export function renderJob(main: HTMLElement, id: string): Subscription {
     }
   };
 
-  // Retry = the same type, params and priority dispatched again as a new job (no server-side retry yet).
+  // Retry is the gateway's: a new job with the same type, params, priority, options and metadata, whose retry_of
+  // names this one.
   const retry = async (): Promise<void> => {
     if (!last) return;
     try {
-      const job = await api().dispatch({ type: last.type, params: last.params ?? {}, priority: last.priority });
+      const job = await api().retry(last.id);
       notice.replaceChildren(h("p", { id: "job-retried" }, "Retried as ", jobLink(job.id), "."));
       notice.querySelector("a")?.focus();
     } catch (e) {

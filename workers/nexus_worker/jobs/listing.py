@@ -36,7 +36,7 @@ STOPWORDS = {"a", "an", "and", "the", "for", "with", "of", "to", "in", "on", "or
 
 
 class ListingParams(SkuListParams):
-    max_missing_terms: int = Field(3, ge=1, le=10)
+    max_missing_terms: int = Field(3, ge=1, le=10, description="search terms to suggest per listing")
     use_assistant: bool = Field(True, description="draft rewrites with the configured assistant, if any")
     assistant: Optional[AssistantName] = Field(None, description="assistant name; default: the first configured")
 

@@ -36,7 +36,7 @@ _LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+")
 
 class VisibilityParams(SkuListParams):
     skus: Optional[list[SkuId]] = sku_list(500)
-    prompts_per_sku: int = Field(3, ge=1, le=len(PROMPT_TEMPLATES))
+    prompts_per_sku: int = Field(3, ge=1, le=len(PROMPT_TEMPLATES), description="shopping prompts asked per SKU")
     providers: Optional[list[AssistantName]] = Field(None, min_items=1, max_items=16,
                                                      description="assistant names; default: all configured")
 

@@ -85,11 +85,11 @@ def classify(reason_code: str, reason_text: str) -> tuple[str, float]:
 
 class ReturnParams(SkuListParams):
     as_of: Optional[date] = Field(None, description="end of the current window; default: the latest sales week end")
-    window_days: int = Field(28, ge=7, le=365)
-    baseline_days: int = Field(154, ge=14, le=730)
+    window_days: int = Field(28, ge=7, le=365, description="current window, in days up to as_of")
+    baseline_days: int = Field(154, ge=14, le=730, description="baseline window before the current one, in days")
     alpha: float = Field(0.05, gt=0.0, lt=0.5, description="family-wise false-alarm rate (Bonferroni)")
     min_current_returns: int = Field(5, ge=1, le=1000, description="fewer current returns than this: no test")
-    max_returns_in_result: int = Field(100, ge=0, le=5000)
+    max_returns_in_result: int = Field(100, ge=0, le=5000, description="classified returns listed in the result")
 
 
 def rate_test(cur_returns: int, cur_units: int, base_returns: int, base_units: int) -> Optional[float]:

@@ -14,7 +14,7 @@ class SentimentParams(SkuListParams):
     marketplace: str = marketplace_field("marketplace whose catalogue names the SKUs (reviews of all marketplaces count)")
     rescore: bool = Field(False, description="score reviews again even when already scored")
     max_reviews_in_result: int = Field(200, ge=0, le=5000, description="per-review scores listed in the result")
-    top_aspects: int = Field(3, ge=1, le=10)
+    top_aspects: int = Field(3, ge=1, le=10, description="aspects listed per SKU and sentiment")
 
 
 def _aspect_summary(totals: dict[str, list[float]], positive: bool, top: int) -> list[dict]:

@@ -23,7 +23,7 @@ public static class EventEndpoints
     {
         AuthFilter.Require(jobs.MapGet("/events", TenantEvents).WithName("streamJobEvents")
             .WithSummary("Stream the tenant's job changes (Server-Sent Events)").WithDescription(
-                "Required scope: ai-jobs:read (or any read scope). Takes the list's filters (type, status, start_date, end_date); "
+                "Required scope: ai-jobs:read (or any read scope). Takes the list's filters (type, status, start_date, end_date, metadata); "
                 + "a job is sent when its new state matches them or its previous one did (so a job leaving a status filter is seen leaving). "
                 + "Resume with Last-Event-ID (or ?last_event_id=) to get exactly the events after that id; when the gateway no longer holds it, "
                 + "the stream starts with a reset event and the client re-reads (GET /api/ai-jobs)."), Access.Read);
@@ -48,8 +48,8 @@ public static class EventEndpoints
         var (after, reason) = ring.Resume(last);
         return new EventStreamResult(ring, settings, new StreamStart(after, Visible) { ResetReason = reason });
 
-        bool Visible(JobChange c) => query!.Matches(c.Tenant, c.Type, c.Phase, c.CreatedAt, tenant)
-                                     || (c.PreviousPhase is { } was && query.Matches(c.Tenant, c.Type, was, c.CreatedAt, tenant));
+        bool Visible(JobChange c) => query!.Matches(c.Tenant, c.Type, c.Phase, c.CreatedAt, c.Metadata, tenant)
+                                     || (c.PreviousPhase is { } was && query.Matches(c.Tenant, c.Type, was, c.CreatedAt, c.Metadata, tenant));
     }
 
     [Rejects(ErrorCodes.InvalidQuery, ErrorCodes.InvalidLastEventId, ErrorCodes.JobNotFound, ErrorCodes.HistoryUnavailable)]

@@ -2,7 +2,7 @@ namespace Nexus.Gateway.Events;
 
 /// <summary>
 /// One change of one job as the event ring keeps it: the facts the streams filter on (tenant, type, status before
-/// and after, creation time) and the job's view. A live job's view is rendered once, when the change is taken in; a
+/// and after, creation time, metadata) and the job's view. A live job's view is rendered once, when the change is taken in; a
 /// finished job's view may need its result from the history database or the Kubernetes API, so it is rendered once,
 /// on the first stream that sends it, and shared by every other. A <see cref="Gone"/> change (the AiJob was deleted,
 /// after its archival) is never sent: it only ends the job's own streams.
@@ -34,6 +34,8 @@ public sealed class JobChange
     public string Phase { get; }
     public string? PreviousPhase { get; }
     public DateTimeOffset CreatedAt { get; }
+    /// <summary>The client's metadata of the job (immutable, so the same in every change of it).</summary>
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
     public bool Gone { get; }
     public bool Terminal => Nexus.Crds.Entities.JobPhases.IsTerminal(Phase);
 

@@ -91,7 +91,10 @@ public sealed class JobEventFeed : IHostedService
         var last = Ring.Latest(next.Name);
         if (last is not null && last.SummaryJson == summary) return null;
         var render = next.IsTerminal ? () => RenderFinishedAsync(next, summary) : (Func<Task<string>>?)null;
-        return new JobChange(next.Name, next.Tenant, next.Type, next.Phase, last?.Phase ?? previous?.Phase, next.CreatedAt, summary, render);
+        return new JobChange(next.Name, next.Tenant, next.Type, next.Phase, last?.Phase ?? previous?.Phase, next.CreatedAt, summary, render)
+        {
+            Metadata = next.Job.Spec.Metadata,
+        };
     }
 
     /// <summary>

@@ -11,8 +11,8 @@ namespace Nexus.Gateway.Jobs;
 public sealed record ListQuery(string? Type, string? Phase, DateTimeOffset? Start, DateTimeOffset? End, int Limit, PageCursor? Cursor)
 {
     /// <summary>
-    /// <c>metadata.&lt;key&gt;=&lt;value&gt;</c> filters: a job matches when its metadata has every pair (AND). Lists only;
-    /// the event streams do not take them.
+    /// <c>metadata.&lt;key&gt;=&lt;value&gt;</c> filters: a job matches when its metadata has every pair (AND), in lists and
+    /// in the tenant's event stream alike.
     /// </summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 
@@ -35,11 +35,13 @@ public sealed record ListQuery(string? Type, string? Phase, DateTimeOffset? Star
 
     private static readonly HashSet<string> Known = [.. FilterKeys, "limit", "cursor"];
 
-    public static (ListQuery? Query, Rejection? Rejection) Parse(IQueryCollection query)
+    public static (ListQuery? Query, Rejection? Rejection) Parse(IQueryCollection query) => ParseWithMetadata(query, Known);
+
+    private static (ListQuery? Query, Rejection? Rejection) ParseWithMetadata(IQueryCollection query, IEnumerable<string> known)
     {
         var (metadata, refused) = ParseMetadata(query);
         if (refused is not null) return (null, refused);
-        var (parsed, rejection) = Parse(query, [.. Known, .. query.Keys.Where(IsMetadataFilter)]);
+        var (parsed, rejection) = Parse(query, [.. known, .. query.Keys.Where(IsMetadataFilter)]);
         return (parsed is null ? null : parsed with { Metadata = metadata }, rejection);
     }
 
@@ -68,7 +70,7 @@ public sealed record ListQuery(string? Type, string? Phase, DateTimeOffset? Star
     /// caller's own parameters, which are accepted here and left to it.
     /// </summary>
     public static (ListQuery? Query, Rejection? Rejection) ParseFilters(IQueryCollection query, params string[] own) =>
-        Parse(query, [.. FilterKeys, .. own]);
+        ParseWithMetadata(query, [.. FilterKeys, .. own]);
 
     private static (ListQuery? Query, Rejection? Rejection) Parse(IQueryCollection query, HashSet<string> known)
     {
@@ -142,15 +144,16 @@ public sealed record ListQuery(string? Type, string? Phase, DateTimeOffset? Star
 
     /// <summary>Whether the job is the tenant's and passes the filters (the page aside).</summary>
     public bool Matches(CachedJob job, string tenant) =>
-        Matches(job.Tenant, job.Type, job.Phase, job.CreatedAt, tenant) && MatchesMetadata(job.Job.Spec.Metadata);
+        Matches(job.Tenant, job.Type, job.Phase, job.CreatedAt, job.Job.Spec.Metadata, tenant);
 
     /// <summary>Every filter pair is in the job's metadata (as <c>metadata @&gt; filters</c> in the database).</summary>
-    private bool MatchesMetadata(Dictionary<string, string>? metadata) =>
+    private bool MatchesMetadata(IReadOnlyDictionary<string, string>? metadata) =>
         Metadata is null || Metadata.All(f => metadata is not null && metadata.TryGetValue(f.Key, out var v) && v == f.Value);
 
     /// <summary>The same, on a job's facts: streams keep the facts of past changes rather than the jobs.</summary>
-    public bool Matches(string jobTenant, string type, string phase, DateTimeOffset createdAt, string tenant) =>
+    public bool Matches(string jobTenant, string type, string phase, DateTimeOffset createdAt, IReadOnlyDictionary<string, string>? metadata, string tenant) =>
         jobTenant == tenant
+        && MatchesMetadata(metadata)
         && (Type is null || type == Type)
         && (Phase is null || phase == Phase)
         && (Start is null || createdAt >= Start)

@@ -77,7 +77,7 @@ export interface paths {
         };
         /**
          * Stream the tenant's job changes (Server-Sent Events)
-         * @description Required scope: ai-jobs:read (or any read scope). Takes the list's filters (type, status, start_date, end_date); a job is sent when its new state matches them or its previous one did (so a job leaving a status filter is seen leaving). Resume with Last-Event-ID (or ?last_event_id=) to get exactly the events after that id; when the gateway no longer holds it, the stream starts with a reset event and the client re-reads (GET /api/ai-jobs).
+         * @description Required scope: ai-jobs:read (or any read scope). Takes the list's filters (type, status, start_date, end_date, metadata); a job is sent when its new state matches them or its previous one did (so a job leaving a status filter is seen leaving). Resume with Last-Event-ID (or ?last_event_id=) to get exactly the events after that id; when the gateway no longer holds it, the stream starts with a reset event and the client re-reads (GET /api/ai-jobs).
          */
         get: operations["streamJobEvents"];
         put?: never;
@@ -1131,12 +1131,12 @@ export interface operations {
                 start_date?: string;
                 /** @description Jobs created on or before (ISO-8601 date or date-time; a date is its last instant) */
                 end_date?: string;
+                /** @description Jobs whose metadata has every one of these key/value pairs: metadata[key]=value (the gateway also takes metadata.key=value) */
+                metadata?: components["schemas"]["Metadata"];
                 /** @description Results per page (default 50) */
                 limit?: number;
                 /** @description The next_cursor of the previous page */
                 cursor?: string;
-                /** @description Jobs whose metadata has every one of these key/value pairs: metadata[key]=value (the gateway also takes metadata.key=value) */
-                metadata?: components["schemas"]["Metadata"];
             };
             header?: {
                 /** @description The tenant to act for; required when the key serves several tenants (else TENANT_REQUIRED) */
@@ -1839,6 +1839,8 @@ export interface operations {
                 start_date?: string;
                 /** @description Jobs created on or before (ISO-8601 date or date-time; a date is its last instant) */
                 end_date?: string;
+                /** @description Jobs whose metadata has every one of these key/value pairs: metadata[key]=value (the gateway also takes metadata.key=value) */
+                metadata?: components["schemas"]["Metadata"];
             };
             header?: {
                 /** @description The tenant to act for; required when the key serves several tenants (else TENANT_REQUIRED) */

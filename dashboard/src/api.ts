@@ -19,7 +19,27 @@ export type ErrorCode = Schemas["ErrorCode"];
 // (Schemas["DispatchJobRequest"] is the per-type union a typed caller would use).
 export interface DispatchBody { type: string; params: Record<string, unknown>; priority?: Priority }
 
-export interface ListQuery { type?: string; status?: string; start_date?: string; end_date?: string; limit?: number; cursor?: string }
+export interface ListQuery {
+  type?: string; status?: string; start_date?: string; end_date?: string;
+  /** Jobs whose metadata has every pair (sent as metadata.<key>=<value>). */
+  metadata?: Record<string, string>;
+  limit?: number; cursor?: string;
+}
+
+/** The list's query string (without "?"); with filtersOnly, the filters a tenant event stream takes (no paging). */
+export function listQueryString(query: ListQuery, filtersOnly = false): string {
+  const qs = new URLSearchParams();
+  for (const key of ["type", "status", "start_date", "end_date"] as const) {
+    const v = query[key];
+    if (v !== undefined && v !== "") qs.set(key, v);
+  }
+  for (const [k, v] of Object.entries(query.metadata ?? {})) qs.set(`metadata.${k}`, v);
+  if (!filtersOnly) {
+    if (query.limit !== undefined) qs.set("limit", String(query.limit));
+    if (query.cursor) qs.set("cursor", query.cursor);
+  }
+  return qs.toString();
+}
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly details: FieldError[] = []) {
@@ -52,9 +72,7 @@ export class Api {
   }
 
   list(query: ListQuery): Promise<Page> {
-    const qs = new URLSearchParams();
-    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== "") qs.set(k, String(v));
-    const s = qs.toString();
+    const s = listQueryString(query);
     return this.request<Page>("GET", s ? `?${s}` : "");
   }
 

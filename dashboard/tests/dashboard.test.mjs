@@ -391,6 +391,30 @@ test("the jobs list filters (the stream follows them) and pages", async () => {
   await page.waitForSelector("#live-state[data-mode='live']");
   await screenshot(page, "jobs-filtered");
 
+  // Metadata: the list and its stream take the pairs; a matching job dispatched elsewhere joins live.
+  const campaign = `dash-${Date.now()}`;
+  const scan = (metadata) => api.dispatch({ type: "competitor_scan", params: { skus: ["SKU-001"], marketplace: "amazon_us" }, metadata });
+  const tagged = await scan({ campaign, store: "eu" });
+  await scan({ campaign });
+  await page.selectOption("#filter-type", "");
+  await page.selectOption("#filter-status", "");
+  await page.fill("#filter-metadata", "store");
+  await page.click("button:text-is('Apply filters')");
+  assert.equal(await page.textContent("#filter-metadata-error"), `"store" is not key=value`);
+  await page.fill("#filter-metadata", `campaign=${campaign}, store=eu`);
+  await page.click("button:text-is('Apply filters')");
+  const streamWithMetadata = `/api/ai-jobs/events?${new URLSearchParams({ [`metadata.campaign`]: campaign, [`metadata.store`]: "eu" })}`;
+  await waitFor("a stream with the metadata filter", () => seen.streams.includes(streamWithMetadata));
+  await waitFor("only the job with both pairs", async () => JSON.stringify(await page.locator("#jobs-body tr[data-job-id]").evaluateAll((rs) => rs.map((r) => r.dataset.jobId))) === JSON.stringify([tagged.id]));
+  await page.waitForSelector("#live-state[data-mode='live']");
+  const readsBefore = seen.listReads.length;
+  const later = await scan({ store: "eu", campaign });
+  await scan({ campaign, store: "us" });
+  await page.waitForSelector(`#jobs-body tr[data-job-id='${later.id}']`);
+  assert.deepEqual(await page.locator("#jobs-body tr[data-job-id]").evaluateAll((rs) => rs.map((r) => r.dataset.jobId)), [later.id, tagged.id]);
+  assert.equal(seen.listReads.length, readsBefore, "the new job came from the stream, not a re-read");
+  await page.fill("#filter-metadata", "");
+
   await page.fill("#filter-start", "2099-01-01T00:00:00");
   await page.click("button:text-is('Apply filters')");
   await page.waitForSelector("#jobs-body td:text-is('No jobs match.')");

@@ -201,11 +201,6 @@ public static class OpenApiDocumentBuilder
                 parameters.Add(Query("limit", $"Results per page (default {ListQuery.DefaultLimit})",
                     new JsonObject { ["type"] = "integer", ["format"] = "int32", ["minimum"] = 1, ["maximum"] = ListQuery.MaxLimit, ["default"] = ListQuery.DefaultLimit }));
                 parameters.Add(Query("cursor", "The next_cursor of the previous page", new JsonObject { ["type"] = "string", ["maxLength"] = ApiBounds.CursorMaxLength }));
-                var metadata = Query("metadata", "Jobs whose metadata has every one of these key/value pairs: metadata[key]=value (the gateway also takes metadata.key=value)",
-                    new JsonObject { ["$ref"] = "#/components/schemas/Metadata" });
-                metadata["style"] = "deepObject";
-                metadata["explode"] = true;
-                parameters.Add(metadata);
                 break;
         }
         return parameters;
@@ -217,6 +212,11 @@ public static class OpenApiDocumentBuilder
         parameters.Add(Query("status", "Filter by status", new JsonObject { ["$ref"] = "#/components/schemas/JobStatus" }));
         parameters.Add(Query("start_date", "Jobs created on or after (ISO-8601 date or date-time; a date is its first instant)", new JsonObject { ["type"] = "string", ["maxLength"] = ApiBounds.TimestampMaxLength, ["examples"] = new JsonArray("2026-03-12") }));
         parameters.Add(Query("end_date", "Jobs created on or before (ISO-8601 date or date-time; a date is its last instant)", new JsonObject { ["type"] = "string", ["maxLength"] = ApiBounds.TimestampMaxLength, ["examples"] = new JsonArray("2026-03-12T23:59:59Z") }));
+        var metadata = Query("metadata", "Jobs whose metadata has every one of these key/value pairs: metadata[key]=value (the gateway also takes metadata.key=value)",
+            new JsonObject { ["$ref"] = "#/components/schemas/Metadata" });
+        metadata["style"] = "deepObject";
+        metadata["explode"] = true;
+        parameters.Add(metadata);
     }
 
     private static JsonObject Query(string name, string description, JsonObject schema) =>

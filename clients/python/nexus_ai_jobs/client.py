@@ -158,9 +158,10 @@ class NexusClient:
     # ---- event streams ----------------------------------------------------------------------------------------
 
     def stream(self, job_id: Optional[str] = None, last_event_id: Optional[str] = None, resets: str = "raise",
-               reconnects: int = 5, idle_timeout: float = 60.0, **filters: str) -> Iterator[StreamEvent]:
+               reconnects: int = 5, idle_timeout: float = 60.0, metadata: Optional[Mapping[str, str]] = None,
+               **filters: str) -> Iterator[StreamEvent]:
         """The job's changes until it is terminal (`job_id`), or the tenant's job changes matching the list's
-        `filters` (type, status, start_date, end_date) for as long as the caller iterates.
+        `filters` (type, status, start_date, end_date) and `metadata` (every pair) for as long as the caller iterates.
 
         A dropped connection (or a stream silent for `idle_timeout` seconds: the gateway sends a heartbeat every
         15 s) is reopened with the last event id, which the gateway resumes from without loss or duplicates;
@@ -172,10 +173,12 @@ class NexusClient:
         unknown = set(filters) - {"type", "status", "start_date", "end_date"}
         if unknown:
             raise TypeError(f"unknown filters: {', '.join(sorted(unknown))}")
-        if job_id is not None and filters:
+        if job_id is not None and (filters or metadata):
             raise TypeError("a job's stream takes no filters")
         path = f"/api/ai-jobs/{_segment(job_id)}/events" if job_id is not None else "/api/ai-jobs/events"
         query = {k: v for k, v in filters.items() if v is not None}
+        for key, value in (metadata or {}).items():
+            query[f"metadata.{key}"] = value
         url = self.base_url + path + ("?" + urllib.parse.urlencode(query) if query else "")
         retry_seconds, failures = 3.0, 0
         while True:

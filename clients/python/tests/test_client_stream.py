@@ -91,14 +91,14 @@ def test_a_tenant_stream_sends_its_filters_and_the_given_last_event_id(serve):
     server = serve([(200, "retry: 10\nid: e1-7\n\n" + job_event(8, "queued"), {})])
     client = NexusClient(server.url, "nxk_test")
 
-    stream = client.stream(type="competitor_scan", status="queued", last_event_id="e1-5")
+    stream = client.stream(type="competitor_scan", status="queued", last_event_id="e1-5", metadata={"run": "r1"})
     first = next(stream)
     stream.close()
 
     assert first.id == "e1-8" and first.data["status"] == "queued"
     path, headers = server.requests[0]
     assert urlparse(path).path == "/api/ai-jobs/events"
-    assert parse_qs(urlparse(path).query) == {"type": ["competitor_scan"], "status": ["queued"]}
+    assert parse_qs(urlparse(path).query) == {"type": ["competitor_scan"], "status": ["queued"], "metadata.run": ["r1"]}
     assert headers["last-event-id"] == "e1-5"
 
 

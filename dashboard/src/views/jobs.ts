@@ -1,4 +1,4 @@
-import { type Job, type ListQuery } from "../api";
+import { listQueryString, type Job, type ListQuery } from "../api";
 import { fmtTime, h, statusBadge } from "../dom";
 import { STATUSES, TYPE_NAMES } from "../jobTypes";
 import { followJobs, liveIndicator, type Subscription } from "../live";
@@ -26,13 +26,19 @@ function toIso(local: string): string | undefined {
 
 /** The tenant stream's URL for the list's filters (the same ones; no paging). */
 export function streamPath(query: ListQuery): string {
-  const qs = new URLSearchParams();
-  for (const key of ["type", "status", "start_date", "end_date"] as const) {
-    const v = query[key];
-    if (v !== undefined && v !== "") qs.set(key, String(v));
-  }
-  const s = qs.toString();
+  const s = listQueryString(query, true);
   return `/api/ai-jobs/events${s ? `?${s}` : ""}`;
+}
+
+/** "campaign=spring, store=eu" as metadata pairs, or the piece that is not key=value. */
+export function parseMetadataFilter(text: string): { pairs?: Record<string, string>; bad?: string } {
+  const pairs: Record<string, string> = {};
+  for (const piece of text.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+    const eq = piece.indexOf("=");
+    if (eq <= 0) return { bad: piece };
+    pairs[piece.slice(0, eq).trim()] = piece.slice(eq + 1).trim();
+  }
+  return { pairs: Object.keys(pairs).length > 0 ? pairs : undefined };
 }
 
 /** Newest first, as the API orders lists: creation time, then id. */
@@ -46,9 +52,13 @@ export function renderJobs(main: HTMLElement): Subscription {
   const [statusField, statusSel] = select("filter-status", "Status", STATUSES);
   const [startField, startIn] = dateInput("filter-start", "Created from");
   const [endField, endIn] = dateInput("filter-end", "Created until");
+  const metadataIn = h("input", { id: "filter-metadata", name: "metadata", type: "text", spellcheck: "false", autocomplete: "off",
+    placeholder: "key=value, key=value", "aria-describedby": "filter-metadata-error" });
+  const metadataError = h("p", { id: "filter-metadata-error", class: "field-error" });
+  const metadataField = h("div", { class: "field inline" }, h("label", { for: "filter-metadata" }, "Metadata"), metadataIn, metadataError);
   const sizeSel = h("select", { id: "filter-limit", name: "limit" }, ...PAGE_SIZES.map((n) => h("option", { value: n }, n)));
   const sizeField = h("div", { class: "field inline" }, h("label", { for: "filter-limit" }, "Per page"), sizeSel);
-  const filters = h("form", { class: "filters", "aria-label": "Filters" }, typeField, statusField, startField, endField, sizeField,
+  const filters = h("form", { class: "filters", "aria-label": "Filters" }, typeField, statusField, startField, endField, metadataField, sizeField,
     h("button", { type: "submit" }, "Apply filters"));
   const body = h("tbody", { id: "jobs-body" });
   const table = h("table", { class: "jobs", "aria-label": "Jobs, newest first" },
@@ -141,7 +151,14 @@ export function renderJobs(main: HTMLElement): Subscription {
 
   filters.addEventListener("submit", (event) => {
     event.preventDefault();
-    query = { type: typeSel.value || undefined, status: statusSel.value || undefined, start_date: toIso(startIn.value), end_date: toIso(endIn.value), limit: Number(sizeSel.value) };
+    const metadata = parseMetadataFilter(metadataIn.value);
+    metadataError.textContent = metadata.bad !== undefined ? `"${metadata.bad}" is not key=value` : "";
+    if (metadata.bad !== undefined) { metadataIn.setAttribute("aria-invalid", "true"); metadataIn.focus(); return; }
+    metadataIn.removeAttribute("aria-invalid");
+    query = {
+      type: typeSel.value || undefined, status: statusSel.value || undefined, start_date: toIso(startIn.value), end_date: toIso(endIn.value),
+      metadata: metadata.pairs, limit: Number(sizeSel.value),
+    };
     history.length = 0;
     cursor = undefined;
     // Other filters, another stream (which re-reads the first page once it is open).

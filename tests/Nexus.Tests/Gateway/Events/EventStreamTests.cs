@@ -117,6 +117,35 @@ public sealed class EventStreamTests(GatewayFixture fixture) : IClassFixture<Gat
     }
 
     [Fact]
+    public async Task A_metadata_filter_streams_only_the_jobs_whose_metadata_has_every_pair()
+    {
+        var key = await H.CreateKeyAsync(GatewayFixture.NewTenant());
+        await using var stream = await SseClient.OpenOkAsync(H.Http, "/api/ai-jobs/events?metadata.campaign=spring&metadata[store]=eu", key);
+        await stream.NextAsync();
+
+        async Task<string> DispatchWith(object metadata)
+        {
+            var response = await H.PostAsync("/api/ai-jobs", key, new
+            {
+                type = JobTypes.CompetitorScan, @params = new { skus = new[] { "SKU-001" }, marketplace = "amazon_us" }, metadata,
+            });
+            Assert.True(response.Status == 202, response.Text);
+            return response.Data.GetProperty("id").GetString()!;
+        }
+        var onlyOne = await DispatchWith(new { campaign = "spring" });
+        var both = await DispatchWith(new { campaign = "spring", store = "eu", extra = "x" });
+        var otherValue = await DispatchWith(new { campaign = "autumn", store = "eu" });
+        await H.DispatchAsync(key);
+        await H.WriteStatusAsync(await H.ReadJobAsync(GatewayHarness.NameOf(otherValue)), new AiJobStatus { Phase = JobPhases.Running, Attempts = 1 });
+        await H.WriteStatusAsync(await H.ReadJobAsync(GatewayHarness.NameOf(both)), new AiJobStatus { Phase = JobPhases.Running, Attempts = 1 });
+        var last = await DispatchWith(new { store = "eu", campaign = "spring" });
+
+        var seen = await stream.EventsUntilAsync(m => m.JobId == last);
+        Assert.Equal([(both, "queued"), (both, "running"), (last, "queued")], seen.Select(m => (m.JobId!, m.Status!)).ToList());
+        Assert.DoesNotContain(seen, m => m.JobId == onlyOne);
+    }
+
+    [Fact]
     public async Task Archival_and_deletion_send_nothing_after_the_terminal_view()
     {
         var key = await H.CreateKeyAsync(GatewayFixture.NewTenant());
@@ -215,6 +244,7 @@ public sealed class EventStreamTests(GatewayFixture fixture) : IClassFixture<Gat
                      ("/api/ai-jobs/events?status=sleeping", null, 400, "INVALID_QUERY"),
                      ("/api/ai-jobs/events?start_date=yesterday", null, 400, "INVALID_QUERY"),
                      ("/api/ai-jobs/events?limit=5", null, 400, "INVALID_QUERY"),
+                     ("/api/ai-jobs/events?metadata.bad%20key=1", null, 400, "INVALID_QUERY"),
                      ("/api/ai-jobs/events?type=teleport", null, 422, "INVALID_JOB_TYPE"),
                      ($"/api/ai-jobs/{id}/events?wait=5", null, 400, "INVALID_QUERY"),
                      ("/api/ai-jobs/job_01HXK9MZPQ3B8C7D2E5F6G/events", null, 404, "JOB_NOT_FOUND"),

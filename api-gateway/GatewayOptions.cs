@@ -124,6 +124,9 @@ public sealed record GatewayOptions
     /// <summary>A finished job's event whose view is larger than this leaves its result out (the ring stays small; GET has it).</summary>
     [Range(0, 32 * 1024)] public int EventMaxResultKb { get; set; } = 64;
 
+    /// <summary>Event streams one API key may hold open on one gateway replica; one more is 429 TOO_MANY_STREAMS.</summary>
+    [Range(1, 1_000_000)] public int EventMaxStreamsPerKey { get; set; } = 1000;
+
     public TimeSpan IdempotencyTtl => TimeSpan.FromHours(IdempotencyTtlHours);
 
     public TimeSpan CacheMissFallbackWindow => TimeSpan.FromSeconds(CacheMissFallbackSeconds);

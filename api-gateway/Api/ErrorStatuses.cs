@@ -24,7 +24,7 @@ public static class ErrorStatuses
         [ErrorCodes.InvalidRequest] = 422, [ErrorCodes.InvalidJobType] = 422, [ErrorCodes.InvalidParams] = 422,
         [ErrorCodes.InvalidPriority] = 422, [ErrorCodes.BatchTooLarge] = 422, [ErrorCodes.IdempotencyKeyReused] = 422,
         [WebhookErrors.InvalidWebhookUrl] = 422, [WebhookErrors.InvalidWebhookEvents] = 422, [WebhookErrors.InvalidCallbackUrl] = 422,
-        [ErrorCodes.QueueFull] = 429, [ErrorCodes.RateLimited] = 429,
+        [ErrorCodes.QueueFull] = 429, [ErrorCodes.RateLimited] = 429, [ErrorCodes.TooManyStreams] = 429,
         [ErrorCodes.HeadersTooLarge] = 431,
         [ErrorCodes.Internal] = 500,
         [ErrorCodes.UpstreamUnavailable] = 503, [ErrorCodes.NotReady] = 503, [ErrorCodes.HistoryUnavailable] = 503,

@@ -37,23 +37,40 @@ public static class EventEndpoints
         return jobs;
     }
 
-    [Rejects(ErrorCodes.InvalidQuery, ErrorCodes.InvalidJobType, ErrorCodes.InvalidLastEventId)]
-    private static Results<EventStreamResult, ApiError> TenantEvents(HttpContext http, EventRing ring, EventStreamSettings settings)
+    [Rejects(ErrorCodes.InvalidQuery, ErrorCodes.InvalidJobType, ErrorCodes.InvalidLastEventId, ErrorCodes.TooManyStreams)]
+    private static Results<EventStreamResult, ApiError> TenantEvents(HttpContext http, EventRing ring, EventStreamSettings settings, StreamSlots slots)
     {
         var caller = AuthFilter.CallerOf(http);
         var (query, rejection) = ListQuery.ParseFilters(http.Request.Query, LastEventIdQuery);
         if (rejection is not null) return new ApiError(rejection);
         if (!TryLastEventId(http, out var last, out var bad)) return new ApiError(bad!);
+        if (slots.TryTake(caller.Key.Name) is not { } slot) return new ApiError(TooManyStreams(slots));
         var tenant = caller.Tenant;
         var (after, reason) = ring.Resume(last);
-        return new EventStreamResult(ring, settings, new StreamStart(after, Visible) { ResetReason = reason });
+        return new EventStreamResult(ring, settings, new StreamStart(after, Visible) { ResetReason = reason, Slot = slot });
 
         bool Visible(JobChange c) => query!.Matches(c.Tenant, c.Type, c.Phase, c.CreatedAt, c.Metadata, tenant)
                                      || (c.PreviousPhase is { } was && query.Matches(c.Tenant, c.Type, was, c.CreatedAt, c.Metadata, tenant));
     }
 
-    [Rejects(ErrorCodes.InvalidQuery, ErrorCodes.InvalidLastEventId, ErrorCodes.JobNotFound, ErrorCodes.HistoryUnavailable)]
+    [Rejects(ErrorCodes.InvalidQuery, ErrorCodes.InvalidLastEventId, ErrorCodes.JobNotFound, ErrorCodes.HistoryUnavailable, ErrorCodes.TooManyStreams)]
     private static async Task<Results<EventStreamResult, NoContent, ApiError>> JobEvents(HttpContext http, string jobId, JobReader reader, JobViews views,
+        EventRing ring, EventStreamSettings settings, StreamSlots slots)
+    {
+        var answer = await OpenJobEventsAsync(http, jobId, reader, views, ring, settings);
+        if (answer.Result is not EventStreamResult stream) return answer;
+        // Counted only once the job is known to exist: a stream of a missing job never holds a slot.
+        if (slots.TryTake(AuthFilter.CallerOf(http).Key.Name) is not { } slot) return new ApiError(TooManyStreams(slots));
+        return stream.WithSlot(slot);
+    }
+
+    private static Rejection TooManyStreams(StreamSlots slots) =>
+        new(ErrorCodes.TooManyStreams, $"API key holds {slots.PerKey} open event streams on this gateway, its limit; close one, or retry after 5 s")
+        {
+            RetryAfterSeconds = 5,
+        };
+
+    private static async Task<Results<EventStreamResult, NoContent, ApiError>> OpenJobEventsAsync(HttpContext http, string jobId, JobReader reader, JobViews views,
         EventRing ring, EventStreamSettings settings)
     {
         var caller = AuthFilter.CallerOf(http);

@@ -1,6 +1,6 @@
 namespace Nexus.Gateway.Events;
 
-/// <summary>The event streams' ring, the feed that fills it from the job cache, and the streams' settings.</summary>
+/// <summary>The event streams' ring, the feed that fills it from the job cache, the streams' settings and their slots per key.</summary>
 public static class EventServices
 {
     public static IServiceCollection AddJobEvents(this IServiceCollection services)
@@ -9,6 +9,7 @@ public static class EventServices
         services.AddSingleton(sp => new JobEventFeed(sp.GetRequiredService<Cache.JobCache>().Index, sp.GetRequiredService<EventRing>(),
             sp.GetRequiredService<Jobs.JobViews>(), sp.GetRequiredService<GatewayOptions>().EventMaxResultKb, sp.GetRequiredService<ILogger<JobEventFeed>>()));
         services.AddHostedService(sp => sp.GetRequiredService<JobEventFeed>());
+        services.AddSingleton(sp => new StreamSlots(sp.GetRequiredService<GatewayOptions>().EventMaxStreamsPerKey));
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<GatewayOptions>();

@@ -21,6 +21,9 @@ public sealed record StreamStart(long After, Func<JobChange, bool> Visible)
 
     /// <summary>A job stream: the job whose terminal change (or deletion) ends the stream.</summary>
     public string? JobName { get; init; }
+
+    /// <summary>The API key's stream slot (<see cref="StreamSlots"/>), given back when the stream ends.</summary>
+    public IDisposable? Slot { get; init; }
 }
 
 /// <summary>
@@ -36,6 +39,9 @@ public sealed class EventStreamResult(EventRing ring, EventStreamSettings settin
     public const string JobEvent = "job";
     public const string ResetEvent = "reset";
     private const int FlushAbove = 32 * 1024;
+
+    /// <summary>The same stream, holding the API key's stream slot until it ends.</summary>
+    public EventStreamResult WithSlot(IDisposable slot) => new(ring, settings, start with { Slot = slot });
 
     public async Task ExecuteAsync(HttpContext http)
     {
@@ -64,6 +70,7 @@ public sealed class EventStreamResult(EventRing ring, EventStreamSettings settin
         finally
         {
             EventMetrics.OpenStreams.Dec();
+            start.Slot?.Dispose();
         }
     }
 

@@ -41,6 +41,7 @@ public static class ErrorCodes
     public const string HeadersTooLarge = "HEADERS_TOO_LARGE";
     public const string HttpVersionNotSupported = "HTTP_VERSION_NOT_SUPPORTED";
     public const string RateLimited = "RATE_LIMITED";
+    public const string TooManyStreams = "TOO_MANY_STREAMS";
 
     public static Rejection JobNotFoundError(string id) => new(JobNotFound, $"Job '{id}' does not exist");
 

@@ -44,6 +44,8 @@ public static class StreamBench
             ["NEXUS_GATEWAY_RATE_LIMIT_PER_SECOND"] = Nexus.Gateway.RateLimiting.KeyRateLimit.MaxPerSecond.ToString(CultureInfo.InvariantCulture),
             ["NEXUS_GATEWAY_RATE_LIMIT_BURST"] = Nexus.Gateway.RateLimiting.KeyRateLimit.MaxBurst.ToString(CultureInfo.InvariantCulture),
             ["NEXUS_GATEWAY_MAX_QUEUED_JOBS"] = "10000000", ["NEXUS_GATEWAY_MAX_QUEUED_JOBS_PER_TENANT"] = "10000000",
+            // Every stream is opened with one key: its cap is lifted, as the rate limit is.
+            ["NEXUS_GATEWAY_EVENT_MAX_STREAMS_PER_KEY"] = "1000000",
         });
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(10) })
         {

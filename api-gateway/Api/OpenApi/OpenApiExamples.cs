@@ -131,6 +131,7 @@ internal static class OpenApiExamples
         ["BATCH_NOT_FOUND"] = "Batch 'batch_01HXK9MZPQ3B8C7D2E5F6G' does not exist",
         ["INVALID_JOB_TYPE"] = "Unknown or missing job type (type: unknown job type 'teleport')",
         ["QUEUE_FULL"] = "Job queue is at capacity; retry later",
+        ["TOO_MANY_STREAMS"] = "API key holds 1000 open event streams on this gateway, its limit; close one, or retry after 5 s",
         ["INSUFFICIENT_SCOPE"] = "API key lacks ai-jobs:write scope",
         ["JOB_NOT_CANCELLABLE"] = "Job is running and cannot be cancelled; only queued jobs can",
         ["UNAUTHENTICATED"] = "Missing or unknown API key",

@@ -4,13 +4,13 @@ using Nexus.Tests.Support;
 
 namespace Nexus.Tests.Gateway.Events;
 
-/// <summary>A gateway with a small ring and a short heartbeat: expired ids, idle streams, shutdown.</summary>
+/// <summary>A gateway with a small ring, a short heartbeat and 3 streams per key: expired ids, idle streams, the streams cap, shutdown.</summary>
 public sealed class EventStreamLimitsTests : IAsyncLifetime
 {
     private GatewayHarness _h = null!;
 
     public async Task InitializeAsync() =>
-        _h = await GatewayHarness.StartAsync(o => o with { EventRingSize = 16, EventHeartbeatSeconds = 1, EventRetryMilliseconds = 1500, EventMaxResultKb = 1 });
+        _h = await GatewayHarness.StartAsync(o => o with { EventRingSize = 16, EventHeartbeatSeconds = 1, EventRetryMilliseconds = 1500, EventMaxResultKb = 1, EventMaxStreamsPerKey = 3 });
 
     public async Task DisposeAsync() => await _h.DisposeAsync();
 
@@ -38,6 +38,47 @@ public sealed class EventStreamLimitsTests : IAsyncLifetime
         Assert.Equal(ResetReasons.Expired, reset.Json.GetProperty("reason").GetString());
         var next = await _h.DispatchAsync(key);
         Assert.Equal(next, (await resumed.NextEventAsync())!.JobId);
+    }
+
+    [Fact]
+    public async Task A_key_holding_its_limit_of_streams_gets_429_until_one_ends_and_other_keys_are_not_held_back()
+    {
+        var key = await _h.CreateKeyAsync(GatewayFixture.NewTenant());
+        var job = await _h.DispatchAsync(key);
+        var open = new List<SseClient>
+        {
+            await SseClient.OpenOkAsync(_h.Http, "/api/ai-jobs/events", key),
+            await SseClient.OpenOkAsync(_h.Http, "/api/ai-jobs/events?type=pricing_recalculate", key),
+            await SseClient.OpenOkAsync(_h.Http, $"/api/ai-jobs/{job}/events", key),
+        };
+        try
+        {
+            foreach (var path in new[] { "/api/ai-jobs/events", $"/api/ai-jobs/{job}/events" })
+            {
+                var (none, refusal) = await SseClient.OpenAsync(_h.Http, path, key);
+                Assert.Null(none);
+                Assert.True(refusal!.Status == 429 && refusal.ErrorCode == "TOO_MANY_STREAMS", $"{path}: {refusal.Status} {refusal.Text}");
+                Assert.Equal("5", refusal.Message.Headers.GetValues("Retry-After").Single());
+            }
+            // What would be refused anyway is refused for its own reason, and holds no slot.
+            var (_, missing) = await SseClient.OpenAsync(_h.Http, "/api/ai-jobs/job_01HXK9MZPQ3B8C7D2E5F6G/events", key);
+            Assert.Equal((404, "JOB_NOT_FOUND"), (missing!.Status, missing.ErrorCode));
+            // Another key is not held back by this one's streams.
+            await using (var others = await SseClient.OpenOkAsync(_h.Http, "/api/ai-jobs/events", await _h.CreateKeyAsync(GatewayFixture.NewTenant())))
+                Assert.NotNull(await others.NextAsync());
+
+            // A stream that ends gives its slot back.
+            await open[0].DisposeAsync();
+            open.RemoveAt(0);
+            var again = await Wait.ForAsync(async () => (await SseClient.OpenAsync(_h.Http, "/api/ai-jobs/events", key)).Stream,
+                "a stream once one of the key's three ended", TimeSpan.FromSeconds(20));
+            open.Add(again);
+            Assert.NotNull(await again.NextAsync());
+        }
+        finally
+        {
+            foreach (var stream in open) await stream.DisposeAsync();
+        }
     }
 
     [Fact]

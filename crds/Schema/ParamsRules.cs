@@ -15,7 +15,8 @@ namespace Nexus.Crds.Schema;
 /// </list>
 /// Every message is the gateway's text for the same violation (api-gateway/Validation/SchemaErrors.cs), so kubectl
 /// and the REST API say the same. Not expressed: <c>format: date</c> (the pattern checks the shape, the calendar is
-/// the gateway's and the worker's), and the API server words type mismatches and its own maxLength/maxItems itself.
+/// the gateway's and the worker's), a parameter name no job type has (kept, as params preserves unknown fields, and
+/// refused by the worker), and the API server words type mismatches and its own maxLength/maxItems itself.
 /// </summary>
 public static class ParamsRules
 {
@@ -75,6 +76,9 @@ public static class ParamsRules
         var result = new JsonObject { ["type"] = "object" };
         if (description is not null) result.Insert(0, "description", description);
         result["properties"] = properties;
+        // A name no job type knows is kept, not pruned: the CRD's rules see only declared names, so such a name reaches
+        // the worker, which refuses it (INVALID_PARAMS) as the gateway does up front.
+        result["x-kubernetes-preserve-unknown-fields"] = true;
         return (result, parentRules);
     }
 

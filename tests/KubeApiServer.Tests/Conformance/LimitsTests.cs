@@ -67,46 +67,24 @@ public class LimitsTests
     {
         var t = await ClusterTarget.GetAsync(target);
         var ns = await t.NewNamespaceAsync();
-        // An AiJobBatch's job params keep unknown fields (an AiJob's params are typed), so they can grow freely.
-        var batches = new Batches(t.Client, ns);
-        var batch = Batches.New("huge", Text(1600 * 1024)); // under the 3 MiB body limit, over etcd's 1.5 MiB
-        var (code, status) = await StatusOf.FailureAsync(() => batches.CreateAsync(batch));
+        var jobs = new AiJobs(t.Client, ns);
+        var job = AiJobs.New("huge");
+        job["spec"]!["params"]!["blob"] = Text(1600 * 1024); // under the 3 MiB body limit, over etcd's 1.5 MiB
+        var (code, status) = await StatusOf.FailureAsync(() => jobs.CreateAsync(job));
         Assert.Equal(500, code);
         Assert.Equal("etcdserver: request is too large", status["message"]!.GetValue<string>());
         Assert.Null(status["reason"]);
-        await StatusOf.FailureAsync(() => batches.GetAsync("huge"));
+        Assert.False(await jobs.ExistsAsync("huge"));
 
         // Growing an existing object past the limit is refused the same way and leaves it as it was.
-        var small = await batches.CreateAsync(Batches.New("grows", "x"));
+        var small = await jobs.CreateAsync(AiJobs.New("grows"));
         (code, _) = await StatusOf.FailureAsync(() =>
-            batches.PatchAsync("grows", "{\"spec\":{\"jobs\":[{\"type\":\"pricing_recalculate\",\"params\":{\"blob\":\"" + Text(1600 * 1024) + "\"}}]}}"));
+            jobs.PatchAsync("grows", "{\"spec\":{\"params\":{\"blob\":\"" + Text(1600 * 1024) + "\"}}}"));
         Assert.Equal(500, code);
-        Assert.Equal(AiJobs.Rv(small), AiJobs.Rv(await batches.GetAsync("grows")));
+        Assert.Equal(AiJobs.Rv(small), AiJobs.Rv(await jobs.GetAsync("grows")));
         // Just under the limit is stored.
-        await batches.CreateAsync(Batches.New("large", Text(1400 * 1024)));
-    }
-
-    sealed class Batches(Kubernetes client, string ns)
-    {
-        public static JsonObject New(string name, string blob) => new()
-        {
-            ["apiVersion"] = "nexus.ai/v1",
-            ["kind"] = "AiJobBatch",
-            ["metadata"] = new JsonObject { ["name"] = name },
-            ["spec"] = new JsonObject
-            {
-                ["tenant"] = "acme",
-                ["jobs"] = new JsonArray(new JsonObject { ["type"] = "pricing_recalculate", ["params"] = new JsonObject { ["blob"] = blob } }),
-            },
-        };
-
-        public async Task<JsonObject> CreateAsync(JsonObject body) =>
-            ClusterTarget.Node(await client.CustomObjects.CreateNamespacedCustomObjectAsync(body, "nexus.ai", "v1", ns, "aijobbatches"));
-
-        public async Task<JsonObject> GetAsync(string name) =>
-            ClusterTarget.Node(await client.CustomObjects.GetNamespacedCustomObjectAsync("nexus.ai", "v1", ns, "aijobbatches", name));
-
-        public async Task<JsonObject> PatchAsync(string name, string patch) =>
-            ClusterTarget.Node(await client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), "nexus.ai", "v1", ns, "aijobbatches", name));
+        job["metadata"]!["name"] = "large";
+        job["spec"]!["params"]!["blob"] = Text(1400 * 1024);
+        await jobs.CreateAsync(job);
     }
 }

@@ -35,13 +35,13 @@ public sealed class AiJob : IKubernetesObject<V1ObjectMeta>, ISpec<AiJobSpec>, I
 
 public sealed class AiJobSpec
 {
-    [Required, JsonPropertyName("type")]
+    [Required, JsonPropertyName("type"), Immutable]
     [Description("Job type: one of the six AI job types.")]
     [AllowedValues(JobTypes.PricingRecalculate, JobTypes.ReviewSentiment, JobTypes.ReturnClassify,
         JobTypes.LlmVisibilityScore, JobTypes.CompetitorScan, JobTypes.ListingOptimize)]
     public string Type { get; set; } = "";
 
-    [Required, JsonPropertyName("tenant")]
+    [Required, JsonPropertyName("tenant"), Immutable]
     [Description("Tenant that owns the job; only that tenant's API keys can see it.")]
     [MinLength(1), MaxLength(63), RegularExpression("^[a-z0-9]([a-z0-9_.-]*[a-z0-9])?$")]
     public string Tenant { get; set; } = "";
@@ -51,7 +51,7 @@ public sealed class AiJobSpec
     [AllowedValues(Priorities.Low, Priorities.Normal, Priorities.High)]
     public string Priority { get; set; } = Priorities.Normal;
 
-    [JsonPropertyName("params")]
+    [JsonPropertyName("params"), Immutable, ParamsOfType("type")]
     [Description("Job-type specific parameters, passed to the worker as they are.")]
     public JsonElement? Params { get; set; }
 
@@ -67,16 +67,17 @@ public sealed class AiJobSpec
     [Description("Names of AiJobs (same namespace) that must complete before this job may be claimed.")]
     public List<string>? DependsOn { get; set; }
 
-    [JsonPropertyName("batch")]
+    [JsonPropertyName("batch"), Immutable]
     [Description("The batch this job belongs to, when dispatched in one.")]
     public AiJobBatchRef? Batch { get; set; }
 
-    [JsonPropertyName("cancel"), DefaultValue(false)]
+    [JsonPropertyName("cancel"), DefaultValue(false), XValidation("self || !oldSelf", "cancel cannot be set back to false")]
     [Description("User intent to cancel; honoured only while the job is queued.")]
     public bool Cancel { get; set; }
 
     [JsonPropertyName("metadata"), StringMap(JobOptions.MetadataMaxKeys, JobOptions.MetadataValueMaxLength)]
-    [Description("The client's labels (REST metadata): returned with the job and filterable in lists. Keys as JobOptions.MetadataKeyPattern.")]
+    [XValidation("self.all(k, k.matches('" + JobOptions.MetadataKeyPattern + "'))", "key must match the pattern " + JobOptions.MetadataKeyPattern)]
+    [Description("The client's labels (REST metadata): returned with the job and filterable in lists. Keys as the gateway's: " + JobOptions.MetadataKeyPattern + ".")]
     public Dictionary<string, string>? Metadata { get; set; }
 
     [JsonPropertyName("retryOf"), MaxLength(253)]

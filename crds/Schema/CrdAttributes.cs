@@ -54,3 +54,34 @@ public sealed class StringMapAttribute(int maxProperties, int valueMaxLength) : 
     public int MaxProperties { get; } = maxProperties;
     public int ValueMaxLength { get; } = valueMaxLength;
 }
+
+/// <summary>
+/// One CEL rule of the schema node (x-kubernetes-validations): on a class, the object's node; on a property, the
+/// property's node. A rule that names <c>oldSelf</c> is a transition rule, run only on updates.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Property, AllowMultiple = true)]
+public sealed class XValidationAttribute(string rule, string message) : Attribute
+{
+    public string Rule { get; } = rule;
+    public string Message { get; } = message;
+    /// <summary>The field reported instead of the node's own path (relative JSON path, e.g. <c>.params</c>).</summary>
+    public string? FieldPath { get; init; }
+}
+
+/// <summary>
+/// The property may not change after creation (message "NAME is immutable"); an optional one may not be added or
+/// removed either (a rule on the parent, as a rule on the property itself runs only when both versions have it).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class ImmutableAttribute : Attribute;
+
+/// <summary>
+/// A job's params: the schema is the union of every job type's params schema (crds/params), and each type's own rules
+/// are CEL rules on the parent object guarded by the sibling property that names the type.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class ParamsOfTypeAttribute(string typeProperty) : Attribute
+{
+    /// <summary>The JSON name of the sibling property holding the job type.</summary>
+    public string TypeProperty { get; } = typeProperty;
+}

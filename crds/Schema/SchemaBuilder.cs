@@ -24,6 +24,7 @@ public static class SchemaBuilder
 
         var properties = new JsonObject();
         var required = new JsonArray();
+        var rules = type.GetCustomAttributes<XValidationAttribute>().Select(Rule).ToList();
         foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
             var jsonName = property.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name;
@@ -31,8 +32,28 @@ public static class SchemaBuilder
             // An object's apiVersion, kind and metadata belong to the API server's own schema, not ours (a spec field
             // may still be called metadata).
             if (jsonName is "apiVersion" or "kind" or "metadata" && typeof(k8s.IKubernetesObject).IsAssignableFrom(type)) continue;
-            properties[jsonName] = PropertySchema(property);
-            if (property.GetCustomAttribute<RequiredAttribute>() is not null) required.Add(jsonName);
+            var isRequired = property.GetCustomAttribute<RequiredAttribute>() is not null;
+            if (property.GetCustomAttribute<ParamsOfTypeAttribute>() is { } typed)
+            {
+                var (paramsSchema, parentRules) = ParamsRules.Build(typed.TypeProperty, jsonName,
+                    property.GetCustomAttribute<DescriptionAttribute>()?.Description);
+                properties[jsonName] = paramsSchema;
+                rules.AddRange(parentRules);
+            }
+            else properties[jsonName] = PropertySchema(property);
+            if (property.GetCustomAttribute<ImmutableAttribute>() is not null)
+            {
+                AddRule((JsonObject)properties[jsonName]!, new JsonObject { ["rule"] = "self == oldSelf", ["message"] = $"{jsonName} is immutable" });
+                // A rule on the property runs only when old and new both have it: adding or removing it is the parent's.
+                if (!isRequired)
+                    rules.Add(new JsonObject
+                    {
+                        ["rule"] = $"has(self.{jsonName}) == has(oldSelf.{jsonName})",
+                        ["message"] = $"{jsonName} is immutable",
+                        ["fieldPath"] = $".{jsonName}",
+                    });
+            }
+            if (isRequired) required.Add(jsonName);
         }
 
         var schema = new JsonObject { ["type"] = "object" };
@@ -40,7 +61,21 @@ public static class SchemaBuilder
         if (description is not null) schema["description"] = description;
         schema["properties"] = properties;
         if (required.Count > 0) schema["required"] = required;
+        foreach (var rule in rules) AddRule(schema, rule);
         return schema;
+    }
+
+    private static JsonObject Rule(XValidationAttribute rule)
+    {
+        var json = new JsonObject { ["rule"] = rule.Rule, ["message"] = rule.Message };
+        if (rule.FieldPath is not null) json["fieldPath"] = rule.FieldPath;
+        return json;
+    }
+
+    private static void AddRule(JsonObject schema, JsonObject rule)
+    {
+        if (schema["x-kubernetes-validations"] is not JsonArray rules) schema["x-kubernetes-validations"] = rules = new JsonArray();
+        rules.Add(rule);
     }
 
     private static JsonObject PropertySchema(PropertyInfo property)
@@ -69,6 +104,7 @@ public static class SchemaBuilder
             schema["additionalProperties"] = new JsonObject { ["type"] = "string", ["maxLength"] = stringMap.ValueMaxLength };
         }
         if (property.GetCustomAttribute<ListSetAttribute>() is not null) schema["x-kubernetes-list-type"] = "set";
+        foreach (var rule in property.GetCustomAttributes<XValidationAttribute>()) AddRule(schema, Rule(rule));
         if (property.GetCustomAttribute<ListMapAttribute>() is { } map)
         {
             schema["x-kubernetes-list-type"] = "map";

@@ -78,8 +78,9 @@ public class LimitsTests
 
         // Growing an existing object past the limit is refused the same way and leaves it as it was.
         var small = await jobs.CreateAsync(AiJobs.New("grows"));
+        // (through status: spec.params is immutable once created)
         (code, _) = await StatusOf.FailureAsync(() =>
-            jobs.PatchAsync("grows", "{\"spec\":{\"params\":{\"blob\":\"" + Text(1600 * 1024) + "\"}}}"));
+            jobs.PatchStatusAsync("grows", "{\"status\":{\"result\":{\"blob\":\"" + Text(1600 * 1024) + "\"}}}"));
         Assert.Equal(500, code);
         Assert.Equal(AiJobs.Rv(small), AiJobs.Rv(await jobs.GetAsync("grows")));
         // Just under the limit is stored.

@@ -36,7 +36,7 @@ public sealed partial class ResourceOperations(ObjectStore store, ResourceRegist
         ObjectRules.StripServerManaged(meta);
         if (type.HasStatus) body.Remove("status");
         BuiltinRules.OnCreate(type, body);
-        CustomResourceAdmission.Admit(type, body, write, name, statusOnly: false);
+        CustomResourceAdmission.Admit(type, body, null, write, name, statusOnly: false);
         List<ResourceType>? served = null;
         if (type == BuiltinTypes.Crds) served = ReadCrd(body, name);
 
@@ -134,7 +134,7 @@ public sealed partial class ResourceOperations(ObjectStore store, ResourceRegist
     WriteResult Commit(ResourceType type, StoredObject old, JsonObject next, string? subresource, WriteOptions write)
     {
         BuiltinRules.OnWrite(type, next);
-        CustomResourceAdmission.Admit(type, next, write, old.Name, statusOnly: subresource == "status");
+        CustomResourceAdmission.Admit(type, next, old.Node, write, old.Name, statusOnly: subresource == "status");
         List<ResourceType>? served = null;
         if (type == BuiltinTypes.Crds && subresource is null) served = ReadCrd(next, old.Name);
         if (old.IsTerminating)

@@ -25,6 +25,9 @@ public static class CrdReader
             problems.Add(new("FieldValueRequired", "Required value: must have exactly one version marked as storage version", "spec.versions"));
             return [];
         }
+        for (var i = 0; i < versions.Count; i++)
+            if (versions[i]?["schema"]?["openAPIV3Schema"] is JsonObject rules)
+                problems.AddRange(Cel.CelRules.Check(rules, $"spec.versions[{i}].schema.openAPIV3Schema"));
         if (problems.Count > 0) return [];
 
         var result = new List<ResourceType>();

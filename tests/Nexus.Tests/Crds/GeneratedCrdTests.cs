@@ -35,7 +35,7 @@ public class GeneratedCrdTests
     }
 
     [Fact]
-    public void AiJob_schema_has_enums_bounds_defaults_and_preserved_params()
+    public void AiJob_schema_has_enums_bounds_defaults_and_typed_preserved_params()
     {
         var spec = SpecSchema("aijobs.nexus.ai.yaml");
         var props = (YamlMappingNode)spec["properties"];
@@ -45,7 +45,10 @@ public class GeneratedCrdTests
         Assert.Equal("0", props["maxRetries"]["minimum"].ToString());
         Assert.Equal("10", props["maxRetries"]["maximum"].ToString());
         Assert.Equal("2", props["maxRetries"]["default"].ToString());
+        // params declares the union of the job types' params schemas (per-type rules are CEL rules on spec) and keeps
+        // names no type declares.
         Assert.Equal("true", props["params"]["x-kubernetes-preserve-unknown-fields"].ToString());
+        Assert.Contains("skus", ((YamlMappingNode)props["params"]["properties"]).Children.Keys.Select(k => k.ToString()));
         Assert.Equal(["type", "tenant"], ((YamlSequenceNode)spec["required"]).Select(n => n.ToString()));
 
         var status = (YamlMappingNode)Load("aijobs.nexus.ai.yaml")["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"]["properties"];

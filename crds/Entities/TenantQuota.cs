@@ -97,17 +97,12 @@ public sealed record TenantLimits(int Weight, int? MaxRunning, IReadOnlyDictiona
     /// </summary>
     public static Dictionary<string, TenantLimits> Resolve(IEnumerable<TenantQuota> quotas, out TenantLimits fallback)
     {
-        var byTenant = new Dictionary<string, TenantLimits>(StringComparer.Ordinal);
-        fallback = None;
-        foreach (var quota in quotas.OrderBy(q => q.Metadata.Name, StringComparer.Ordinal))
-        {
-            var tenant = quota.Spec.Tenant;
-            if (tenant == TenantQuotaSpec.DefaultTenant)
-            {
-                if (ReferenceEquals(fallback, None)) fallback = From(quota.Spec);
-            }
-            else byTenant.TryAdd(tenant, From(quota.Spec));
-        }
+        var byTenant = quotas.GroupBy(q => q.Spec.Tenant, StringComparer.Ordinal).ToDictionary(g => g.Key, g => Pick(g)!, StringComparer.Ordinal);
+        fallback = byTenant.Remove(TenantQuotaSpec.DefaultTenant, out var star) ? star : None;
         return byTenant;
     }
+
+    /// <summary>Of the quotas naming one tenant, the one that applies (the first by object name); null when there are none.</summary>
+    public static TenantLimits? Pick(IEnumerable<TenantQuota> sameTenant) =>
+        sameTenant.MinBy(q => q.Metadata.Name, StringComparer.Ordinal) is { } first ? From(first.Spec) : null;
 }

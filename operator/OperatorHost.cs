@@ -126,6 +126,8 @@ public sealed class OperatorHost : IAsyncDisposable
             Logs.CreateLogger("Nexus.Operator.Informer.aijobs"));
         var batches = new Informer<AiJobBatch>(Api, ResourceKind.AiJobBatch, Options.ForInformers(), Logs.CreateLogger("Nexus.Operator.Informer.aijobbatches"));
         var pools = new Informer<WorkerPool>(Api, ResourceKind.WorkerPool, Options.ForInformers(), Logs.CreateLogger("Nexus.Operator.Informer.workerpools"));
+        var quotaInformer = new Informer<TenantQuota>(Api, ResourceKind.TenantQuota, Options.ForInformers(), Logs.CreateLogger("Nexus.Operator.Informer.tenantquotas"));
+        var quotas = new TenantQuotaBook(quotaInformer);
         var registry = new PoolRegistry();
         var stats = new JobStats();
         jobs.Changed += stats.Apply;
@@ -145,7 +147,7 @@ public sealed class OperatorHost : IAsyncDisposable
         };
         var runner = new JobRunner(jobs, writer, new WorkerAttempt(workers, registry, Metrics, Options, Time, live), outcomes,
             registry, events, Metrics, Options, Time, Logs.CreateLogger<JobRunner>());
-        var scheduler = new SlotScheduler(Options.AgingThreshold, registry, runner, Time);
+        var scheduler = new SlotScheduler(Options.AgingThreshold, registry, runner, Time, quotas);
         var archiver = new JobArchiver(jobs, writer, History.Jobs, Startup, events, Metrics, Options, Time, Logs.CreateLogger<JobArchiver>());
         var jobController = new JobController(jobs, new JobDependencies(jobs, batches, Api, History.Jobs, Options), Api, writer, scheduler, runner,
             archiver, events, Metrics, Options, Time, Logs.CreateLogger<JobController>());
@@ -155,10 +157,11 @@ public sealed class OperatorHost : IAsyncDisposable
         var term = new LeadershipTerm(jobs, batches, pools, registry, stats, runner, scheduler, archiver, batchController);
         Metrics.Registry.AddBeforeCollectCallback(() => PublishJobGauges(term));
 
-        var tasks = new List<Task> { jobs.RunAsync(ct), batches.RunAsync(ct), pools.RunAsync(ct), events.RunAsync(ct) };
+        var tasks = new List<Task> { jobs.RunAsync(ct), batches.RunAsync(ct), pools.RunAsync(ct), quotaInformer.RunAsync(ct), events.RunAsync(ct) };
         try
         {
-            await Task.WhenAll(jobs.WaitForSyncAsync(ct), batches.WaitForSyncAsync(ct), pools.WaitForSyncAsync(ct));
+            // Quotas before the first claim, so no tenant is claimed past its limit or weight while they load.
+            await Task.WhenAll(jobs.WaitForSyncAsync(ct), batches.WaitForSyncAsync(ct), pools.WaitForSyncAsync(ct), quotaInformer.WaitForSyncAsync(ct));
             // Pools first, so running jobs re-attach to known instances and claims see real capacity.
             var poolsRun = poolController.RunAsync(ct);
             await WaitForPoolsAsync(pools, registry, ct);

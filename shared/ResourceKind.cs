@@ -17,6 +17,7 @@ public sealed record ResourceKind(string Group, string Version, string Plural, s
     public static readonly ResourceKind AiJob = new(NexusGroup.Group, NexusGroup.Version, Crds.Entities.AiJob.Plural, Crds.Entities.AiJob.KindName);
     public static readonly ResourceKind AiJobBatch = new(NexusGroup.Group, NexusGroup.Version, Crds.Entities.AiJobBatch.Plural, Crds.Entities.AiJobBatch.KindName);
     public static readonly ResourceKind WorkerPool = new(NexusGroup.Group, NexusGroup.Version, Crds.Entities.WorkerPool.Plural, Crds.Entities.WorkerPool.KindName);
+    public static readonly ResourceKind TenantQuota = new(NexusGroup.Group, NexusGroup.Version, Crds.Entities.TenantQuota.Plural, Crds.Entities.TenantQuota.KindName);
     public static readonly ResourceKind Lease = new("coordination.k8s.io", "v1", "leases", "Lease");
     public static readonly ResourceKind Event = new("", "v1", "events", "Event");
     public static readonly ResourceKind Secret = new("", "v1", "secrets", "Secret");

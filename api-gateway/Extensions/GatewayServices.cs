@@ -68,12 +68,13 @@ public static class GatewayServices
         return services;
     }
 
-    /// <summary>The watch-backed caches of AiJobs, AiJobBatches and API-key Secrets, and the service that runs them.</summary>
+    /// <summary>The watch-backed caches of AiJobs, AiJobBatches, API-key Secrets and TenantQuotas, and the service that runs them.</summary>
     public static IServiceCollection AddGatewayCaches(this IServiceCollection services)
     {
         services.AddSingleton(sp => new JobCache(NewInformer<AiJob>(sp, ResourceKind.AiJob, null, "aijobs", SlimJob)));
         services.AddSingleton(sp => new BatchCache(NewInformer<AiJobBatch>(sp, ResourceKind.AiJobBatch, null, "aijobbatches")));
         services.AddSingleton(sp => new ApiKeyCache(NewInformer<V1Secret>(sp, ResourceKind.Secret, ApiKeySecret.Selector, "apikeys")));
+        services.AddSingleton(sp => new TenantQuotaBook(NewInformer<TenantQuota>(sp, ResourceKind.TenantQuota, null, "tenantquotas")));
         services.AddSingleton<GatewayCaches>();
         services.AddHostedService(sp => sp.GetRequiredService<GatewayCaches>());
         return services;
@@ -105,7 +106,8 @@ public static class GatewayServices
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<GatewayOptions>();
-            return new QueueGate(sp.GetRequiredService<JobCache>().Index, options.MaxQueuedJobs, options.MaxQueuedJobsPerTenant);
+            return new QueueGate(sp.GetRequiredService<JobCache>().Index, options.MaxQueuedJobs, options.MaxQueuedJobsPerTenant,
+                sp.GetRequiredService<TenantQuotaBook>().For);
         });
         services.AddSingleton(sp => new QueueFullPolicy(sp.GetRequiredService<GatewayOptions>().QueueFullRetryAfterSeconds));
         services.AddSingleton<JobSubmitter>();

@@ -86,8 +86,8 @@ public sealed class BatchSubmitter(KubeObjects kube, JobCache jobs, BatchCache b
                 }).ToList(),
             },
         };
-        using var reservation = gate.TryReserve(caller.Tenant, BatchChildren.Names(batch).ToList());
-        if (reservation is null) return SubmitOutcome<BatchDispatchView>.Rejected(queueFull.Rejection());
+        using var reservation = gate.TryReserve(caller.Tenant, BatchChildren.Names(batch).ToList(), out var refusal);
+        if (reservation is null) return SubmitOutcome<BatchDispatchView>.Rejected(queueFull.Rejection(refusal));
         AiJobBatch created;
         var replayed = false;
         try

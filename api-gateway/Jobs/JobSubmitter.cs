@@ -82,8 +82,8 @@ public sealed class JobSubmitter(KubeObjects kube, JobCache cache, JobReader rea
 
     private async Task<SubmitOutcome<JobView>> CreateAsync(Caller caller, JobRequest request, string name, CancellationToken ct)
     {
-        using var reservation = gate.TryReserve(caller.Tenant, [name]);
-        if (reservation is null) return SubmitOutcome<JobView>.Rejected(queueFull.Rejection());
+        using var reservation = gate.TryReserve(caller.Tenant, [name], out var refusal);
+        if (reservation is null) return SubmitOutcome<JobView>.Rejected(queueFull.Rejection(refusal));
 
         var job = NewJob.Build(name, caller.Tenant, request.Type, request.Priority, request.Params,
             estimator.Estimate(request.Type, JobTimes.CreatedAt(name, null)));

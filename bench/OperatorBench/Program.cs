@@ -12,6 +12,10 @@ using StandInOptions = Nexus.KubeApiServer.KubeApiServerOptions;
 // Usage: OperatorBench [--jobs=10000] [--latency-jobs=1000] [--cached=100000] [--crds=crds]
 //                      [--retention-jobs=0] [--retention-seconds=10] [--retention-rate=500]
 //                      [--progress-jobs=0] [--progress-seconds=20]
+//                      [--tenants=7] [--quotas=0] [--claim-queue-jobs=0]
+// --tenants spreads the throughput run's jobs over that many tenants; --quotas=1 gives each a TenantQuota (weights
+// 1-4, no limits) so the weighted claim order is what is measured; --claim-queue-jobs times the claim queue alone
+// (offer, then claim everything, 1 tenant and 1,000 tenants, same jobs), without the API or workers.
 // The retention run uses a fresh database on NEXUS_DATABASE_URL's server, else starts its own PostgreSQL.
 var arg = args.Select(a => a.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0].TrimStart('-'), p => p[1]);
 int Arg(string k, int d) => arg.TryGetValue(k, out var v) ? int.Parse(v) : d;
@@ -25,10 +29,36 @@ var retentionRate = Arg("retention-rate", 500);
 // Jobs that run progress-seconds each, reporting a new progress at nearly every poll (off unless --progress-jobs is given).
 var progressJobs = Arg("progress-jobs", 0);
 var progressSeconds = Arg("progress-seconds", 20);
+var tenants = Arg("tenants", 7);
+var quotas = Arg("quotas", 0) != 0;
+var claimQueueJobs = Arg("claim-queue-jobs", 0);
 var crds = arg.GetValueOrDefault("crds") ?? FindCrds();
 const string Ns = "default";
 
-Console.WriteLine($"operator benchmark: {jobs} queued jobs, {latencyJobs} latency jobs, {cached} cached jobs; {Environment.ProcessorCount} cores");
+Console.WriteLine($"operator benchmark: {jobs} queued jobs over {tenants} tenants{(quotas ? " with TenantQuotas" : "")}, {latencyJobs} latency jobs, {cached} cached jobs; {Environment.ProcessorCount} cores");
+
+// --- 0: the claim queue alone: the same jobs offered and then all claimed, with 1 tenant and with 1,000 weighted ones.
+if (claimQueueJobs > 0)
+{
+    foreach (var tenantCount in new[] { 1, 1000 })
+    {
+        var rates = new List<double>();
+        for (var run = 0; run < 5; run++)
+        {
+            var queue = new Nexus.Operator.Jobs.ClaimQueue(TimeSpan.FromMinutes(10), t => 1 + (t.GetHashCode() & 3));
+            var t0 = DateTime.UtcNow;
+            var offered = Enumerable.Range(0, claimQueueJobs).Select(i => new Nexus.Operator.Jobs.QueuedJob($"j{i:D7}", JobTypes.All[i % 6],
+                $"tenant-{i % tenantCount}", i % 3, t0.AddMilliseconds(i), t0.AddMilliseconds(i))).ToList();
+            var clock = Stopwatch.StartNew();
+            foreach (var job in offered) queue.Upsert(job);
+            var claimed = 0;
+            while (queue.Take(JobTypes.All, t0) is not null) claimed++;
+            rates.Add(claimed / clock.Elapsed.TotalSeconds);
+        }
+        rates.Sort();
+        Console.WriteLine($"claim queue, {tenantCount} tenant(s): {claimQueueJobs} jobs offered and claimed at {rates[2]:0} jobs/s (median of 5; min {rates[0]:0}, max {rates[4]:0})");
+    }
+}
 
 // --- 1 + 2: throughput of claiming queued jobs, writes per job, then queue-to-start latency with free capacity.
 if (jobs > 0)
@@ -36,9 +66,20 @@ if (jobs > 0)
     await using var server = await StandIn.StartAsync(new StandInOptions { CrdPaths = { crds }, RecordRequests = false });
     using var api = new KubeApi(server.ClientConfiguration());
     var workers = await InstantPool.StartAsync(api, Ns);
+    if (quotas)
+    {
+        for (var t = 0; t < tenants; t++)
+        {
+            await api.CreateAsync(ResourceKind.TenantQuota.Collection(Ns), new TenantQuota
+            {
+                Metadata = new V1ObjectMeta { Name = $"tenant-{t}", NamespaceProperty = Ns },
+                Spec = new TenantQuotaSpec { Tenant = $"tenant-{t}", Weight = 1 + t % 4 },
+            }, default);
+        }
+    }
 
     var created = Stopwatch.StartNew();
-    await CreateJobsAsync(api, jobs, "q", null);
+    await CreateJobsAsync(api, jobs, "q", null, tenants: tenants);
     Console.WriteLine($"created {jobs} jobs in {created.Elapsed.TotalSeconds:0.0} s");
 
     await using var historyCluster = await Nexus.Bench.History.BenchCluster.StartAsync();
@@ -227,7 +268,7 @@ static async Task<long> CountAiJobsAsync(k8s.Kubernetes client)
 
 static double Pct(List<double> sorted, double q) => sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];
 
-static async Task CreateJobsAsync(KubeApi api, int count, string prefix, System.Collections.Concurrent.ConcurrentDictionary<string, long>? sent, int perSecond = 0)
+static async Task CreateJobsAsync(KubeApi api, int count, string prefix, System.Collections.Concurrent.ConcurrentDictionary<string, long>? sent, int perSecond = 0, int tenants = 7)
 {
     var types = JobTypes.All;
     var start = Stopwatch.StartNew();
@@ -247,11 +288,11 @@ static async Task CreateJobsAsync(KubeApi api, int count, string prefix, System.
             Metadata = new V1ObjectMeta
             {
                 Name = name, NamespaceProperty = "default",
-                Labels = new Dictionary<string, string> { [NexusGroup.TenantLabel] = $"tenant-{i % 7}", [NexusGroup.JobTypeLabel] = type, [NexusGroup.PriorityLabel] = Priorities.All[i % 3] },
+                Labels = new Dictionary<string, string> { [NexusGroup.TenantLabel] = $"tenant-{i % tenants}", [NexusGroup.JobTypeLabel] = type, [NexusGroup.PriorityLabel] = Priorities.All[i % 3] },
             },
             Spec = new AiJobSpec
             {
-                Type = type, Tenant = $"tenant-{i % 7}", Priority = Priorities.All[i % 3],
+                Type = type, Tenant = $"tenant-{i % tenants}", Priority = Priorities.All[i % 3],
                 Params = JsonSerializer.SerializeToElement(new { sku = $"SKU-{i}", marketplace = "amazon.de" }),
             },
         };

@@ -9,7 +9,7 @@ namespace Nexus.Crds.Schema;
 /// <summary>Turns the entity types into CustomResourceDefinition objects and their YAML files.</summary>
 public static class CrdGenerator
 {
-    public static readonly IReadOnlyList<Type> EntityTypes = [typeof(AiJob), typeof(AiJobBatch), typeof(WorkerPool)];
+    public static readonly IReadOnlyList<Type> EntityTypes = [typeof(AiJob), typeof(AiJobBatch), typeof(WorkerPool), typeof(TenantQuota)];
 
     public static string FileName(Type entityType)
     {

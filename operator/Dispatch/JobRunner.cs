@@ -24,6 +24,12 @@ public sealed class JobRunner(Informer<AiJob> jobs, JobStatusWriter writer, Work
     /// <summary>Raised when a slot is released, so the scheduler can fill it.</summary>
     public event Action? SlotFreed;
 
+    /// <summary>Raised when a run takes a slot, new or re-attached: (name, tenant, type), for the tenants' running counts.</summary>
+    public event Action<string, string, string>? RunStarted;
+
+    /// <summary>Raised when a run ends, before its slot is freed (so a tenant's running count drops before the slot is refilled).</summary>
+    public event Action<string>? RunStopped;
+
     /// <summary>Raised once each time a run of a job ends, however it ended: its controller looks at it again.</summary>
     public event Action<string>? RunEnded;
 
@@ -34,6 +40,7 @@ public sealed class JobRunner(Informer<AiJob> jobs, JobStatusWriter writer, Work
     public bool TryStart(QueuedJob job, SlotLease lease, CancellationToken ct)
     {
         if (!_active.TryAdd(job.Name, lease)) return false;
+        RunStarted?.Invoke(job.Name, job.Tenant, job.Type);
         _ = Task.Run(() => GuardAsync(job.Name, lease, () => ClaimAndRunAsync(job.Name, lease, ct)), CancellationToken.None);
         return true;
     }
@@ -49,6 +56,7 @@ public sealed class JobRunner(Informer<AiJob> jobs, JobStatusWriter writer, Work
             return;
         }
         metrics.Reattached.Inc();
+        RunStarted?.Invoke(job.Metadata.Name, job.Spec.Tenant, job.Spec.Type);
         _ = Task.Run(() => GuardAsync(job.Metadata.Name, lease, () => RunAsync(job, lease, fresh: false, ct)), CancellationToken.None);
     }
 
@@ -68,6 +76,7 @@ public sealed class JobRunner(Informer<AiJob> jobs, JobStatusWriter writer, Work
         finally
         {
             _active.TryRemove(name, out _);
+            RunStopped?.Invoke(name);
             if (lease.Release()) SlotFreed?.Invoke();
             // The one place a run hands its job back to the controller: reconciles that ran while this runner was
             // active skipped the job, so one more now decides what comes next (retry, finish, or nothing).

@@ -1,5 +1,7 @@
+using Nexus.Crds.Entities;
 using Nexus.Operator.Jobs;
 using Nexus.Operator.Pools;
+using Nexus.Shared;
 
 namespace Nexus.Operator.Dispatch;
 
@@ -9,7 +11,8 @@ public readonly record struct QueuePlace(string Tenant, int Position, int Capaci
 /// <summary>
 /// Matches claimable jobs with free worker slots. Whenever a job becomes claimable or a slot frees up, one cycle
 /// runs for each pool with a free slot, in numbered steps: 1. pick the best job the pool serves
-/// (<see cref="ClaimQueue"/>: its one comparator orders priority, aging, tenant turns and creation), 2. match it to
+/// (<see cref="ClaimQueue"/>: priority, aging, tenant turns by weight and creation; tenants at a running limit of
+/// their <see cref="TenantLimits"/> are held there by <see cref="TenantLoad"/>), 2. match it to
 /// a slot of the pool's least-loaded ready instance, 3. take it off the queue, 4. hand job and slot to the runner,
 /// which claims and runs it. Jobs are only taken while a pool serving their type has capacity.
 /// </summary>
@@ -21,15 +24,35 @@ public sealed class SlotScheduler
     private readonly JobRunner _runner;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _signal = new(0);
+    private readonly TenantLoad _load;
 
-    public SlotScheduler(TimeSpan agingThreshold, PoolRegistry registry, JobRunner runner, TimeProvider time)
+    /// <param name="quotas">The tenants' weights and running limits; without it every tenant weighs 1 and has no limit.</param>
+    public SlotScheduler(TimeSpan agingThreshold, PoolRegistry registry, JobRunner runner, TimeProvider time, TenantQuotaBook? quotas = null)
     {
-        _queue = new ClaimQueue(agingThreshold);
+        Func<string, TenantLimits> limitsOf = quotas is null ? _ => TenantLimits.None : quotas.For;
+        _queue = new ClaimQueue(agingThreshold, tenant => limitsOf(tenant).Weight);
+        _load = new TenantLoad(_queue, limitsOf);
         _registry = registry;
         _runner = runner;
         _time = time;
         registry.CapacityChanged += Signal;
         runner.SlotFreed += Signal;
+        runner.RunStarted += (name, tenant, type) =>
+        {
+            lock (_lock) _load.Started(name, tenant, type);
+        };
+        runner.RunStopped += name =>
+        {
+            lock (_lock) _load.Stopped(name);
+        };
+        if (quotas is not null)
+        {
+            quotas.Changed += () =>
+            {
+                lock (_lock) _load.Reapply();
+                Signal();
+            };
+        }
     }
 
     public int Queued

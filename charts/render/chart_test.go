@@ -27,7 +27,7 @@ func defaults(t *testing.T) []obj {
 func TestDefaultsRenderTheExpectedObjects(t *testing.T) {
 	objs := defaults(t)
 	want := map[string]int{
-		"CustomResourceDefinition": 3, "Deployment": 5, "Service": 5, "WorkerPool": 3, "PodDisruptionBudget": 5,
+		"CustomResourceDefinition": 4, "Deployment": 5, "Service": 5, "WorkerPool": 3, "PodDisruptionBudget": 5,
 		"ServiceAccount": 3, "Role": 2, "RoleBinding": 2, "NetworkPolicy": 3, "Secret": 3, "ConfigMap": 1, "Pod": 1,
 		"ClusterRole": 2,
 	}
@@ -75,11 +75,11 @@ func TestChartCRDsAreByteIdenticalToTheContract(t *testing.T) {
 
 func TestCRDsAreUpgradedWithTheReleaseAndKeptOnUninstall(t *testing.T) {
 	out := renderChart(t, renderArgs{})
-	if len(out.CRDs) != 3 {
-		t.Fatalf("%d CRDs rendered, want 3", len(out.CRDs))
+	if len(out.CRDs) != 4 {
+		t.Fatalf("%d CRDs rendered, want 4", len(out.CRDs))
 	}
 	objs := parseDocs(t, out.Text)
-	for _, f := range []string{"aijobs.nexus.ai.yaml", "aijobbatches.nexus.ai.yaml", "workerpools.nexus.ai.yaml"} {
+	for _, f := range []string{"aijobs.nexus.ai.yaml", "aijobbatches.nexus.ai.yaml", "tenantquotas.nexus.ai.yaml", "workerpools.nexus.ai.yaml"} {
 		raw, err := os.ReadFile(filepath.Join(repoRoot(t), "crds", f))
 		if err != nil {
 			t.Fatal(err)
@@ -159,6 +159,7 @@ func TestRolesGrantExactlyWhatEachComponentNeeds(t *testing.T) {
 			{"", "events", "create,get,patch,update", ""},
 			{"coordination.k8s.io", "leases", "create", ""},
 			{"coordination.k8s.io", "leases", "get,patch,update", lease},
+			{"nexus.ai", "tenantquotas", "get,list,watch", ""},
 			{"nexus.ai", "workerpools", "get,list,watch", ""},
 			{"nexus.ai", "workerpools/status", "get,patch,update", ""},
 		},
@@ -166,6 +167,7 @@ func TestRolesGrantExactlyWhatEachComponentNeeds(t *testing.T) {
 			{"nexus.ai", "aijobbatches", "create,get,list,watch", ""},
 			{"nexus.ai", "aijobs", "create,get,list,patch,watch", ""},
 			{"", "secrets", "get,list,watch", ""},
+			{"nexus.ai", "tenantquotas", "get,list,watch", ""},
 		},
 	}
 	roles := byKind(objs, "Role")

@@ -50,8 +50,8 @@ func TestUserRolesAggregateIntoTheBuiltinRoles(t *testing.T) {
 		return strings.Join(res, ","), strings.Join(verbs, ",")
 	}
 	// edit aggregates into edit and admin, which also hold view: together users read everything and change jobs
-	// and batches; WorkerPools (capacity) stay with whoever administers the cluster.
-	if res, verbs := rule(view); res != "aijobs,aijobbatches,workerpools" || verbs != "get,list,watch" {
+	// and batches; WorkerPools (capacity) and TenantQuotas (shares and limits) stay with whoever administers the cluster.
+	if res, verbs := rule(view); res != "aijobs,aijobbatches,workerpools,tenantquotas" || verbs != "get,list,watch" {
 		t.Errorf("view role: %s: %s", res, verbs)
 	}
 	if res, verbs := rule(edit); res != "aijobs,aijobbatches" || verbs != "create,update,patch,delete,deletecollection" {

@@ -74,7 +74,7 @@ func upstreamValidate(t *testing.T, objs []obj) []schemaVerdict {
 func checkUpstreamSchemas(t *testing.T, objs []obj, sets []string) {
 	t.Helper()
 	own := map[string]*gojsonschema.Schema{}
-	for _, f := range []string{"aijobs.nexus.ai.yaml", "aijobbatches.nexus.ai.yaml", "workerpools.nexus.ai.yaml"} {
+	for _, f := range []string{"aijobs.nexus.ai.yaml", "aijobbatches.nexus.ai.yaml", "tenantquotas.nexus.ai.yaml", "workerpools.nexus.ai.yaml"} {
 		own[strings.Split(f, ".")[0]] = crdSchema(t, f)
 	}
 	for i, v := range upstreamValidate(t, objs) {

@@ -44,8 +44,8 @@ public sealed record OperatorOptions
     public TimeSpan MaxQueueTime { get; init; } = TimeSpan.FromHours(24);
     /// <summary>A job without status that cannot be claimed at once gets status Queued after this delay.</summary>
     public TimeSpan InitialStatusDelay { get; init; } = TimeSpan.FromSeconds(1);
-    /// <summary>How long a finished AiJob or AiJobBatch stays in the API after its record was archived (kubectl still shows it).</summary>
-    public TimeSpan RetentionAfterArchive { get; init; } = TimeSpan.FromMinutes(15);
+    /// <summary>How long a finished AiJob or AiJobBatch stays in the API after it finished, and at least until archived (kubectl still shows it).</summary>
+    public TimeSpan RetentionAfterFinish { get; init; } = TimeSpan.FromMinutes(15);
 
     /// <summary>The history database (<c>NEXUS_DATABASE_URL</c>): a postgresql:// URL or an Npgsql connection string. Required.</summary>
     public string DatabaseUrl { get; init; } = "";

@@ -29,7 +29,9 @@ public sealed class OperatorSettings
     [ConfigurationKeyName("RECONCILE_CONCURRENCY")] public int ReconcileConcurrency { get; set; } = Defaults.ReconcileConcurrency;
     [ConfigurationKeyName("AGING_THRESHOLD_SECONDS")] public double AgingThresholdSeconds { get; set; } = Defaults.AgingThreshold.TotalSeconds;
     [ConfigurationKeyName("MAX_QUEUE_SECONDS")] public double MaxQueueSeconds { get; set; } = Defaults.MaxQueueTime.TotalSeconds;
-    [ConfigurationKeyName("RETENTION_AFTER_ARCHIVE_SECONDS")] public double RetentionAfterArchiveSeconds { get; set; } = Defaults.RetentionAfterArchive.TotalSeconds;
+    [ConfigurationKeyName("RETENTION_AFTER_FINISH_SECONDS")] public double RetentionAfterFinishSeconds { get; set; } = Defaults.RetentionAfterFinish.TotalSeconds;
+    /// <summary>The earlier name, counted from the archive write: refused rather than ignored, so an old setting is not lost silently.</summary>
+    [ConfigurationKeyName("RETENTION_AFTER_ARCHIVE_SECONDS")] public string? RenamedRetentionAfterArchiveSeconds { get; set; }
     [ConfigurationKeyName("DATABASE_URL")] public string? DatabaseUrl { get; set; }
     [ConfigurationKeyName("RESULT_INLINE_MAX_BYTES")] public int ResultInlineMaxBytes { get; set; } = Defaults.ResultInlineMaxBytes;
     [ConfigurationKeyName("RESULT_MAX_BYTES")] public long ResultMaxBytes { get; set; } = Defaults.ResultMaxBytes;
@@ -96,7 +98,7 @@ public sealed class OperatorSettings
         ReconcileConcurrency = ReconcileConcurrency,
         AgingThreshold = TimeSpan.FromSeconds(AgingThresholdSeconds),
         MaxQueueTime = TimeSpan.FromSeconds(MaxQueueSeconds),
-        RetentionAfterArchive = TimeSpan.FromSeconds(RetentionAfterArchiveSeconds),
+        RetentionAfterFinish = TimeSpan.FromSeconds(RetentionAfterFinishSeconds),
         DatabaseUrl = DatabaseUrl!.Trim(),
         ResultInlineMaxBytes = ResultInlineMaxBytes,
         ResultMaxBytes = ResultMaxBytes,
@@ -144,7 +146,9 @@ public sealed class OperatorSettingsValidator : IValidateOptions<OperatorSetting
         Check(s.ReconcileConcurrency is >= 1 and <= 1024, "RECONCILE_CONCURRENCY", s.ReconcileConcurrency, "must be between 1 and 1024");
         Check(s.AgingThresholdSeconds > 0, "AGING_THRESHOLD_SECONDS", s.AgingThresholdSeconds, "must be greater than 0");
         Check(s.MaxQueueSeconds > 0, "MAX_QUEUE_SECONDS", s.MaxQueueSeconds, "must be greater than 0");
-        Check(s.RetentionAfterArchiveSeconds >= 0, "RETENTION_AFTER_ARCHIVE_SECONDS", s.RetentionAfterArchiveSeconds, "must not be negative");
+        Check(s.RetentionAfterFinishSeconds >= 0, "RETENTION_AFTER_FINISH_SECONDS", s.RetentionAfterFinishSeconds, "must not be negative");
+        Check(s.RenamedRetentionAfterArchiveSeconds is null, "RETENTION_AFTER_ARCHIVE_SECONDS", s.RenamedRetentionAfterArchiveSeconds ?? "",
+            $"was renamed {OperatorSettings.EnvironmentPrefix}RETENTION_AFTER_FINISH_SECONDS (the retention now counts from the job's finish, not from its archive write)");
         Check(!string.IsNullOrWhiteSpace(s.DatabaseUrl), "DATABASE_URL", s.DatabaseUrl ?? "",
             "is required: the history database, as postgresql://user:password@host:port/db or an Npgsql connection string");
         if (!string.IsNullOrWhiteSpace(s.DatabaseUrl)) CheckDatabaseUrl(s.DatabaseUrl, failures);

@@ -146,9 +146,9 @@ if (retentionJobs > 0)
     {
         Namespace = Ns, Kubeconfig = server.KubeconfigPath, ListenUrl = "http://127.0.0.1:0",
         DatabaseUrl = await cluster.FreshDatabaseAsync("nexus_retention_bench"),
-        RetentionAfterArchive = TimeSpan.FromSeconds(retentionSeconds),
+        RetentionAfterFinish = TimeSpan.FromSeconds(retentionSeconds),
     };
-    Console.WriteLine($"retention run: {retentionJobs} jobs at {retentionRate}/s, RetentionAfterArchive {retentionSeconds} s, other operator settings the defaults");
+    Console.WriteLine($"retention run: {retentionJobs} jobs at {retentionRate}/s, RetentionAfterFinish {retentionSeconds} s, other operator settings the defaults");
     await using var host = await OperatorHost.StartAsync(options);
     while (host.Term is null) await Task.Delay(5);
 
@@ -283,19 +283,11 @@ static async Task CreateJobsAsync(KubeApi api, int count, string prefix, System.
         }
         var name = $"{prefix}-{i:D6}";
         var type = types[i % types.Count];
-        var job = new AiJob
-        {
-            Metadata = new V1ObjectMeta
-            {
-                Name = name, NamespaceProperty = "default",
-                Labels = new Dictionary<string, string> { [NexusGroup.TenantLabel] = $"tenant-{i % tenants}", [NexusGroup.JobTypeLabel] = type, [NexusGroup.PriorityLabel] = Priorities.All[i % 3] },
-            },
-            Spec = new AiJobSpec
-            {
-                Type = type, Tenant = $"tenant-{i % tenants}", Priority = Priorities.All[i % 3],
-                Params = JsonSerializer.SerializeToElement(new { sku = $"SKU-{i}", marketplace = "amazon_de" }),
-            },
-        };
+        // Built as the gateway builds a dispatch (labels, the archive finalizer from creation), so the operator does
+        // the work it does in production and no more.
+        var job = NewJob.Build(name, $"tenant-{i % tenants}", type, Priorities.All[i % 3],
+            JsonSerializer.SerializeToElement(new { skus = new[] { $"SKU-{i}" }, marketplace = "amazon_de" }), DateTimeOffset.UtcNow);
+        job.Metadata.NamespaceProperty = "default";
         sent?.TryAdd(name, Stopwatch.GetTimestamp());
         await api.CreateAsync(ResourceKind.AiJob.Collection("default"), job, ct);
     });

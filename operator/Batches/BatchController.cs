@@ -154,7 +154,7 @@ public sealed class BatchController
             return null; // the written status brings it back
         }
         var deleting = batch.Metadata.DeletionTimestamp is not null;
-        var expires = JobTimes.Utc(batch.Status.ArchivedAt.Value) + _options.RetentionAfterArchive;
+        var expires = Retention.ExpiresAt(batch.Status.CompletedAt, batch.Status.ArchivedAt.Value, _options.RetentionAfterFinish);
         if (!deleting && now < expires) return expires - now > TimeSpan.FromHours(1) ? TimeSpan.FromHours(1) : expires - now;
         try
         {

@@ -1,4 +1,5 @@
 using Nexus.Crds.Entities;
+using Nexus.Operator.Archive;
 
 namespace Nexus.Operator.Jobs;
 
@@ -52,10 +53,10 @@ public abstract record JobDecision
 
 /// <summary>The settings a decision depends on.</summary>
 /// <param name="UnknownDependencyRecheck">How soon a job whose dependency could not be looked up is looked at again.</param>
-public sealed record JobRules(TimeSpan RetentionAfterArchive, TimeSpan MaxQueueTime, TimeSpan InitialStatusDelay,
+public sealed record JobRules(TimeSpan RetentionAfterFinish, TimeSpan MaxQueueTime, TimeSpan InitialStatusDelay,
     TimeSpan? UnknownDependencyRecheck = null)
 {
-    public static JobRules From(OperatorOptions o) => new(o.RetentionAfterArchive, o.MaxQueueTime, o.InitialStatusDelay, o.ArchiveRetryMaxDelay);
+    public static JobRules From(OperatorOptions o) => new(o.RetentionAfterFinish, o.MaxQueueTime, o.InitialStatusDelay, o.ArchiveRetryMaxDelay);
 }
 
 /// <summary>
@@ -84,7 +85,7 @@ public static class JobDecisions
         {
             if (status!.ArchivedAt is not { } archived) return new JobDecision.Archive();
             if (deleting) return new JobDecision.Release(Delete: false);
-            var expires = JobTimes.Utc(archived) + rules.RetentionAfterArchive;
+            var expires = Retention.ExpiresAt(status.CompletedAt, archived, rules.RetentionAfterFinish);
             return now < expires ? new JobDecision.KeepUntil(expires) : new JobDecision.Release(Delete: true);
         }
 

@@ -89,7 +89,7 @@ public sealed class ArchiveTests
         await using var pg = await PostgresServer.StartOwnAsync("outage");
         await using var c = await OperatorCluster.StartAsync(database: pg);
         await c.CreatePoolAsync("pool");
-        c.Tune = o => o with { RetentionAfterArchive = TimeSpan.FromSeconds(1) };
+        c.Tune = o => o with { RetentionAfterFinish = TimeSpan.FromSeconds(1) };
         var op = await c.StartLeaderAsync();
         await Wait.UntilAsync(() => op.Startup.IsMigrated, "migrated");
 
@@ -144,7 +144,7 @@ public sealed class ArchiveTests
     {
         await using var c = await OperatorCluster.StartAsync();
         await c.CreatePoolAsync("pool");
-        c.Tune = o => o with { RetentionAfterArchive = TimeSpan.FromSeconds(1) };
+        c.Tune = o => o with { RetentionAfterFinish = TimeSpan.FromSeconds(1) };
         await c.StartLeaderAsync();
         var name = ResourceIds.NewBatchName();
         await c.Api.CreateAsync(ResourceKind.AiJobBatch.Collection(OperatorCluster.Ns), new AiJobBatch

@@ -1,5 +1,6 @@
 using k8s.Models;
 using Nexus.Crds.Entities;
+using Nexus.Operator.Archive;
 using Nexus.Operator.Jobs;
 
 namespace Nexus.Tests.Operator;
@@ -8,7 +9,7 @@ namespace Nexus.Tests.Operator;
 public sealed class JobDecisionTests
 {
     private static readonly DateTime T0 = new(2026, 3, 1, 12, 0, 0, DateTimeKind.Utc);
-    private static readonly JobRules Rules = new(RetentionAfterArchive: TimeSpan.FromMinutes(15), MaxQueueTime: TimeSpan.FromHours(24),
+    private static readonly JobRules Rules = new(RetentionAfterFinish: TimeSpan.FromMinutes(15), MaxQueueTime: TimeSpan.FromHours(24),
         InitialStatusDelay: TimeSpan.FromSeconds(1));
     private static readonly (string, DependencyState)[] NoDeps = [];
 
@@ -95,14 +96,27 @@ public sealed class JobDecisionTests
     }
 
     [Fact]
-    public void A_finished_job_is_archived_first_then_kept_for_the_retention_after_archiving_then_released_and_never_moved_out_of_its_phase()
+    public void A_finished_job_is_archived_first_then_kept_for_the_retention_after_it_finished_then_released_and_never_moved_out_of_its_phase()
     {
         var done = Job(JobPhases.Completed, completedAt: T0.AddMinutes(5));
         Assert.IsType<JobDecision.Archive>(Decide(done, T0.AddDays(30), [("job-b", DependencyState.Gone)]));
+        // The retention runs from the finish (5 min): archiving a minute later does not add that minute.
         var archived = Job(JobPhases.Completed, completedAt: T0.AddMinutes(5), archivedAt: T0.AddMinutes(6));
-        Assert.Equal(new JobDecision.KeepUntil(T0.AddMinutes(21)), Decide(archived, T0.AddMinutes(6)));
-        Assert.Equal(new JobDecision.Release(Delete: true), Decide(archived, T0.AddMinutes(21)));
+        Assert.Equal(new JobDecision.KeepUntil(T0.AddMinutes(20)), Decide(archived, T0.AddMinutes(6)));
+        Assert.Equal(new JobDecision.Release(Delete: true), Decide(archived, T0.AddMinutes(20)));
         Assert.IsType<JobDecision.KeepUntil>(Decide(Job(JobPhases.Failed, completedAt: T0, cancel: true, archivedAt: T0), T0.AddMinutes(1)));
+    }
+
+    [Fact]
+    public void A_job_archived_after_its_retention_had_passed_is_released_at_once_and_never_before_it_is_archived()
+    {
+        // Archived an hour late (the database was down): it has been shown for its retention already.
+        var late = Job(JobPhases.Completed, completedAt: T0, archivedAt: T0.AddHours(1));
+        Assert.Equal(new JobDecision.Release(Delete: true), Decide(late, T0.AddHours(1)));
+        Assert.IsType<JobDecision.Archive>(Decide(Job(JobPhases.Completed, completedAt: T0), T0.AddHours(1)));
+        Assert.Equal(T0.AddMinutes(15), Retention.ExpiresAt(T0, T0.AddSeconds(1), TimeSpan.FromMinutes(15)));
+        Assert.Equal(T0.AddHours(1), Retention.ExpiresAt(T0, T0.AddHours(1), TimeSpan.FromMinutes(15)));
+        Assert.Equal(T0.AddHours(1).AddMinutes(15), Retention.ExpiresAt(null, T0.AddHours(1), TimeSpan.FromMinutes(15)));
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed class OperatorSettingsTests
         Assert.Equal(TimeSpan.FromMilliseconds(500), o.RetryMaxDelay);
         Assert.Equal(new OperatorOptions().WatchStallTimeout, o.WatchStallTimeout);
         Assert.Equal("postgresql://nexus@127.0.0.1:5432/nexus", o.DatabaseUrl);
-        Assert.Equal(TimeSpan.FromMinutes(15), o.RetentionAfterArchive);
+        Assert.Equal(TimeSpan.FromMinutes(15), o.RetentionAfterFinish);
         Assert.Equal(16 * 1024, o.ResultInlineMaxBytes);
         Assert.Equal(32L * 1024 * 1024, o.ResultMaxBytes);
         Assert.Equal(o.ResultMaxBytes, o.ForHistory().MaxResultBytes);
@@ -47,6 +47,15 @@ public sealed class OperatorSettingsTests
         Assert.Contains(e.Failures, f => f.StartsWith("NEXUS_RECONCILE_CONCURRENCY=0: ", StringComparison.Ordinal));
         Assert.Contains(e.Failures, f => f.StartsWith("NEXUS_OPERATOR_URL=localhost: ", StringComparison.Ordinal));
         Assert.Equal(3, e.Failures.Count());
+    }
+
+    [Fact]
+    public void The_retention_setting_under_its_earlier_name_is_refused_with_its_new_name()
+    {
+        var e = Assert.Throws<OptionsValidationException>(() => OperatorSettings.Load([Db, "--retention-after-archive-seconds=60"]));
+        var failure = Assert.Single(e.Failures);
+        Assert.StartsWith("NEXUS_RETENTION_AFTER_ARCHIVE_SECONDS=60: ", failure);
+        Assert.Contains("NEXUS_RETENTION_AFTER_FINISH_SECONDS", failure);
     }
 
     [Fact]

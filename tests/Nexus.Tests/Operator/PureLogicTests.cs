@@ -101,11 +101,11 @@ public sealed class PureLogicTests
     [Fact]
     public void Options_come_from_arguments_with_code_defaults()
     {
-        var o = OperatorOptions.FromEnvironment(["--namespace=jobs", "--aging-threshold-seconds=30", "--retention-after-archive-seconds=5",
+        var o = OperatorOptions.FromEnvironment(["--namespace=jobs", "--aging-threshold-seconds=30", "--retention-after-finish-seconds=5",
             "--database-url=postgresql://nexus@127.0.0.1/nexus"]);
         Assert.Equal("jobs", o.Namespace);
         Assert.Equal(TimeSpan.FromSeconds(30), o.AgingThreshold);
-        Assert.Equal(TimeSpan.FromSeconds(5), o.RetentionAfterArchive);
+        Assert.Equal(TimeSpan.FromSeconds(5), o.RetentionAfterFinish);
         Assert.Equal(TimeSpan.FromHours(24), o.MaxQueueTime);
         Assert.Equal(16 * 1024, o.ResultInlineMaxBytes);
         Assert.Throws<ArgumentException>(() => OperatorOptions.FromEnvironment(["namespace"]));

@@ -13,7 +13,7 @@ public sealed class RetentionAndMetricsTests
     {
         await using var c = await OperatorCluster.StartAsync();
         await c.CreatePoolAsync("pool");
-        c.Tune = o => o with { RetentionAfterArchive = TimeSpan.FromSeconds(1), HistorySweepInterval = TimeSpan.FromMilliseconds(200) };
+        c.Tune = o => o with { RetentionAfterFinish = TimeSpan.FromSeconds(1), HistorySweepInterval = TimeSpan.FromMilliseconds(200) };
         var op = await c.StartLeaderAsync();
         var job = await c.CreateJobAsync();
         var archived = await Wait.ForAsync(async () => await c.GetJobAsync(job.Metadata.Name) is { Status.ArchivedAt: not null } j ? j : null, "job archived");

@@ -7,7 +7,7 @@ export CONFIGURATION
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: deps build dashboard test test-dotnet test-workers test-dashboard lint-openapi openapi-document crds params-schemas apiserver run bench bench-gateway bench-peer bench-history
+.PHONY: deps build dashboard test bench-smoke test-dotnet test-workers test-dashboard lint-openapi openapi-document crds params-schemas apiserver run bench bench-gateway bench-peer bench-history
 
 deps:
 	@scripts/install-deps.sh
@@ -39,6 +39,7 @@ test: deps
 	$(MAKE) --no-print-directory lint-openapi || rc=1; \
 	$(MAKE) --no-print-directory test-chart || rc=1; \
 	$(MAKE) --no-print-directory test-dashboard || rc=1; \
+	$(MAKE) --no-print-directory bench-smoke || rc=1; \
 	scripts/stop-test-postgres.sh; \
 	$(PYTHON) scripts/test_summary.py TestResults/*.trx; \
 	exit $$rc
@@ -93,6 +94,12 @@ run: deps build
 BENCH_REPEAT ?= 3
 bench: deps
 	$(PYTHON) bench/run_all.py --repeat $(BENCH_REPEAT) $(BENCH_ARGS)
+
+## Every benchmark program on small workloads, so none of them rots unnoticed (`make test` runs it): it checks that
+## each runs to its end and prints its figures, which are not figures to quote.
+bench-smoke: deps
+	$(PYTHON) bench/run_all.py --quick --repeat 1
+	$(DOTNET) run -c Release --project bench/HistoryBench/HistoryBench.csproj -- 20000 10 100
 
 ## Gateway dispatch/poll throughput against the stand-in; figures in bench/README.md.
 bench-gateway:

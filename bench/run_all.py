@@ -59,7 +59,9 @@ def benches(quick: bool) -> list[Bench]:
     standin = "in-memory API stand-in"
     api_args = ["2000", "10000"] if quick else ["20000", "100000"]
     gw_args = ["300", "3000", "8"] if quick else ["3000", "30000", "8"]
-    op_args = ["--jobs=1000", "--latency-jobs=200", "--cached=0"] if quick else ["--jobs=10000", "--latency-jobs=1000", "--cached=100000"]
+    # Quick also runs the retention mode briefly, so the harness of `make bench-history` is exercised too.
+    op_args = ["--jobs=1000", "--latency-jobs=200", "--cached=0", "--retention-jobs=400", "--retention-seconds=2",
+               "--retention-rate=200"] if quick else ["--jobs=10000", "--latency-jobs=1000", "--cached=100000"]
     wk_args = ["--skus", "50", "--reviews-per-sku", "5", "--repeat", "1"] if quick else \
         ["--skus", "500", "--reviews-per-sku", "20", "--repeat", "3"]
     op_against = f"{standin}, 4 instant fake workers, operator defaults"

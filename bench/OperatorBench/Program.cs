@@ -293,7 +293,7 @@ static async Task CreateJobsAsync(KubeApi api, int count, string prefix, System.
             Spec = new AiJobSpec
             {
                 Type = type, Tenant = $"tenant-{i % tenants}", Priority = Priorities.All[i % 3],
-                Params = JsonSerializer.SerializeToElement(new { sku = $"SKU-{i}", marketplace = "amazon_de" }),
+                Params = JsonSerializer.SerializeToElement(new { skus = new[] { $"SKU-{i}" }, marketplace = "amazon_de" }),
             },
         };
         sent?.TryAdd(name, Stopwatch.GetTimestamp());

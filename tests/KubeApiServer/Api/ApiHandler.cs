@@ -127,7 +127,7 @@ public sealed class ApiHandler(ResourceOperations ops, ResourceRegistry registry
             case "create":
             {
                 var write = WriteOptionsOf(ctx);
-                var result = ops.Create(type, ns, await HttpIo.ReadObjectAsync(ctx), write);
+                var result = ops.Create(type, ns, await HttpIo.ReadObjectAsync(ctx, write.DuplicateFields), write);
                 HttpIo.AddWarnings(ctx, write.Warnings);
                 await WriteObjectAsync(ctx, 201, result.Object);
                 return;
@@ -135,7 +135,7 @@ public sealed class ApiHandler(ResourceOperations ops, ResourceRegistry registry
             case "update":
             {
                 var write = WriteOptionsOf(ctx);
-                var body = await HttpIo.ReadObjectAsync(ctx);
+                var body = await HttpIo.ReadObjectAsync(ctx, write.DuplicateFields);
                 var result = sub == "scale"
                     ? ops.UpdateScale(type, ns, name!, _ => body, write)
                     : ops.Update(type, ns, name!, body, sub == "finalize" ? null : sub, write);

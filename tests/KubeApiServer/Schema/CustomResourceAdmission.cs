@@ -14,9 +14,11 @@ public static class CustomResourceAdmission
     {
         if (type.Schema is not { } schema) return;
         var unknown = SchemaPruner.Prune(obj, schema);
-        if (unknown.Count > 0)
+        if (unknown.Count > 0 || write.DuplicateFields.Count > 0)
         {
-            var texts = unknown.Select(u => $"unknown field \"{u}\"").ToList();
+            // The decoder's own errors (repeated keys) come first, then the fields the schema does not declare.
+            var texts = write.DuplicateFields.Select(d => $"duplicate field \"{d}\"")
+                .Concat(unknown.Select(u => $"unknown field \"{u}\"")).ToList();
             if (write.FieldValidation == "Strict")
             {
                 var error = "strict decoding error: " + string.Join(", ", texts);

@@ -139,4 +139,15 @@ public class SubresourceAndValidationTests
         Assert.Null(created["spec"]!["params"]!["bogus"]);
         Assert.Equal("SKU-1", created["spec"]!["params"]!["skus"]![0]!.GetValue<string>());
     }
+
+    [Theory, StandIn, RealCluster]
+    public async Task An_unsupported_fieldValidation_is_422_naming_the_supported_values(string target)
+    {
+        var jobs = await JobsAsync(target);
+        var (code, status) = await StatusOf.FailureAsync(() => jobs.CreateAsync(AiJobs.New("fv"), fieldValidation: "strict"));
+        Assert.Equal(422, code);
+        Assert.Equal("CreateOptions.meta.k8s.io \"\" is invalid: fieldValidation: Unsupported value: \"strict\": supported values: \"\", \"Ignore\", \"Strict\", \"Warn\"",
+            status["message"]!.GetValue<string>());
+        Assert.False(await jobs.ExistsAsync("fv"));
+    }
 }

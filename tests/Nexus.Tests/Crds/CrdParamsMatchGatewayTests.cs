@@ -111,6 +111,13 @@ public sealed class CrdParamsMatchGatewayTests : IAsyncLifetime
             Assert.Equal(("params._simulate", "additionalProperties"), (refusal.Field, refusal.Rule));
             Assert.StartsWith($"unknown parameter for {type}; allowed: ", refusal.Message);
         }
+        // The REST API's own parse of a dispatch body: INVALID_PARAMS at params._simulate.
+        using (var dispatch = JsonDocument.Parse($$"""{"type":"listing_optimize","params":{{parameters}}}"""))
+        {
+            var outcome = JobRequestParser.ParseJob(dispatch.RootElement);
+            Assert.Equal(ErrorCodes.InvalidParams, outcome.Code);
+            Assert.Equal(["params._simulate"], outcome.Details.Select(d => d.Field).ToList());
+        }
         await _kubectl.OkAsync(Job("simulated", JobTypes.ListingOptimize, JsonNode.Parse(parameters)).ToJsonString(), "apply", "-f", "-");
         Assert.Equal("""{"fail":{"code":"FLAKY","until_attempt":2},"sleep_seconds":3}""",
             await _kubectl.OkAsync(null, "get", "aij", "simulated", "-o", "jsonpath={.spec.params._simulate}"));

@@ -11,7 +11,8 @@ namespace Nexus.Crds.Schema;
 /// cost bounded (the largest of the types);</item>
 /// <item>a rule every type that has the property agrees on is a CEL rule on the property's node (or its items);</item>
 /// <item>a rule only some types have, and "unknown parameter for T" for a property type T lacks, is a CEL rule on
-/// spec guarded by <c>self.type != 'T'</c>, with fieldPath naming the property.</item>
+/// the object holding type and params (an AiJob's spec, each job of an AiJobBatch's spec.jobs) guarded by
+/// <c>self.type != 'T'</c>, with fieldPath naming the property.</item>
 /// </list>
 /// Every message is the gateway's text for the same violation (<see cref="ParamsMessages"/>, which the gateway's
 /// SchemaErrors uses too), so kubectl and the REST API say the same; <c>format: date</c> is a regex of the calendar

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Json.Schema;
+using Nexus.Crds.Schema;
 using Nexus.Gateway.Outcomes;
 
 namespace Nexus.Gateway.Validation;
@@ -8,7 +9,8 @@ namespace Nexus.Gateway.Validation;
 /// <summary>
 /// Turns a failed schema evaluation into the API's field errors: the field in the API's path style
 /// (<c>params.skus[0]</c>), the schema keyword that failed (<c>rule</c>), the value found, and a message that states
-/// the keyword's own limit from the schema (the pattern, the bound, the allowed names).
+/// the keyword's own limit from the schema (the pattern, the bound, the allowed names), in the words of
+/// <see cref="ParamsMessages"/>, which the CRDs' CEL rules use too.
 /// </summary>
 internal static class SchemaErrors
 {
@@ -27,7 +29,7 @@ internal static class SchemaErrors
                 if (rule == "required")
                 {
                     foreach (var missing in Missing(subschema, value))
-                        errors.Add(new FieldError($"{field}.{missing}", "is required", rule));
+                        errors.Add(new FieldError($"{field}.{missing}", ParamsMessages.Required, rule));
                     continue;
                 }
                 errors.Add(new FieldError(field, Message(rule, subschema, value, schema, libraryMessage), rule, value.Clone()));
@@ -40,46 +42,28 @@ internal static class SchemaErrors
     {
         JsonElement limit = default;
         var hasLimit = subschema is { ValueKind: JsonValueKind.Object } s && s.TryGetProperty(rule, out limit);
-        return (rule, hasLimit) switch
+        if (rule == "additionalProperties") return ParamsMessages.UnknownParameter(schema.Type, schema.PropertyNames);
+        if (!hasLimit) return libraryMessage;
+        return rule switch
         {
-            ("additionalProperties", _) => $"unknown parameter for {schema.Type}; allowed: {string.Join(", ", schema.PropertyNames)}",
-            ("type", true) => $"must be {Types(limit)}, got {JsonKind(value)}",
-            ("pattern", true) => $"must match the pattern {limit.GetString()}",
-            ("minimum", true) => $"must be at least {limit.GetRawText()}",
-            ("maximum", true) => $"must be at most {limit.GetRawText()}",
-            ("exclusiveMinimum", true) => $"must be greater than {limit.GetRawText()}",
-            ("exclusiveMaximum", true) => $"must be less than {limit.GetRawText()}",
-            ("minItems", true) => $"must contain at least {limit.GetRawText()} items",
-            ("maxItems", true) => $"must contain at most {limit.GetRawText()} items, got {value.GetArrayLength()}",
-            ("minLength", true) => $"must be at least {limit.GetRawText()} characters long",
-            ("maxLength", true) => $"must be at most {limit.GetRawText()} characters long",
-            ("enum", true) => $"must be one of: {string.Join(", ", limit.EnumerateArray().Select(v => v.ToString()))}",
-            ("const", true) => $"must be {limit.GetRawText()}",
-            ("format", true) => limit.GetString() == "date" ? "must be a calendar date: YYYY-MM-DD" : $"must be a valid {limit.GetString()}",
-            _ => libraryMessage,
+            "type" => ParamsMessages.Type(limit.ValueKind == JsonValueKind.Array
+                ? limit.EnumerateArray().Select(t => t.GetString()!)
+                : [limit.GetString()!], JsonType(value)),
+            "pattern" => ParamsMessages.Pattern(limit.GetString()!),
+            "maxItems" => ParamsMessages.MaxItems(limit.GetRawText(), value.GetArrayLength()),
+            "enum" => ParamsMessages.OneOf(limit.EnumerateArray().Select(v => v.ToString())),
+            "format" => ParamsMessages.Format(limit.GetString()!),
+            _ => ParamsMessages.Bound(rule, limit.GetRawText()) ?? libraryMessage,
         };
     }
 
-    private static string Types(JsonElement type) => type.ValueKind == JsonValueKind.Array
-        ? string.Join(" or ", type.EnumerateArray().Select(t => Article(t.GetString()!)))
-        : Article(type.GetString()!);
-
-    private static string Article(string type) => type switch
+    private static string JsonType(JsonElement value) => value.ValueKind switch
     {
-        "array" => "an array",
-        "integer" => "an integer",
-        "object" => "an object",
-        "null" => "null",
-        _ => "a " + type,
-    };
-
-    private static string JsonKind(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.Array => "an array",
-        JsonValueKind.Object => "an object",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => value.TryGetInt64(out _) ? "an integer" : "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Array => "array",
+        JsonValueKind.Object => "object",
+        JsonValueKind.String => "string",
+        JsonValueKind.Number => value.TryGetInt64(out _) ? "integer" : "number",
+        JsonValueKind.True or JsonValueKind.False => "boolean",
         _ => "null",
     };
 

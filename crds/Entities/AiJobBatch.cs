@@ -53,7 +53,9 @@ public sealed class AiJobBatchItem
         JobTypes.LlmVisibilityScore, JobTypes.CompetitorScan, JobTypes.ListingOptimize)]
     public string Type { get; set; } = "";
 
-    [JsonPropertyName("params")] public JsonElement? Params { get; set; }
+    [JsonPropertyName("params"), ParamsOfType("type")]
+    [Description("The child's params (the AiJob's spec.params), checked by the same rules.")]
+    public JsonElement? Params { get; set; }
 
     [JsonPropertyName("priority"), DefaultValue(Priorities.Normal)]
     [AllowedValues(Priorities.Low, Priorities.Normal, Priorities.High)]

@@ -11,17 +11,35 @@ namespace Nexus.Crds.Schema;
 /// cost bounded (the largest of the types);</item>
 /// <item>a rule every type that has the property agrees on is a CEL rule on the property's node (or its items);</item>
 /// <item>a rule only some types have, and "unknown parameter for T" for a property type T lacks, is a CEL rule on
-/// spec guarded by <c>self.type != 'T'</c>, with fieldPath naming the property.</item>
+/// the object holding type and params (an AiJob's spec, each job of an AiJobBatch's spec.jobs) guarded by
+/// <c>self.type != 'T'</c>, with fieldPath naming the property.</item>
 /// </list>
-/// Every message is the gateway's text for the same violation (api-gateway/Validation/SchemaErrors.cs), so kubectl
-/// and the REST API say the same. Not expressed: <c>format: date</c> (the pattern checks the shape, the calendar is
-/// the gateway's and the worker's), a parameter name no job type has (kept, as params preserves unknown fields, and
-/// refused by the worker), and the API server words type mismatches and its own maxLength/maxItems itself.
+/// Every message is the gateway's text for the same violation (<see cref="ParamsMessages"/>, which the gateway's
+/// SchemaErrors uses too), so kubectl and the REST API say the same; <c>format: date</c> is a regex of the calendar
+/// (<see cref="CalendarDate"/>). Not expressed as the gateway words it: a parameter name no job type has is an
+/// unknown field (params does not preserve unknown fields), so the API server refuses it as
+/// <c>unknown field "spec.params.x"</c> under fieldValidation=Strict (kubectl's default) and prunes it otherwise; the
+/// API server words type mismatches and its own maxLength/maxItems itself. The one name params keeps beyond the job
+/// types' is the workers' test hook <see cref="SimulationKey"/>, which the gateway refuses over REST.
 /// </summary>
 public static class ParamsRules
 {
     private const string ResourcePrefix = "Nexus.Crds.Params.";
     private const string ResourceSuffix = ".schema.json";
+
+    /// <summary>The workers' test-only params key (workers/nexus_worker/simulation.py), declared so it is not pruned.</summary>
+    public const string SimulationKey = "_simulate";
+
+    /// <summary>
+    /// <c>format: date</c> as RE2 can say it: YYYY-MM-DD of a day that exists (year 0001-9999, the month's length,
+    /// February 29 in leap years only), what the gateway's format check and the workers' date parsing accept. A regex
+    /// and not <c>timestamp()</c>: CEL's timestamp() of a day that does not exist is an evaluation error, which the
+    /// API server reports in its own words instead of the rule's message.
+    /// </summary>
+    public const string CalendarDate =
+        "^(?:(?:[0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
+        + "|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)"
+        + "|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)$";
 
     /// <summary>A CEL rule over a subject expression (<c>self</c> on the node, <c>self.params.x</c> on spec).</summary>
     private sealed record Rule(Func<string, string> Text, string? Message, Func<string, string>? MessageExpression)
@@ -69,16 +87,22 @@ public static class ParamsRules
                 parentRules.Add(new JsonObject
                 {
                     ["rule"] = $"{Guard(typeField, paramsField, type)} || !has(self.{paramsField}.{name})",
-                    ["message"] = $"unknown parameter for {type}; allowed: {string.Join(", ", own)}",
+                    ["message"] = ParamsMessages.UnknownParameter(type, own),
                     ["fieldPath"] = $".{paramsField}.{name}",
                 });
         }
         var result = new JsonObject { ["type"] = "object" };
         if (description is not null) result.Insert(0, "description", description);
+        properties[SimulationKey] = new JsonObject
+        {
+            ["description"] = "Test hook, not a job parameter: the workers refuse it unless they run with "
+                              + "WORKER_ALLOW_SIMULATION=1, and the REST API never accepts it.",
+            ["type"] = "object",
+            ["x-kubernetes-preserve-unknown-fields"] = true,
+        };
         result["properties"] = properties;
-        // A name no job type knows is kept, not pruned: the CRD's rules see only declared names, so such a name reaches
-        // the worker, which refuses it (INVALID_PARAMS) as the gateway does up front.
-        result["x-kubernetes-preserve-unknown-fields"] = true;
+        // No x-kubernetes-preserve-unknown-fields: a name no job type declares is an unknown field, which the API server
+        // refuses under fieldValidation=Strict (kubectl's default) and prunes otherwise.
         return (result, parentRules);
     }
 
@@ -142,39 +166,43 @@ public static class ParamsRules
             switch (type, keyword)
             {
                 case ("integer" or "number", "minimum"):
-                    rules.Add(new(s => $"{s} >= {Number(type, raw)}", $"must be at least {raw}", null));
+                    rules.Add(new(s => $"{s} >= {Number(type, raw)}", ParamsMessages.Bound(keyword, raw), null));
                     break;
                 case ("integer" or "number", "maximum"):
-                    rules.Add(new(s => $"{s} <= {Number(type, raw)}", $"must be at most {raw}", null));
+                    rules.Add(new(s => $"{s} <= {Number(type, raw)}", ParamsMessages.Bound(keyword, raw), null));
                     break;
                 case ("integer" or "number", "exclusiveMinimum"):
-                    rules.Add(new(s => $"{s} > {Number(type, raw)}", $"must be greater than {raw}", null));
+                    rules.Add(new(s => $"{s} > {Number(type, raw)}", ParamsMessages.Bound(keyword, raw), null));
                     break;
                 case ("integer" or "number", "exclusiveMaximum"):
-                    rules.Add(new(s => $"{s} < {Number(type, raw)}", $"must be less than {raw}", null));
+                    rules.Add(new(s => $"{s} < {Number(type, raw)}", ParamsMessages.Bound(keyword, raw), null));
                     break;
                 case ("string", "minLength"):
-                    rules.Add(new(s => $"size({s}) >= {raw}", $"must be at least {raw} characters long", null));
+                    rules.Add(new(s => $"size({s}) >= {raw}", ParamsMessages.Bound(keyword, raw), null));
                     break;
                 case ("string", "maxLength"):
-                    rules.Add(new(s => $"size({s}) <= {raw}", $"must be at most {raw} characters long", null));
+                    rules.Add(new(s => $"size({s}) <= {raw}", ParamsMessages.Bound(keyword, raw), null));
                     break;
                 case ("string", "pattern"):
                     var pattern = (string)value!;
-                    rules.Add(new(s => $"{s}.matches({Quote(pattern)})", $"must match the pattern {pattern}", null));
+                    rules.Add(new(s => $"{s}.matches({Quote(pattern)})", ParamsMessages.Pattern(pattern), null));
+                    break;
+                case ("string", "format") when (string?)value == "date":
+                    rules.Add(new(s => $"{s}.matches({Quote(CalendarDate)})", ParamsMessages.CalendarDate, null));
                     break;
                 case ("string", "enum"):
                     var allowed = ((JsonArray)value!).Select(v => (string)v!).ToList();
-                    rules.Add(new(s => $"{s} in [{string.Join(", ", allowed.Select(Quote))}]", $"must be one of: {string.Join(", ", allowed)}", null));
+                    rules.Add(new(s => $"{s} in [{string.Join(", ", allowed.Select(Quote))}]", ParamsMessages.OneOf(allowed), null));
                     break;
                 case ("array", "minItems"):
-                    rules.Add(new(s => $"size({s}) >= {raw}", $"must contain at least {raw} items", null));
+                    rules.Add(new(s => $"size({s}) >= {raw}", ParamsMessages.Bound(keyword, raw), null));
                     break;
                 case ("array", "maxItems"):
-                    rules.Add(new(s => $"size({s}) <= {raw}", null, s => $"'must contain at most {raw} items, got ' + string(size({s}))"));
+                    rules.Add(new(s => $"size({s}) <= {raw}", null, s => $"{Quote(ParamsMessages.MaxItemsBeforeCount(raw))} + string(size({s}))"));
                     break;
-                case (_, "type" or "description" or "default" or "items" or "format" or "title"):
-                    // type: the structural schema; format: int32 is structural, date is the gateway's (see above).
+                case (_, "type" or "description" or "default" or "items" or "title"):
+                case ("integer", "format") when (string?)value is "int32" or "int64":
+                    // type: the structural schema; format: int32 is structural (date is a rule above, other formats refused below).
                     break;
                 default:
                     throw new NotSupportedException($"params keyword {keyword} on a {type} has no CRD form yet");

@@ -74,4 +74,23 @@ public class CrdRuleRefusalTests
         widget["spec"]!["name"] = "widget";
         await client.CustomObjects.CreateNamespacedCustomObjectAsync(widget, "example.com", "v1", "default", "widgets");
     }
+
+    [Fact]
+    public async Task A_rule_that_fails_to_evaluate_is_reported_as_the_api_server_words_it()
+    {
+        await using var server = await KubeApiServer.StartAsync();
+        using var client = server.CreateClient();
+        // spec.name is optional: without it, self.name is a runtime error ("no such key"), not a false.
+        await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(Crd("self.name.matches('^w')"));
+        var widget = new JsonObject
+        {
+            ["apiVersion"] = "example.com/v1", ["kind"] = "Widget", ["metadata"] = new JsonObject { ["name"] = "a" },
+            ["spec"] = new JsonObject(),
+        };
+        var e = await Assert.ThrowsAsync<HttpOperationException>(() =>
+            client.CustomObjects.CreateNamespacedCustomObjectAsync(widget, "example.com", "v1", "default", "widgets"));
+        Assert.Equal(422, (int)e.Response.StatusCode);
+        Assert.Equal("Widget.example.com \"a\" is invalid: spec: Invalid value: \"object\": no such key: name evaluating rule: bad name",
+            JsonNode.Parse(e.Response.Content)!["message"]!.GetValue<string>());
+    }
 }

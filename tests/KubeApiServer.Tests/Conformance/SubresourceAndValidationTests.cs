@@ -84,9 +84,12 @@ public class SubresourceAndValidationTests
         var body = AiJobs.New("prune");
         body["spec"]!["bogus"] = "x";
         body["spec"]!["params"]!["anything"] = new JsonObject { ["deep"] = 1 };
+        body["spec"]!["params"]!["_simulate"] = new JsonObject { ["sleep_seconds"] = 2, ["fail"] = new JsonObject { ["code"] = "X" } };
         var created = await jobs.CreateAsync(body);
         Assert.Null(created["spec"]!["bogus"]);
-        Assert.Equal(1, created["spec"]!["params"]!["anything"]!["deep"]!.GetValue<int>());
+        Assert.Null(created["spec"]!["params"]!["anything"]);
+        Assert.Equal("X", created["spec"]!["params"]!["_simulate"]!["fail"]!["code"]!.GetValue<string>());
+        Assert.Equal(2, created["spec"]!["params"]!["_simulate"]!["sleep_seconds"]!.GetValue<int>());
     }
 
     [Theory, StandIn, RealCluster]
@@ -99,5 +102,52 @@ public class SubresourceAndValidationTests
         Assert.Equal(400, code);
         Assert.Equal("BadRequest", status["reason"]!.GetValue<string>());
         Assert.Contains("unknown field \"spec.bogus\"", status["message"]!.GetValue<string>());
+    }
+
+    [Theory, StandIn, RealCluster]
+    public async Task Strict_create_names_the_kind_and_every_unknown_field_of_params(string target)
+    {
+        var jobs = await JobsAsync(target);
+        var body = AiJobs.New("strict-params");
+        body["spec"]!["params"]!["bogus"] = 1;
+        body["spec"]!["params"]!["other"] = new JsonObject { ["deep"] = true };
+        var (code, status) = await StatusOf.FailureAsync(() => jobs.CreateAsync(body, fieldValidation: "Strict"));
+        Assert.Equal(400, code);
+        Assert.Equal("BadRequest", status["reason"]!.GetValue<string>());
+        Assert.Equal("AiJob in version \"v1\" cannot be handled as a AiJob: strict decoding error: "
+                     + "unknown field \"spec.params.bogus\", unknown field \"spec.params.other\"", status["message"]!.GetValue<string>());
+        Assert.False(await jobs.ExistsAsync("strict-params"));
+    }
+
+    [Theory, StandIn, RealCluster]
+    public async Task Strict_patch_reports_the_unknown_field_without_the_kind(string target)
+    {
+        var jobs = await JobsAsync(target);
+        await jobs.CreateAsync(AiJobs.New("strict-patch"));
+        var (code, status) = await StatusOf.FailureAsync(() => jobs.PatchAsync("strict-patch", """{"spec":{"bogus":1}}""", fieldValidation: "Strict"));
+        Assert.Equal(400, code);
+        Assert.Equal("strict decoding error: unknown field \"spec.bogus\"", status["message"]!.GetValue<string>());
+    }
+
+    [Theory, StandIn, RealCluster]
+    public async Task Ignore_prunes_unknown_params_silently(string target)
+    {
+        var jobs = await JobsAsync(target);
+        var body = AiJobs.New("ignore-params");
+        body["spec"]!["params"]!["bogus"] = 1;
+        var created = await jobs.CreateAsync(body, fieldValidation: "Ignore");
+        Assert.Null(created["spec"]!["params"]!["bogus"]);
+        Assert.Equal("SKU-1", created["spec"]!["params"]!["skus"]![0]!.GetValue<string>());
+    }
+
+    [Theory, StandIn, RealCluster]
+    public async Task An_unsupported_fieldValidation_is_422_naming_the_supported_values(string target)
+    {
+        var jobs = await JobsAsync(target);
+        var (code, status) = await StatusOf.FailureAsync(() => jobs.CreateAsync(AiJobs.New("fv"), fieldValidation: "strict"));
+        Assert.Equal(422, code);
+        Assert.Equal("CreateOptions.meta.k8s.io \"\" is invalid: fieldValidation: Unsupported value: \"strict\": supported values: \"\", \"Ignore\", \"Strict\", \"Warn\"",
+            status["message"]!.GetValue<string>());
+        Assert.False(await jobs.ExistsAsync("fv"));
     }
 }

@@ -158,4 +158,32 @@ public class KubectlTests : IAsyncLifetime
         var priority = await _kubectl.RunAsync("get", "aij", "ssa-kubectl", "-o", "jsonpath={.spec.priority}");
         Assert.Equal("low", priority.Stdout);
     }
+
+    [Fact]
+    public async Task Apply_refuses_an_unknown_param_by_default_and_prunes_it_with_validate_warn()
+    {
+        await ApplyCrdsAndSamplesAsync();
+        var manifest = Path.Combine(Directory.CreateTempSubdirectory("aijob-").FullName, "unknown-param.yaml");
+        await File.WriteAllTextAsync(manifest, """
+            apiVersion: nexus.ai/v1
+            kind: AiJob
+            metadata: {name: unknown-param, namespace: default}
+            spec:
+              type: pricing_recalculate
+              tenant: acme
+              params: {skus: [SKU-1], bogus: 1, _simulate: {sleep_seconds: 1}}
+            """);
+        // kubectl's default --validate=strict sends fieldValidation=Strict.
+        var strict = await _kubectl.RunAsync("apply", "-f", manifest);
+        Assert.NotEqual(0, strict.ExitCode);
+        Assert.Contains($"Error from server (BadRequest): error when creating \"{manifest}\": AiJob in version \"v1\" cannot be handled "
+                        + "as a AiJob: strict decoding error: unknown field \"spec.params.bogus\"", strict.Stderr);
+        Assert.NotEqual(0, (await _kubectl.RunAsync("get", "aij", "unknown-param")).ExitCode);
+
+        var warn = await _kubectl.RunAsync("apply", "--validate=warn", "-f", manifest);
+        Assert.True(warn.ExitCode == 0, warn.Stderr);
+        Assert.Contains("Warning: unknown field \"spec.params.bogus\"", warn.Stderr);
+        var stored = await _kubectl.RunAsync("get", "aij", "unknown-param", "-o", "jsonpath={.spec.params}");
+        Assert.Equal("""{"_simulate":{"sleep_seconds":1},"skus":["SKU-1"]}""", stored.Stdout);
+    }
 }

@@ -103,4 +103,33 @@ public class WireFormatTests : IAsyncLifetime
         var badResponse = await _http.SendAsync(bad);
         Assert.Equal(400, (int)badResponse.StatusCode);
     }
+
+    [Theory]
+    [InlineData("Strict")]
+    [InlineData("Warn")]
+    [InlineData("Ignore")]
+    public async Task A_repeated_key_follows_fieldValidation_and_never_fails_the_server(string validation)
+    {
+        var name = "dup-" + validation.ToLowerInvariant();
+        var body = "{\"apiVersion\":\"nexus.ai/v1\",\"kind\":\"AiJob\",\"metadata\":{\"name\":\"" + name + "\"},"
+                   + "\"spec\":{\"type\":\"pricing_recalculate\",\"tenant\":\"acme\",\"priority\":\"low\",\"priority\":\"high\"}}";
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/apis/nexus.ai/v1/namespaces/default/aijobs?fieldValidation={validation}")
+        {
+            Content = new StringContent(body, new MediaTypeHeaderValue("application/json")),
+        };
+        var response = await _http.SendAsync(request);
+        var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        if (validation == "Strict")
+        {
+            Assert.Equal(400, (int)response.StatusCode);
+            Assert.Equal("AiJob in version \"v1\" cannot be handled as a AiJob: strict decoding error: duplicate field \"spec.priority\"",
+                answer["message"]!.GetValue<string>());
+            return;
+        }
+        Assert.Equal(201, (int)response.StatusCode);
+        Assert.Equal("high", answer["spec"]!["priority"]!.GetValue<string>());
+        var warnings = response.Headers.TryGetValues("Warning", out var values) ? values.ToList() : [];
+        if (validation == "Warn") Assert.Equal(["299 - \"duplicate field \\\"spec.priority\\\"\""], warnings);
+        else Assert.Empty(warnings);
+    }
 }

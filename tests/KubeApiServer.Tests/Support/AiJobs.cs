@@ -52,8 +52,10 @@ public sealed class AiJobs(Kubernetes client, string ns)
     public async Task<JsonObject> ReplaceStatusAsync(JsonObject body) =>
         Node(await client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync(body, Group, Version, ns, Plural, Name(body)));
 
-    public async Task<JsonObject> PatchAsync(string name, string patch, V1Patch.PatchType type = V1Patch.PatchType.MergePatch) =>
-        Node(await client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(patch, type), Group, Version, ns, Plural, name));
+    public async Task<JsonObject> PatchAsync(string name, string patch, V1Patch.PatchType type = V1Patch.PatchType.MergePatch,
+        string? fieldValidation = null) =>
+        Node(await client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(patch, type), Group, Version, ns, Plural, name,
+            fieldValidation: fieldValidation));
 
     public async Task<JsonObject> PatchStatusAsync(string name, string patch) =>
         Node(await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), Group, Version, ns, Plural, name));

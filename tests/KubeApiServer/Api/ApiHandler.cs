@@ -75,11 +75,15 @@ public sealed class ApiHandler(ResourceOperations ops, ResourceRegistry registry
         }
     }
 
-    static WriteOptions WriteOptionsOf(HttpContext ctx)
+    /// <summary>The write's query parameters; <paramref name="optionsKind"/> names them in errors (CreateOptions, ...).</summary>
+    static WriteOptions WriteOptionsOf(HttpContext ctx, string optionsKind)
     {
-        var validation = HttpIo.Query(ctx, "fieldValidation") ?? "Warn";
-        if (validation is not ("Strict" or "Warn" or "Ignore"))
-            throw ApiException.BadRequest($"fieldValidation parameter unsupported: {validation}");
+        var validation = HttpIo.Query(ctx, "fieldValidation") ?? "";
+        // As the API server validates its CreateOptions/UpdateOptions/PatchOptions: "" is the default (Warn).
+        if (validation is not ("" or "Strict" or "Warn" or "Ignore"))
+            throw new ApiException(422, "Invalid",
+                $"{optionsKind}.meta.k8s.io \"\" is invalid: fieldValidation: Unsupported value: \"{validation}\": supported values: \"\", \"Ignore\", \"Strict\", \"Warn\"");
+        if (validation.Length == 0) validation = "Warn";
         return new WriteOptions
         {
             FieldValidation = validation,
@@ -126,16 +130,16 @@ public sealed class ApiHandler(ResourceOperations ops, ResourceRegistry registry
             }
             case "create":
             {
-                var write = WriteOptionsOf(ctx);
-                var result = ops.Create(type, ns, await HttpIo.ReadObjectAsync(ctx), write);
+                var write = WriteOptionsOf(ctx, "CreateOptions");
+                var result = ops.Create(type, ns, await HttpIo.ReadObjectAsync(ctx, write.DuplicateFields), write);
                 HttpIo.AddWarnings(ctx, write.Warnings);
                 await WriteObjectAsync(ctx, 201, result.Object);
                 return;
             }
             case "update":
             {
-                var write = WriteOptionsOf(ctx);
-                var body = await HttpIo.ReadObjectAsync(ctx);
+                var write = WriteOptionsOf(ctx, "UpdateOptions");
+                var body = await HttpIo.ReadObjectAsync(ctx, write.DuplicateFields);
                 var result = sub == "scale"
                     ? ops.UpdateScale(type, ns, name!, _ => body, write)
                     : ops.Update(type, ns, name!, body, sub == "finalize" ? null : sub, write);
@@ -145,7 +149,7 @@ public sealed class ApiHandler(ResourceOperations ops, ResourceRegistry registry
             }
             case "patch":
             {
-                var write = WriteOptionsOf(ctx);
+                var write = WriteOptionsOf(ctx, "PatchOptions");
                 var body = await HttpIo.ReadBodyAsync(ctx);
                 var contentType = ctx.Request.ContentType ?? "";
                 var result = sub == "scale"

@@ -31,7 +31,7 @@ public static class HttpIo
     }
 
     /// <summary>A request body as an object; YAML is accepted as well as JSON.</summary>
-    public static async Task<JsonObject> ReadObjectAsync(HttpContext ctx)
+    public static async Task<JsonObject> ReadObjectAsync(HttpContext ctx, List<string>? duplicates = null)
     {
         var bytes = await ReadBodyAsync(ctx);
         var contentType = ctx.Request.ContentType ?? "application/json";
@@ -43,7 +43,7 @@ public static class HttpIo
             return docs.Count == 1 ? docs[0] : throw ApiException.BadRequest("the request body must hold exactly one object");
         }
         if (bytes.Length == 0) throw ApiException.BadRequest("the request body is empty");
-        return Json.ParseObject(bytes);
+        return Json.ParseObject(bytes, duplicates);
     }
 
     public static Task WriteAsync(HttpContext ctx, int status, JsonNode body, string contentType = "application/json") =>

@@ -172,6 +172,7 @@ public sealed partial class ResourceOperations(ObjectStore store, ResourceRegist
     {
         var mediaType = contentType.Split(';')[0].Trim().ToLowerInvariant();
         if (mediaType == ApplyPatchType) return Apply(type, ns, name, body, subresource, write);
+        write.Patched = true;
         var accepted = type.IsCustom
             ? $"{JsonPatchType}, {MergePatchType}, {ApplyPatchType}"
             : $"{JsonPatchType}, {MergePatchType}, {StrategicPatchType}, {ApplyPatchType}";

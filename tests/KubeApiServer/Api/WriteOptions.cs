@@ -10,6 +10,10 @@ public sealed class WriteOptions
     /// <summary>Who an ordinary write is recorded under in managedFields: fieldManager, else the User-Agent's product.</summary>
     public string UpdateManager { get; init; } = "unknown";
     public List<string> Warnings { get; } = new();
+    /// <summary>Keys the request body repeats (their paths), found when it was decoded; the last value was kept.</summary>
+    public List<string> DuplicateFields { get; } = new();
+    /// <summary>The object is the result of a patch (set by the patch path): its strict-decoding errors carry no kind.</summary>
+    public bool Patched { get; set; }
 }
 
 /// <summary>DeleteOptions from the body or query.</summary>

@@ -125,8 +125,12 @@ public static partial class CelRules
         }
         catch (CelEvaluationException e)
         {
-            detail = $"{rule.Rule}: evaluation error: {e.Message}";
-            return new("FieldValueInvalid", $"Invalid value: \"{type}\": {detail}", field);
+            // As the apiextensions-apiserver words a runtime error (no such key, index out of bounds, ...): at the rule's
+            // node (not its fieldPath), naming the rule by its message when it has one.
+            detail = e.Message.StartsWith("no such overload", StringComparison.Ordinal)
+                ? $"'{e.Message}': call arguments did not match a supported operator, function or macro signature for rule: {ErrorString(rule)}"
+                : $"{e.Message} evaluating rule: {ErrorString(rule)}";
+            return new("FieldValueInvalid", $"Invalid value: \"{type}\": {detail}", path);
         }
         return (rule.Reason ?? "FieldValueInvalid") switch
         {
@@ -136,6 +140,8 @@ public static partial class CelRules
             _ => new("FieldValueInvalid", $"Invalid value: \"{type}\": {detail}", field),
         };
     }
+
+    static string ErrorString(CelRule rule) => rule.Message is { Length: > 0 } m ? m.Trim() : rule.Rule.Trim();
 
     /// <summary>messageExpression when it evaluates to a non-empty string, else message, else "failed rule: RULE".</summary>
     static string Message(CelRule rule, IReadOnlyDictionary<string, object?> vars)

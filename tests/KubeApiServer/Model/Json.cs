@@ -14,18 +14,52 @@ public static class Json
         return buffer.WrittenSpan.ToArray();
     }
 
-    public static JsonObject ParseObject(ReadOnlySpan<byte> utf8)
+    /// <summary>
+    /// A request body as an object, decoded as the API server's JSON decoder does: a key repeated in an object keeps its
+    /// last value, and each repeat's path (field names joined by dots) goes to <paramref name="duplicates"/> so
+    /// fieldValidation can act on it.
+    /// </summary>
+    public static JsonObject ParseObject(ReadOnlySpan<byte> utf8, List<string>? duplicates = null)
     {
-        JsonNode? node;
+        JsonDocument document;
         try
         {
-            node = JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false });
+            document = JsonDocument.Parse(utf8.ToArray(), new JsonDocumentOptions { AllowTrailingCommas = false });
         }
         catch (JsonException e)
         {
             throw ApiException.BadRequest($"the request body is not valid JSON: {e.Message}");
         }
-        return node as JsonObject ?? throw ApiException.BadRequest("the request body must be a JSON object");
+        using (document)
+        {
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                ? (JsonObject)ToNode(document.RootElement, "", duplicates ?? [])!
+                : throw ApiException.BadRequest("the request body must be a JSON object");
+        }
+    }
+
+    static JsonNode? ToNode(JsonElement element, string path, List<string> duplicates)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var obj = new JsonObject();
+                foreach (var property in element.EnumerateObject())
+                {
+                    var childPath = path.Length == 0 ? property.Name : $"{path}.{property.Name}";
+                    if (obj.ContainsKey(property.Name)) duplicates.Add(childPath);
+                    obj[property.Name] = ToNode(property.Value, childPath, duplicates);
+                }
+                return obj;
+            case JsonValueKind.Array:
+                var array = new JsonArray();
+                foreach (var item in element.EnumerateArray()) array.Add(ToNode(item, path, duplicates));
+                return array;
+            case JsonValueKind.Null:
+                return null;
+            default:
+                return JsonValue.Create(element.Clone());
+        }
     }
 
     public static JsonObject Metadata(JsonObject obj)

@@ -35,7 +35,7 @@ public class GeneratedCrdTests
     }
 
     [Fact]
-    public void AiJob_schema_has_enums_bounds_defaults_and_typed_preserved_params()
+    public void AiJob_schema_has_enums_bounds_defaults_and_typed_params()
     {
         var spec = SpecSchema("aijobs.nexus.ai.yaml");
         var props = (YamlMappingNode)spec["properties"];
@@ -45,10 +45,15 @@ public class GeneratedCrdTests
         Assert.Equal("0", props["maxRetries"]["minimum"].ToString());
         Assert.Equal("10", props["maxRetries"]["maximum"].ToString());
         Assert.Equal("2", props["maxRetries"]["default"].ToString());
-        // params declares the union of the job types' params schemas (per-type rules are CEL rules on spec) and keeps
-        // names no type declares.
-        Assert.Equal("true", props["params"]["x-kubernetes-preserve-unknown-fields"].ToString());
-        Assert.Contains("skus", ((YamlMappingNode)props["params"]["properties"]).Children.Keys.Select(k => k.ToString()));
+        // params declares the union of the job types' params schemas (per-type rules are CEL rules on spec) and no other
+        // name but the workers' test hook, which alone keeps what it holds.
+        var paramsSchema = (YamlMappingNode)props["params"];
+        Assert.False(paramsSchema.Children.ContainsKey("x-kubernetes-preserve-unknown-fields"));
+        var paramNames = ((YamlMappingNode)paramsSchema["properties"]).Children.Keys.Select(k => k.ToString()).ToList();
+        Assert.Contains("skus", paramNames);
+        Assert.Contains("_simulate", paramNames);
+        Assert.Equal("true", paramsSchema["properties"]["_simulate"]["x-kubernetes-preserve-unknown-fields"].ToString());
+        Assert.Contains("WORKER_ALLOW_SIMULATION=1", paramsSchema["properties"]["_simulate"]["description"].ToString());
         Assert.Equal(["type", "tenant"], ((YamlSequenceNode)spec["required"]).Select(n => n.ToString()));
 
         var status = (YamlMappingNode)Load("aijobs.nexus.ai.yaml")["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"]["properties"];

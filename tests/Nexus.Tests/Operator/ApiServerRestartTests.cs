@@ -75,7 +75,7 @@ public sealed class ApiServerRestartTests
             Spec = new AiJobSpec
             {
                 Type = JobTypes.PricingRecalculate, Tenant = "acme", Priority = Priorities.Normal,
-                Params = JsonSerializer.SerializeToElement(new { sku = "A-1" }),
+                Params = JsonSerializer.SerializeToElement(new { skus = new[] { "A-1" } }),
             },
         };
         return await api.CreateAsync(ResourceKind.AiJob.Collection(Ns), job, default);

@@ -20,7 +20,7 @@ public sealed class ArchiveTests
     public async Task Every_terminal_phase_is_archived_whole_with_every_attempt_and_the_cache_drops_archived_results()
     {
         await using var c = await OperatorCluster.StartAsync();
-        c.Workers[0].Behave = (id, attempt, p) => p?.GetProperty("sku").GetString() switch
+        c.Workers[0].Behave = (id, attempt, p) => p?.GetProperty("skus")[0].GetString() switch
         {
             "retried" when attempt == 1 => new FakeBehaviour { Error = ("UPSTREAM_DOWN", "retry me", true) },
             "bad" => new FakeBehaviour { Error = ("BAD_INPUT", "no such sku", false) },
@@ -28,15 +28,15 @@ public sealed class ArchiveTests
         };
         await c.CreatePoolAsync("pool", types: [JobTypes.PricingRecalculate]);
         var op = await c.StartLeaderAsync();
-        var completed = await c.CreateJobAsync(parameters: new { sku = "retried" });
-        var failed = await c.CreateJobAsync(parameters: new { sku = "bad" }, maxRetries: 0);
+        var completed = await c.CreateJobAsync(parameters: new { skus = new[] { "retried" } });
+        var failed = await c.CreateJobAsync(parameters: new { skus = new[] { "bad" } }, maxRetries: 0);
         var cancelled = await c.CreateJobAsync(type: JobTypes.CompetitorScan); // no pool serves it: it stays queued
         await c.WaitForPhaseAsync(cancelled.Metadata.Name, JobPhases.Queued);
         await c.CancelAsync(cancelled.Metadata.Name);
 
         var done = await ArchivedInApiAsync(c, completed.Metadata.Name);
         var row = (await c.ArchivedAsync(completed.Metadata.Name))!;
-        Assert.Equal((JobPhases.Completed, JobTypes.PricingRecalculate, "retried"), (row.Status, row.Type, row.Params!.Value.GetProperty("sku").GetString()));
+        Assert.Equal((JobPhases.Completed, JobTypes.PricingRecalculate, "retried"), (row.Status, row.Type, row.Params!.Value.GetProperty("skus")[0].GetString()));
         Assert.Equal(7, row.Result!.Value.GetProperty("score").GetInt32());
         Assert.Equal([(1, "Retried", "UPSTREAM_DOWN"), (2, "Completed", null)], row.Attempts.Select(a => (a.Number, a.Outcome, a.ErrorCode)).ToList());
         Assert.All(row.Attempts, a => Assert.Equal(c.Workers[0].Url, a.Instance));
@@ -95,7 +95,7 @@ public sealed class ArchiveTests
 
         await pg.StopAsync();
         var names = new List<string>();
-        for (var i = 0; i < 3; i++) names.Add((await c.CreateJobAsync(parameters: new { sku = $"S-{i}" })).Metadata.Name);
+        for (var i = 0; i < 3; i++) names.Add((await c.CreateJobAsync(parameters: new { skus = new[] { $"S-{i}" } })).Metadata.Name);
         foreach (var name in names) await c.WaitForPhaseAsync(name, JobPhases.Completed);
         await Wait.UntilAsync(async () => await OperatorCluster.MetricAsync(op, "nexus_operator_archive_backlog{kind=\"aijob\"}") >= 3, "backlog of 3");
         await Wait.UntilAsync(async () => await OperatorCluster.MetricAsync(op, "nexus_operator_archive_failures_total{kind=\"aijob\"}") >= 2,

@@ -16,13 +16,13 @@ public sealed class ConditionsTests
     public async Task Completed_failed_and_cancelled_jobs_carry_the_conditions_of_their_end()
     {
         await using var c = await OperatorCluster.StartAsync();
-        c.Workers[0].Behave = (id, attempt, p) => p?.GetProperty("sku").GetString() == "bad"
+        c.Workers[0].Behave = (id, attempt, p) => p?.GetProperty("skus")[0].GetString() == "bad"
             ? new FakeBehaviour { Error = ("UPSTREAM_DOWN", "marketplace API timed out", false) }
             : new FakeBehaviour { Result = new JsonObject { ["ok"] = true } };
         await c.CreatePoolAsync("pool", types: [JobTypes.PricingRecalculate]);
         await c.StartLeaderAsync();
-        var ok = await c.CreateJobAsync(parameters: new { sku = "good" });
-        var bad = await c.CreateJobAsync(parameters: new { sku = "bad" });
+        var ok = await c.CreateJobAsync(parameters: new { skus = new[] { "good" } });
+        var bad = await c.CreateJobAsync(parameters: new { skus = new[] { "bad" } });
         // No pool runs this type, so it stays queued until cancelled.
         var waiting = await c.CreateJobAsync(type: JobTypes.ReviewSentiment);
         await c.WaitForPhaseAsync(waiting.Metadata.Name, JobPhases.Queued);

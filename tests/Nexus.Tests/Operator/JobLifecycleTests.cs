@@ -18,7 +18,7 @@ public sealed class JobLifecycleTests
         worker.Behave = (id, attempt, p) => new FakeBehaviour { Duration = TimeSpan.FromMilliseconds(200), Result = new JsonObject { ["price"] = 12.5 } };
         await c.CreatePoolAsync("pool");
         await c.StartLeaderAsync();
-        var job = await c.CreateJobAsync(parameters: new { sku = "X-9" });
+        var job = await c.CreateJobAsync(parameters: new { skus = new[] { "X-9" } });
 
         var done = await c.WaitForPhaseAsync(job.Metadata.Name, JobPhases.Completed);
         Assert.Equal(12.5, done.Status!.Result!.Value.GetProperty("price").GetDouble());
@@ -89,13 +89,13 @@ public sealed class JobLifecycleTests
         var worker = c.Workers[0];
         var invalidSubmits = 0;
         worker.Behave = (id, attempt, p) =>
-            p?.GetProperty("sku").GetString() == "bad" ? new FakeBehaviour { RejectParams = $"sku 'bad' does not exist ({Interlocked.Increment(ref invalidSubmits)})" }
+            p?.GetProperty("skus")[0].GetString() == "bad" ? new FakeBehaviour { RejectParams = $"sku 'bad' does not exist ({Interlocked.Increment(ref invalidSubmits)})" }
             : attempt == 1 ? new FakeBehaviour { Error = ("UPSTREAM_DOWN", "marketplace API timed out", true) }
             : new FakeBehaviour { Result = new JsonObject { ["ok"] = true } };
         await c.CreatePoolAsync("pool");
         await c.StartLeaderAsync();
         var flaky = await c.CreateJobAsync();
-        var invalid = await c.CreateJobAsync(parameters: new { sku = "bad" });
+        var invalid = await c.CreateJobAsync(parameters: new { skus = new[] { "bad" } });
 
         var done = await c.WaitForPhaseAsync(flaky.Metadata.Name, JobPhases.Completed);
         Assert.Equal(2, done.Status!.Attempts);
@@ -160,7 +160,7 @@ public sealed class JobLifecycleTests
     {
         await using var c = await OperatorCluster.StartAsync();
         var twentyMiB = new string('r', 20 * 1024 * 1024);
-        c.Workers[0].Behave = (id, attempt, p) => p?.GetProperty("sku").GetString() switch
+        c.Workers[0].Behave = (id, attempt, p) => p?.GetProperty("skus")[0].GetString() switch
         {
             "small" => new FakeBehaviour { Result = new JsonObject { ["text"] = new string('s', 16 * 1024 - 20) } },
             "large" => new FakeBehaviour { Result = new JsonObject { ["text"] = new string('x', 17 * 1024) } },
@@ -169,9 +169,9 @@ public sealed class JobLifecycleTests
         await c.CreatePoolAsync("pool");
         c.Tune = o => o with { WorkerRequestTimeout = TimeSpan.FromSeconds(30) };
         await c.StartLeaderAsync();
-        var small = await c.CreateJobAsync(parameters: new { sku = "small" });
-        var large = await c.CreateJobAsync(parameters: new { sku = "large" });
-        var huge = await c.CreateJobAsync(parameters: new { sku = "huge" });
+        var small = await c.CreateJobAsync(parameters: new { skus = new[] { "small" } });
+        var large = await c.CreateJobAsync(parameters: new { skus = new[] { "large" } });
+        var huge = await c.CreateJobAsync(parameters: new { skus = new[] { "huge" } });
 
         var inline = await c.WaitForPhaseAsync(small.Metadata.Name, JobPhases.Completed);
         Assert.Null(inline.Status!.ResultRef);

@@ -32,13 +32,13 @@ public sealed class RetentionAndMetricsTests
         await using var c = await OperatorCluster.StartAsync();
         // One job fails its first attempt and is retried; another fails for good at once.
         c.Workers[0].Behave = (id, attempt, p) =>
-            p is { } given && given.TryGetProperty("sku", out var sku) && sku.GetString() == "gone" ? new FakeBehaviour { Error = ("UPSTREAM_DOWN", "for good", false) }
+            p is { } given && given.TryGetProperty("skus", out var skus) && skus[0].GetString() == "gone" ? new FakeBehaviour { Error = ("UPSTREAM_DOWN", "for good", false) }
             : attempt == 1 ? new FakeBehaviour { Error = ("UPSTREAM_DOWN", "retry me", true) }
             : new FakeBehaviour { Result = new JsonObject { ["ok"] = true } };
         await c.CreatePoolAsync("pool", concurrency: 3);
         var op = await c.StartLeaderAsync();
         var job = await c.CreateJobAsync(type: JobTypes.ReviewSentiment);
-        var failing = await c.CreateJobAsync(type: JobTypes.ReviewSentiment, parameters: new { sku = "gone" });
+        var failing = await c.CreateJobAsync(type: JobTypes.ReviewSentiment, parameters: new { skus = new[] { "gone" } });
         await c.WaitForPhaseAsync(job.Metadata.Name, JobPhases.Completed);
         await c.WaitForPhaseAsync(failing.Metadata.Name, JobPhases.Failed);
 

@@ -135,7 +135,7 @@ public sealed class OperatorCluster : IAsyncDisposable
                 Type = type,
                 Tenant = tenant,
                 Priority = priority,
-                Params = JsonSerializer.SerializeToElement(parameters ?? new { sku = "A-1" }),
+                Params = JsonSerializer.SerializeToElement(parameters ?? new { skus = new[] { "A-1" } }),
                 TimeoutSeconds = timeoutSeconds,
                 MaxRetries = maxRetries,
                 DependsOn = dependsOn,

@@ -79,11 +79,15 @@ public sealed class WorkerClient : IDisposable
     /// body streams in; nothing past the limit is read), then scanned without building a document: a result is
     /// handed on as a slice of that buffer, so a 32 MiB result costs 32 MiB here, not several copies.
     /// </summary>
-    public async Task<PollResult> GetAsync(string baseUrl, string id, CancellationToken ct)
+    /// <param name="wait">More than zero: a long-poll, which a worker holds until the job ends or this passes (a worker
+    /// that does not know the parameter answers at once, as to a plain poll).</param>
+    public async Task<PollResult> GetAsync(string baseUrl, string id, TimeSpan wait, CancellationToken ct)
     {
         try
         {
-            using var response = await _http.GetAsync(Url(baseUrl, $"v1/jobs/{Uri.EscapeDataString(id)}"), HttpCompletionOption.ResponseHeadersRead, ct);
+            var path = $"v1/jobs/{Uri.EscapeDataString(id)}";
+            if (wait > TimeSpan.Zero) path += "?wait=" + wait.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+            using var response = await _http.GetAsync(Url(baseUrl, path), HttpCompletionOption.ResponseHeadersRead, ct);
             if (response.StatusCode == HttpStatusCode.NotFound) return new PollResult(PollOutcome.Unknown);
             if (!response.IsSuccessStatusCode) return new PollResult(PollOutcome.Unreachable, ErrorMessage: $"worker answered {(int)response.StatusCode}");
             if (response.Content.Headers.ContentLength is { } declared && declared > _maxAnswerBytes)

@@ -7,6 +7,8 @@ POST /v1/jobs {id, type, tenant, params, attempt, deadline}
   429 WORKER_BUSY        at the concurrency limit
   503 SHUTTING_DOWN      draining before exit
 GET /v1/jobs/{id}        {id, type, attempt, status: running|completed|failed, progress, result?, error?}; 404
+  ?wait=S                a long-poll: held until the job ends or S seconds pass (0 < S <= 30), then the same view;
+                         422 INVALID_QUERY for another value
 DELETE /v1/jobs/{id}     202 aborted (now failed/ABORTED), 204 already finished, 404 unknown
 GET /v1/capabilities, /healthz, /readyz, /metrics
 """
@@ -29,7 +31,7 @@ from .config import Settings
 from .data.factory import build_provider
 from .jobs import JOB_TYPES
 from .metrics import WorkerMetrics
-from .runner import Busy, Draining, Runner, StaleAttempt
+from .runner import LONG_POLL_MAX_SECONDS, Busy, Draining, Runner, StaleAttempt
 
 log = logging.getLogger("nexus_worker.app")
 
@@ -156,8 +158,23 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         return JSONResponse(view, status_code=202)
 
     @app.get("/v1/jobs/{job_id}")
-    async def get_job(job_id: str):
-        view = app.state.runner.get(job_id) if app.state.runner else None
+    async def get_job(job_id: str, wait: Optional[str] = None):
+        seconds = None
+        if wait is not None:
+            try:
+                seconds = float(wait)
+            except ValueError:
+                seconds = None
+            if seconds is None or not 0 < seconds <= LONG_POLL_MAX_SECONDS:  # NaN fails both
+                return error(422, "INVALID_QUERY", f"wait must be a number of seconds, greater than 0 and at most "
+                             f"{LONG_POLL_MAX_SECONDS:g}", [{"field": "wait", "message": f"invalid value: {wait}"}])
+        runner: Runner = app.state.runner
+        if runner is None:
+            view = None
+        elif seconds is not None:
+            view = await runner.wait_ended(job_id, seconds)
+        else:
+            view = runner.get(job_id)
         if view is None:
             return error(404, "JOB_NOT_FOUND", f"no job {job_id} on this worker")
         return view
@@ -179,7 +196,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         return {"job_types": settings.job_types, "concurrency": settings.concurrency, "version": __version__,
                 "in_flight": in_flight, "available": max(0, settings.concurrency - in_flight),
                 "instance": settings.instance, "data_provider": settings.data_provider,
-                "draining": bool(runner and runner.draining)}
+                "draining": bool(runner and runner.draining), "long_poll_max_seconds": LONG_POLL_MAX_SECONDS}
 
     @app.get("/healthz")
     async def healthz():

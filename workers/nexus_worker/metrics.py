@@ -21,6 +21,8 @@ class WorkerMetrics:
                                 registry=self.registry)
         self.capacity = Gauge("nexus_worker_concurrency_limit", "Jobs this instance runs at once",
                               registry=self.registry)
+        self.long_polls = Gauge("nexus_worker_long_polls_waiting", "Job polls (GET /v1/jobs/{id}?wait=) held until "
+                                "their job ends or their wait passes", registry=self.registry)
         self.capacity.set(concurrency)
         for t in job_types:
             self.in_flight.labels(t).set(0)

@@ -6,6 +6,7 @@ Abort is cooperative: the record is marked failed at once and the method stops a
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -41,6 +42,8 @@ class JobRecord:
     started_monotonic: float = field(default_factory=time.monotonic)
     cancel_event: threading.Event = field(default_factory=threading.Event)
     executing: bool = True
+    # Long-polls held on this record until it ends: (their event loop, the future that wakes them).
+    waiters: list = field(default_factory=list)
 
     def view(self) -> dict:
         body: dict[str, Any] = {"id": self.id, "type": self.type, "tenant": self.tenant, "attempt": self.attempt,
@@ -53,6 +56,17 @@ class JobRecord:
         if self.error is not None:
             body["error"] = self.error
         return body
+
+
+# A long-poll beyond this many on one job answers at once: a misbehaving client cannot pile up waiters.
+MAX_WAITERS_PER_JOB = 16
+# The longest `wait` a long-poll may ask for (seconds).
+LONG_POLL_MAX_SECONDS = 30.0
+
+
+def _wake(woken: asyncio.Future) -> None:
+    if not woken.done():
+        woken.set_result(None)
 
 
 def _iso(ts: datetime) -> str:
@@ -92,6 +106,29 @@ class Runner:
         with self._lock:
             rec = self._jobs.get(job_id)
             return rec.view() if rec else None
+
+    async def wait_ended(self, job_id: str, seconds: float) -> Optional[dict]:
+        """The job's view once it has ended, or after `seconds` while it still runs (a long-poll); None: unknown.
+        No thread is held while waiting: the finishing thread wakes the waiter on its event loop."""
+        loop = asyncio.get_running_loop()
+        woken = loop.create_future()
+        with self._lock:
+            rec = self._jobs.get(job_id)
+            if rec is None or rec.status != "running" or len(rec.waiters) >= MAX_WAITERS_PER_JOB:
+                return rec.view() if rec else None
+            waiter = (loop, woken)
+            rec.waiters.append(waiter)
+        self.metrics.long_polls.inc()
+        try:
+            await asyncio.wait_for(woken, seconds)
+        except asyncio.TimeoutError:
+            pass
+        finally:
+            self.metrics.long_polls.dec()
+            with self._lock:
+                if waiter in rec.waiters:
+                    rec.waiters.remove(waiter)
+        return self.get(job_id)
 
     def in_flight(self) -> int:
         with self._lock:
@@ -230,6 +267,9 @@ class Runner:
 
     def _mark_finished_locked(self, rec: JobRecord) -> None:
         rec.finished_at = datetime.now(timezone.utc)
+        for loop, woken in rec.waiters:
+            loop.call_soon_threadsafe(_wake, woken)
+        rec.waiters.clear()
         if self._running.get(rec.id) is rec:
             del self._running[rec.id]
         if self._jobs.get(rec.id) is rec:

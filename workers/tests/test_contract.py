@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 
+import httpx
 import pytest
 
 from tests.conftest import job_body
@@ -231,3 +233,55 @@ def test_logs_are_json_lines_with_job_fields(worker_factory):
     assert entries[0]["level"] == "info" and entries[0]["ts"].endswith("Z")
     for line in list(w.stderr_lines):
         json.loads(line)  # every line is one JSON object
+
+
+def test_long_poll_returns_the_end_of_a_job_that_ends_while_it_is_held(sim_worker):
+    job_id = new_id()
+    assert sim_worker.client.post("/v1/jobs", json=sleeping(job_id, seconds=0.5)).status_code == 202
+    # Held until the job ends, well before the 25 s asked for: the answer is its end, not a running view.
+    view = sim_worker.client.get(f"/v1/jobs/{job_id}", params={"wait": "25"}, timeout=30).json()
+    assert view["status"] == "completed" and view["result"]
+
+
+def test_long_poll_is_woken_by_an_abort_and_answers_at_once_for_an_ended_job(sim_worker):
+    job_id = new_id()
+    assert sim_worker.client.post("/v1/jobs", json=sleeping(job_id)).status_code == 202
+    answers: list[dict] = []
+    waiting = metric(sim_worker, "nexus_worker_long_polls_waiting")
+
+    def poll() -> None:
+        with httpx.Client(base_url=sim_worker.url, timeout=30) as own:  # a client of its own: httpx's is not shared
+            answers.append(own.get(f"/v1/jobs/{job_id}", params={"wait": "25"}).json())
+    held = threading.Thread(target=poll)
+    held.start()
+    wait_for(lambda: metric(sim_worker, "nexus_worker_long_polls_waiting") > waiting, timeout=10,
+             what="the long-poll to be held")
+    assert sim_worker.client.delete(f"/v1/jobs/{job_id}").status_code == 202
+    held.join(timeout=20)
+    assert not held.is_alive(), "the long-poll was not woken by the job's end"
+    assert answers[0]["status"] == "failed" and answers[0]["error"]["code"] == "ABORTED"
+    assert metric(sim_worker, "nexus_worker_long_polls_waiting") == waiting
+    # Ended: a long-poll answers with no wait at all (the client's own timeout would fail it otherwise).
+    again = sim_worker.client.get(f"/v1/jobs/{job_id}", params={"wait": "25"}, timeout=5).json()
+    assert again["status"] == "failed"
+
+
+def test_long_poll_of_a_running_job_answers_running_when_its_wait_passes(sim_worker):
+    job_id = new_id()
+    assert sim_worker.client.post("/v1/jobs", json=sleeping(job_id)).status_code == 202
+    view = sim_worker.client.get(f"/v1/jobs/{job_id}", params={"wait": "0.2"}).json()
+    assert view["status"] == "running" and view["attempt"] == 1
+    sim_worker.client.delete(f"/v1/jobs/{job_id}")
+
+
+@pytest.mark.parametrize("wait", ["0", "-1", "31", "soon", "nan", "inf"])
+def test_long_poll_refuses_a_wait_out_of_bounds(sim_worker, wait):
+    r = sim_worker.client.get(f"/v1/jobs/{new_id()}", params={"wait": wait})
+    assert r.status_code == 422, r.text
+    err = r.json()["error"]
+    assert err["code"] == "INVALID_QUERY" and err["details"][0]["field"] == "wait" and "at most 30" in err["message"]
+
+
+def test_long_poll_of_an_unknown_job_is_404_and_capabilities_name_the_longest_wait(sim_worker):
+    assert sim_worker.client.get(f"/v1/jobs/{new_id()}", params={"wait": "5"}).status_code == 404
+    assert sim_worker.client.get("/v1/capabilities").json()["long_poll_max_seconds"] == 30

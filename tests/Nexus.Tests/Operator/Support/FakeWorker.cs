@@ -47,6 +47,12 @@ public sealed class FakeWorker : IAsyncDisposable
     public Func<string, int, JsonElement?, FakeBehaviour> Behave { get; set; } = (_, _, _) => new FakeBehaviour { Result = new JsonObject { ["ok"] = true } };
     public ConcurrentQueue<(string Id, int Attempt)> Submissions { get; } = new();
     public ConcurrentQueue<string> Aborts { get; } = new();
+    /// <summary>Holds a poll with <c>?wait=</c> until its job ends or the wait passes, as the real workers do; false: answers at once, as a worker without long-polls.</summary>
+    public bool LongPolls { get; set; }
+    /// <summary>Every poll: its job, the wait it asked for (null: none), and whether it was answered because its job ended while it was held.</summary>
+    public ConcurrentQueue<(string Id, double? Wait, bool WokenByEnd)> Polls { get; } = new();
+    /// <summary>Polls being held now.</summary>
+    public int HeldPolls;
     /// <summary>When set, a status code (429, 5xx) answered to a submit instead of accepting it: (id, attempt) → code or null.</summary>
     public Func<string, int, int?> RefuseSubmit { get; set; } = (_, _) => null;
     /// <summary>Submits answered with a refusal: (id, attempt, status code, when).</summary>
@@ -103,7 +109,7 @@ public sealed class FakeWorker : IAsyncDisposable
         var app = builder.Build();
         FakeWorker? self = null;
         app.MapPost("/v1/jobs", (Func<HttpContext, Task<IResult>>)(ctx => self!.SubmitAsync(ctx)));
-        app.MapGet("/v1/jobs/{id}", (string id) => self!.Get(id));
+        app.MapGet("/v1/jobs/{id}", (string id, double? wait) => self!.GetAsync(id, wait));
         app.MapDelete("/v1/jobs/{id}", (string id) => self!.Abort(id));
         app.MapGet("/v1/capabilities", () => Results.Json(new { job_types = Nexus.Crds.Entities.JobTypes.All, concurrency = self!.Concurrency }));
         app.MapGet("/healthz", () => Results.Text("ok"));
@@ -174,6 +180,26 @@ public sealed class FakeWorker : IAsyncDisposable
         _runs.Enqueue(entry);
         if (behaviour.Duration == TimeSpan.Zero && !behaviour.Hang && behaviour.Until is null) Finish(entry);
         return Results.Accepted();
+    }
+
+    private async Task<IResult> GetAsync(string id, double? wait)
+    {
+        var woken = false;
+        if (LongPolls && wait > 0 && _jobs.TryGetValue(id, out var held) && held.Status == "running" && !held.Behaviour.Hang)
+        {
+            Interlocked.Increment(ref HeldPolls);
+            try
+            {
+                var end = held.Behaviour.Until ?? Task.Delay(held.Started + held.Behaviour.Duration - DateTime.UtcNow is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero);
+                woken = await Task.WhenAny(end, Task.Delay(TimeSpan.FromSeconds(wait.Value))) == end;
+            }
+            finally
+            {
+                Interlocked.Decrement(ref HeldPolls);
+            }
+        }
+        Polls.Enqueue((id, wait, woken));
+        return Get(id);
     }
 
     private IResult Get(string id)

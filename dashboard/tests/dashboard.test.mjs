@@ -491,7 +491,8 @@ test("params with markup and script are shown as text and never run", async () =
   const payload = `<img src=x onerror="window.__xss=1;alert(1)"><script>window.__xss=2</script>`;
   const id = await kubectlJob(stack, {
     type: "competitor_scan",
-    params: { skus: ["SKU-001"], marketplace: "amazon_us", [`<b onmouseover="window.__xss=3">k</b>`]: payload },
+    // A name with markup: only the test hook keeps names no job type declares (the CRD refuses others).
+    params: { skus: ["SKU-001"], marketplace: "amazon_us", _simulate: { [`<b onmouseover="window.__xss=3">k</b>`]: payload } },
   });
   await waitFor("the markup job finished", async () => ["failed", "completed"].includes((await api.get(id)).status), 60_000);
   const p = await signIn();

@@ -512,7 +512,7 @@ export interface components {
          * @description Every error code; each has one HTTP status (the info section lists them)
          * @enum {string}
          */
-        ErrorCode: "INVALID_JSON" | "INVALID_QUERY" | "INVALID_LAST_EVENT_ID" | "INVALID_IDEMPOTENCY_KEY" | "TENANT_REQUIRED" | "MALFORMED_REQUEST" | "DUPLICATE_KEY" | "UNAUTHENTICATED" | "INSUFFICIENT_SCOPE" | "TENANT_NOT_ALLOWED" | "JOB_NOT_FOUND" | "BATCH_NOT_FOUND" | "NOT_FOUND" | "DASHBOARD_NOT_BUILT" | "WEBHOOK_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "JOB_NOT_CANCELLABLE" | "JOB_NOT_RETRYABLE" | "TOO_MANY_WEBHOOKS" | "LENGTH_REQUIRED" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_REQUEST" | "INVALID_JOB_TYPE" | "INVALID_PARAMS" | "INVALID_PRIORITY" | "BATCH_TOO_LARGE" | "IDEMPOTENCY_KEY_REUSED" | "INVALID_WEBHOOK_URL" | "INVALID_WEBHOOK_EVENTS" | "INVALID_CALLBACK_URL" | "QUEUE_FULL" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "UPSTREAM_UNAVAILABLE" | "NOT_READY" | "HISTORY_UNAVAILABLE" | "HTTP_VERSION_NOT_SUPPORTED";
+        ErrorCode: "INVALID_JSON" | "INVALID_QUERY" | "INVALID_LAST_EVENT_ID" | "INVALID_IDEMPOTENCY_KEY" | "TENANT_REQUIRED" | "MALFORMED_REQUEST" | "DUPLICATE_KEY" | "UNAUTHENTICATED" | "INSUFFICIENT_SCOPE" | "TENANT_NOT_ALLOWED" | "JOB_NOT_FOUND" | "BATCH_NOT_FOUND" | "NOT_FOUND" | "DASHBOARD_NOT_BUILT" | "WEBHOOK_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "JOB_NOT_CANCELLABLE" | "JOB_NOT_RETRYABLE" | "TOO_MANY_WEBHOOKS" | "LENGTH_REQUIRED" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_REQUEST" | "INVALID_JOB_TYPE" | "INVALID_PARAMS" | "INVALID_PRIORITY" | "BATCH_TOO_LARGE" | "IDEMPOTENCY_KEY_REUSED" | "INVALID_WEBHOOK_URL" | "INVALID_WEBHOOK_EVENTS" | "INVALID_CALLBACK_URL" | "QUEUE_FULL" | "RATE_LIMITED" | "TOO_MANY_STREAMS" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "UPSTREAM_UNAVAILABLE" | "NOT_READY" | "HISTORY_UNAVAILABLE" | "HTTP_VERSION_NOT_SUPPORTED";
         /** @description One field-level problem */
         FieldError: {
             /**
@@ -1940,7 +1940,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too Many Requests: RATE_LIMITED */
+            /** @description Too Many Requests: TOO_MANY_STREAMS, RATE_LIMITED */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -1955,7 +1955,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: "RATE_LIMITED";
+                            code?: "TOO_MANY_STREAMS" | "RATE_LIMITED";
                         };
                     };
                 };
@@ -2108,7 +2108,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too Many Requests: RATE_LIMITED */
+            /** @description Too Many Requests: TOO_MANY_STREAMS, RATE_LIMITED */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2123,7 +2123,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: "RATE_LIMITED";
+                            code?: "TOO_MANY_STREAMS" | "RATE_LIMITED";
                         };
                     };
                 };
